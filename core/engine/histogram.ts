@@ -1,0 +1,52 @@
+// Log-linear histogram (64 sub-buckets per power of two, ~1% resolution) for
+// latency-like values such as the stale window: constant memory however many
+// IOVAs a run unmaps, exact count, sum and max.
+
+const SUB_BUCKETS = 64;
+const MAX_EXP = 63;
+
+export class LogHistogram {
+  private counts = new Float64Array(1 + (MAX_EXP + 1) * SUB_BUCKETS);
+  count = 0;
+  sum = 0;
+  max = 0;
+
+  record(value: number): void {
+    const v = Math.max(value, 0);
+    this.count++;
+    this.sum += v;
+    if (v > this.max) this.max = v;
+    this.counts[bucketOf(v)]!++;
+  }
+
+  mean(): number {
+    return this.count ? this.sum / this.count : 0;
+  }
+
+  /** Upper edge of the bucket holding the q-quantile, capped at the exact max. */
+  quantile(q: number): number {
+    if (!this.count) return 0;
+    const rank = Math.ceil(q * this.count);
+    let seen = 0;
+    for (let b = 0; b < this.counts.length; b++) {
+      seen += this.counts[b]!;
+      if (seen >= rank) return Math.min(upperEdge(b), this.max);
+    }
+    return this.max;
+  }
+}
+
+function bucketOf(v: number): number {
+  if (v < 1) return 0;
+  // clz32 gives floor(log2) cheaply for values below 2^32 ns (4.3 s).
+  const exp = Math.min(MAX_EXP, v < 4294967296 ? 31 - Math.clz32(v) : Math.floor(Math.log2(v)));
+  const frac = Math.min(v / 2 ** exp - 1, (SUB_BUCKETS - 1) / SUB_BUCKETS);
+  return 1 + exp * SUB_BUCKETS + Math.floor(frac * SUB_BUCKETS);
+}
+
+function upperEdge(b: number): number {
+  if (b === 0) return 1;
+  const exp = Math.floor((b - 1) / SUB_BUCKETS);
+  const sub = (b - 1) % SUB_BUCKETS;
+  return 2 ** exp * (1 + (sub + 1) / SUB_BUCKETS);
+}

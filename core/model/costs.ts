@@ -1,0 +1,154 @@
+// The cost table: every time the model charges, in nanoseconds, with where
+// the value comes from. Values marked `estimate` are modelling assumptions
+// (documented, overridable through `scenario.costs`); `calibrated` ones were
+// fitted once to the seed patch's published result (see docs/MODEL.md).
+
+export type CostBasis = 'measured' | 'estimate' | 'calibrated';
+
+export interface CostEntry {
+  valueNs: number;
+  basis: CostBasis;
+  description: string;
+  source: string;
+}
+
+export const COST_TABLE = {
+  // Guest network stack (per packet / per skb), excluding all IOMMU work.
+  rxPacketNs: {
+    valueNs: 881,
+    basis: 'calibrated',
+    description: 'guest CPU per received MTU-sized segment: driver, GRO, TCP, copy to user; no IOMMU work',
+    source: 'fitted to the seed patch lazy result (51 Gbit/s, 4 streams on 4 vCPUs); Cai et al. SIGCOMM 2021 put a 100 GbE receive core at a few hundred ns of stack work per 1500 B segment on bare metal, a VM adds interrupt and EPT overhead',
+  },
+  ackTxNs: {
+    valueNs: 600,
+    basis: 'estimate',
+    description: 'guest CPU to build and post one TCP ACK skb (excluding its DMA map/unmap)',
+    source: 'estimate',
+  },
+  txSkbNs: {
+    valueNs: 2500,
+    basis: 'estimate',
+    description: 'guest CPU per 64 KiB TSO skb on the send path (tcp_sendmsg, qdisc, driver), excluding the copy and DMA work',
+    source: 'estimate',
+  },
+  txCopyNsPerKiB: {
+    valueNs: 90,
+    basis: 'estimate',
+    description: 'guest CPU to copy 1 KiB from user space into the socket on send (about 11 GB/s per core)',
+    source: 'estimate',
+  },
+  napiPollNs: {
+    valueNs: 400,
+    basis: 'estimate',
+    description: 'fixed guest CPU cost of one NAPI poll (interrupt entry, budget loop, ring refill doorbell)',
+    source: 'estimate',
+  },
+
+  // Guest DMA-API work (dma-iommu.c, iova.c).
+  iovaRcacheHitNs: {
+    valueNs: 40,
+    basis: 'estimate',
+    description: 'IOVA allocation or free served by the per-CPU rcache magazines',
+    source: 'estimate; Peleg et al. ATC 2015 (per-CPU caches make the common case a few dozen ns)',
+  },
+  iovaDepotNs: {
+    valueNs: 250,
+    basis: 'estimate',
+    description: 'exchanging a full or empty magazine with the shared depot (takes the depot lock)',
+    source: 'estimate',
+  },
+  iovaRbtreeNs: {
+    valueNs: 1500,
+    basis: 'estimate',
+    description: 'IOVA allocation or free that misses the caches and walks the locked rbtree',
+    source: 'estimate; Peleg et al. ATC 2015 (rbtree allocation dominates unscalable IOVA management)',
+  },
+  ptePerPageNs: {
+    valueNs: 60,
+    basis: 'estimate',
+    description: 'guest writes or clears one I/O page-table entry (including the cache flush of the PTE line)',
+    source: 'estimate',
+  },
+  fqQueueNs: {
+    valueNs: 30,
+    basis: 'estimate',
+    description: 'queue_iova(): add one entry to a flush-queue ring',
+    source: 'estimate',
+  },
+
+  // Bare-metal hardware.
+  hwInvalidationNs: {
+    valueNs: 2000,
+    basis: 'estimate',
+    description: 'hardware IOTLB invalidation plus wait descriptor completion (bare metal, or on the host)',
+    source: 'DOMAIN.md §6 (1-3 us, estimate); consistent with ~6,900 cycles per strict (un)map on bare metal (vIOMMU, ATC 2011)',
+  },
+
+  // Exits and the VMM.
+  exitRoundTripNs: {
+    valueNs: 5281,
+    basis: 'calibrated',
+    description: 'VM exit to QEMU user space and back (MMIO write of the invalidation-queue tail), outside QEMU\'s lock',
+    source: 'fitted to the seed patch strict result (39.3 Gbit/s) inside the 3-10 us range of DOMAIN.md §6',
+  },
+  kvmExitNs: {
+    valueNs: 450,
+    basis: 'measured',
+    description: 'in-kernel KVM exit round trip (about 1,050 cycles at 2.3 GHz)',
+    source: 'KVM list, kvm-unit-tests vmexit cpuid (DOMAIN.md §6)',
+  },
+  qiHandleNs: {
+    valueNs: 800,
+    basis: 'estimate',
+    description: 'QEMU fetches and decodes one invalidation-queue submission and completes its wait descriptor, under the BQL',
+    source: 'estimate',
+  },
+  qemuPteReadNs: {
+    valueNs: 75,
+    basis: 'estimate',
+    description: 'QEMU reads one guest I/O page-table entry during a page walk',
+    source: 'DOMAIN.md §6 (50-100 ns, estimate)',
+  },
+  qemuIovaTreeNs: {
+    valueNs: 100,
+    basis: 'estimate',
+    description: 'QEMU checks one present leaf against its shadow IOVA tree during a sync walk',
+    source: 'estimate',
+  },
+  vfioMapNs: {
+    valueNs: 5000,
+    basis: 'estimate',
+    description: 'one VFIO MAP_DMA ioctl for a 4 KiB page (pin the host page and map it in the host IOMMU)',
+    source: 'DOMAIN.md §6 (2-10 us, estimate)',
+  },
+  vfioUnmapNs: {
+    valueNs: 5000,
+    basis: 'estimate',
+    description: 'one VFIO UNMAP_DMA ioctl for a 4 KiB page (host IOMMU unmap, host IOTLB flush, unpin)',
+    source: 'DOMAIN.md §6 (2-10 us, estimate)',
+  },
+  hostInvalidationNs: {
+    valueNs: 2000,
+    basis: 'estimate',
+    description: 'one forwarded invalidation on the host IOMMU (descriptor plus wait), per descriptor and device',
+    source: 'DOMAIN.md §6 (host invalidation + wait 1-3 us, estimate)',
+  },
+  wpFaultNs: {
+    valueNs: 2500,
+    basis: 'estimate',
+    description: 'write-protection fault on a guest page-table page: exit, decode and emulate the PTE write, update the shadow entry',
+    source: 'estimate (an in-kernel exit plus instruction emulation and shadow bookkeeping)',
+  },
+} as const satisfies Record<string, CostEntry>;
+
+export type CostName = keyof typeof COST_TABLE;
+export type Costs = Record<CostName, number>;
+
+export const COST_NAMES = Object.keys(COST_TABLE) as CostName[];
+
+export function defaultCosts(): Costs {
+  const costs = {} as Costs;
+  for (const name of COST_NAMES) costs[name] = COST_TABLE[name].valueNs;
+  return costs;
+}

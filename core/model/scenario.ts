@@ -1,0 +1,248 @@
+// The scenario: the public contract shared by the CLI, the journal and the UI.
+// Input may omit anything with a default; `parseScenario` returns the full,
+// normalized scenario or an error naming every invalid field.
+import { z } from 'zod';
+import { COST_NAMES, COST_TABLE, type CostName, type Costs } from './costs.ts';
+
+export const BACKENDS = ['none', 'shadow-sl', 'nested-fl', 'shadow-fl-wp'] as const;
+export const POLICIES = ['auto', 'strict', 'lazy', 'passthrough'] as const;
+export const WORKLOADS = ['iperf-rx', 'iperf-tx'] as const;
+export const FLUSH_QUEUE_KINDS = ['per-cpu', 'single'] as const;
+export type Backend = (typeof BACKENDS)[number];
+export type PolicyChoice = (typeof POLICIES)[number];
+export type WorkloadKind = (typeof WORKLOADS)[number];
+
+/** Kernel flush-queue defaults (drivers/iommu/dma-iommu.c). */
+export const FLUSH_QUEUE_DEFAULTS = {
+  'per-cpu': { size: 256, timeoutMs: 10 },
+  single: { size: 32768, timeoutMs: 1000 },
+} as const;
+
+/** What QEMU's VT-d model advertises for each backend when the scenario does not say. */
+export const BACKEND_CAPS: Record<Backend, { cachingMode: boolean; scalableMode: boolean; firstLevel: boolean; secondLevel: boolean }> = {
+  none: { cachingMode: false, scalableMode: true, firstLevel: true, secondLevel: true },
+  'shadow-sl': { cachingMode: true, scalableMode: true, firstLevel: false, secondLevel: true },
+  'nested-fl': { cachingMode: true, scalableMode: true, firstLevel: true, secondLevel: false },
+  'shadow-fl-wp': { cachingMode: true, scalableMode: true, firstLevel: true, secondLevel: false },
+};
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+const num = (min: number, max: number) => z.number().min(min).max(max);
+
+const costsSchema = z
+  .object(Object.fromEntries(COST_NAMES.map((n) => [n, num(0, 1e9).optional()])) as Record<CostName, z.ZodOptional<z.ZodNumber>>)
+  .strict();
+
+export const scenarioInputSchema = z
+  .object({
+    name: z.string().max(200).optional(),
+    seed: int(0, 2 ** 32 - 1).default(1),
+    durationMs: num(1, 60_000).default(200),
+    warmupMs: num(0, 10_000).default(20),
+    sampleIntervalMs: num(0.1, 10_000).default(1),
+    guest: z
+      .object({
+        kernel: z.string().min(1).default('6.3'),
+        kconfigDefault: z.enum(['strict', 'lazy', 'passthrough']).default('lazy'),
+        cmdline: z.string().max(4096).default(''),
+        vcpus: int(1, 256).default(4),
+        untrusted: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
+    viommu: z
+      .object({
+        backend: z.enum(BACKENDS).default('nested-fl'),
+        cachingMode: z.boolean().optional(),
+        scalableMode: z.boolean().optional(),
+        firstLevel: z.boolean().optional(),
+        secondLevel: z.boolean().optional(),
+      })
+      .strict()
+      .prefault({}),
+    policy: z.enum(POLICIES).default('auto'),
+    flushQueue: z
+      .object({
+        kind: z.enum(FLUSH_QUEUE_KINDS).default('per-cpu'),
+        size: int(2, 1 << 20).optional(),
+        timeoutMs: num(0.1, 60_000).optional(),
+      })
+      .strict()
+      .prefault({}),
+    device: z
+      .object({
+        kind: z.literal('nic').default('nic'),
+        lineRateGbps: num(1, 800).default(100),
+        mtu: int(576, 9216).default(1500),
+        queues: int(1, 256).default(4),
+        ringSize: int(64, 16384).default(1024),
+        rxBufferBytes: int(1024, 16384).default(2048),
+        pagePoolPages: int(0, 1 << 20).default(1024),
+        rxPageUnmapShare: num(0, 1).default(0.02),
+        interruptModerationUs: num(0, 1000).default(10),
+        napiBudget: int(1, 1024).default(64),
+      })
+      .strict()
+      .prefault({}),
+    workload: z
+      .object({
+        kind: z.enum(WORKLOADS).default('iperf-rx'),
+        streams: int(1, 1024).default(4),
+        ackEverySegments: int(1, 1024).default(45),
+        tsoBytes: int(1500, 262144).default(65536),
+        fragBytes: int(4096, 65536).default(32768),
+      })
+      .strict()
+      .prefault({}),
+    costs: costsSchema.prefault({}),
+  })
+  .strict();
+
+export type ScenarioInput = z.input<typeof scenarioInputSchema>;
+type Parsed = z.output<typeof scenarioInputSchema>;
+
+/** A scenario with every default filled in: what is journaled and hashed. */
+export interface Scenario extends Omit<Parsed, 'viommu' | 'flushQueue' | 'costs'> {
+  viommu: { backend: Backend; cachingMode: boolean; scalableMode: boolean; firstLevel: boolean; secondLevel: boolean };
+  flushQueue: { kind: 'per-cpu' | 'single'; size: number; timeoutMs: number };
+  costs: Costs;
+}
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class ScenarioError extends Error {
+  constructor(readonly fields: FieldError[]) {
+    super(`invalid scenario: ${fields.map((f) => `${f.path || '(root)'}: ${f.message}`).join('; ')}`);
+    this.name = 'ScenarioError';
+  }
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') {
+    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+  }
+  return issue.message;
+}
+
+function issuePath(issue: z.core.$ZodIssue): string {
+  return issue.path.map(String).join('.');
+}
+
+/** Consistency rules that a field-by-field schema cannot express. */
+function crossFieldErrors(s: Scenario): FieldError[] {
+  const errors: FieldError[] = [];
+  const v = s.viommu;
+  if (s.warmupMs >= s.durationMs) errors.push({ path: 'warmupMs', message: `must be less than durationMs (${s.durationMs})` });
+  if (v.backend === 'shadow-sl' && !v.secondLevel) {
+    errors.push({ path: 'viommu.secondLevel', message: 'backend shadow-sl shadows a second-level table: must be true' });
+  }
+  if ((v.backend === 'nested-fl' || v.backend === 'shadow-fl-wp') && !(v.firstLevel && v.scalableMode)) {
+    errors.push({ path: 'viommu.firstLevel', message: `backend ${v.backend} needs a first-level table: firstLevel and scalableMode must be true` });
+  }
+  if (v.backend !== 'none' && !v.cachingMode && v.backend === 'shadow-sl') {
+    errors.push({ path: 'viommu.cachingMode', message: 'QEMU requires caching-mode=on to shadow a second-level table for an assigned device' });
+  }
+  if (s.device.rxBufferBytes > 4096 && s.device.rxBufferBytes % 4096 !== 0) {
+    errors.push({ path: 'device.rxBufferBytes', message: 'above 4096 must be a whole number of 4 KiB pages' });
+  }
+  if (s.flushQueue.kind === 'per-cpu' && s.flushQueue.size > 65536) {
+    errors.push({ path: 'flushQueue.size', message: 'per-cpu rings allow at most 65536 slots' });
+  }
+  return errors;
+}
+
+export type ParseResult = { ok: true; scenario: Scenario } | { ok: false; errors: FieldError[] };
+
+export function safeParseScenario(input: unknown): ParseResult {
+  const parsed = scenarioInputSchema.safeParse(input);
+  if (!parsed.success) {
+    return { ok: false, errors: parsed.error.issues.map((i) => ({ path: issuePath(i), message: describeIssue(i) })) };
+  }
+  const p = parsed.data;
+  const caps = BACKEND_CAPS[p.viommu.backend];
+  const fqDefaults = FLUSH_QUEUE_DEFAULTS[p.flushQueue.kind];
+  const costs = {} as Costs;
+  for (const name of COST_NAMES) costs[name] = p.costs[name] ?? COST_TABLE[name].valueNs;
+  const scenario: Scenario = {
+    ...p,
+    viommu: {
+      backend: p.viommu.backend,
+      cachingMode: p.viommu.cachingMode ?? caps.cachingMode,
+      scalableMode: p.viommu.scalableMode ?? caps.scalableMode,
+      firstLevel: p.viommu.firstLevel ?? caps.firstLevel,
+      secondLevel: p.viommu.secondLevel ?? caps.secondLevel,
+    },
+    flushQueue: {
+      kind: p.flushQueue.kind,
+      size: p.flushQueue.size ?? fqDefaults.size,
+      timeoutMs: p.flushQueue.timeoutMs ?? fqDefaults.timeoutMs,
+    },
+    costs,
+  };
+  const errors = crossFieldErrors(scenario);
+  return errors.length ? { ok: false, errors } : { ok: true, scenario };
+}
+
+export function parseScenario(input: unknown): Scenario {
+  const r = safeParseScenario(input);
+  if (!r.ok) throw new ScenarioError(r.errors);
+  return r.scenario;
+}
+
+/** Deep-merge plain objects (arrays and scalars replace). Used for presets and --set overrides. */
+export function mergeDeep(base: unknown, over: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = mergeDeep(base[k], v);
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Apply `path=value` overrides (`viommu.backend=shadow-sl`). Values are parsed as
+ * JSON when they look like JSON (numbers, booleans, quoted strings), else kept as strings.
+ */
+export function applyOverrides(input: unknown, overrides: string[]): unknown {
+  let out = input;
+  for (const o of overrides) {
+    const eq = o.indexOf('=');
+    if (eq <= 0) throw new ScenarioError([{ path: o, message: 'override must look like path=value, e.g. viommu.backend=shadow-sl' }]);
+    const path = o.slice(0, eq).trim().split('.');
+    if (path.some((p) => !/^[A-Za-z][A-Za-z0-9]*$/.test(p))) {
+      throw new ScenarioError([{ path: o.slice(0, eq), message: 'path segments must be field names separated by dots' }]);
+    }
+    const patch: Record<string, unknown> = {};
+    let cursor = patch;
+    path.forEach((seg, i) => {
+      if (i === path.length - 1) cursor[seg] = parseOverrideValue(o.slice(eq + 1));
+      else cursor = (cursor[seg] = {}) as Record<string, unknown>;
+    });
+    out = mergeDeep(out, patch);
+  }
+  return out;
+}
+
+function parseOverrideValue(raw: string): unknown {
+  const s = raw.trim();
+  if (/^(true|false|null|-?\d+(\.\d+)?([eE][-+]?\d+)?|".*")$/.test(s)) return JSON.parse(s);
+  return raw;
+}
+
+/** Stable JSON (sorted keys) so equal scenarios hash equally. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (isPlainObject(value)) {
+    return `{${Object.keys(value)
+      .sort()
+      .filter((k) => value[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
