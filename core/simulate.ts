@@ -74,11 +74,13 @@ export function simulate(input: unknown, opts: SimulateOptions = {}): Simulation
   shares.forEach((share, q) => {
     const cpu = cpus[q]!;
     const spec = { index: q, share, prng: new Prng(s.seed, q) };
+    // Queues start out of phase, as real streams do; identical queues in lockstep would fill their flush rings together.
+    const startNs = spec.prng.next() * Math.max(1000, s.device.interruptModerationUs * 1000);
     if (s.workload.kind === 'iperf-rx') {
       iperfRxSetupMappings(ctx, q);
-      cpu.main = kernel.spawn(cpu, 0, (proc) => iperfRxQueue(ctx, proc, spec));
+      cpu.main = kernel.spawn(cpu, startNs, (proc) => iperfRxQueue(ctx, proc, spec));
     } else {
-      cpu.main = kernel.spawn(cpu, 0, (proc) => iperfTxQueue(ctx, proc, spec));
+      cpu.main = kernel.spawn(cpu, startNs, (proc) => iperfTxQueue(ctx, proc, spec));
     }
   });
 
@@ -174,6 +176,8 @@ export function simulate(input: unknown, opts: SimulateOptions = {}): Simulation
       heldByWorkload: ctx.held.reduce((a, b) => a + b, 0),
       queued: fq.occupancy(),
       freed: counters.get('iova.freed'),
+      mapsInFlight: dma.mapsInFlight,
+      unmapsInFlight: dma.unmapsInFlight,
     },
     engine: { events: kernel.events, simulatedMs: s.durationMs },
   };

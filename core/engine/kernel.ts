@@ -110,7 +110,7 @@ export class Kernel {
       if (item.type === 'resume') {
         item.proc.asleep = false;
         if (item.proc.t < time) item.proc.t = time;
-        if (item.proc.t < item.proc.cpu.busyUntil) item.proc.t = item.proc.cpu.busyUntil;
+        if (item.proc === item.proc.cpu.main && item.proc.t < item.proc.cpu.busyUntil) item.proc.t = item.proc.cpu.busyUntil;
         const done = item.proc.pendingDone;
         if (done) {
           item.proc.pendingDone = null;

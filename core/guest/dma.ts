@@ -8,7 +8,7 @@
 // the global order of the event kernel.
 import type { BackendModel, DomainView, OpCost } from '../backends/types.ts';
 import type { Counters } from '../engine/counters.ts';
-import { CAT, type Kernel, type Proc, type ProcessBody } from '../engine/kernel.ts';
+import { CAT, type Cpu, type Kernel, type Proc, type ProcessBody } from '../engine/kernel.ts';
 import { EXIT_REASONS, INVALIDATION_KINDS } from '../backends/types.ts';
 import type { Costs } from '../model/costs.ts';
 import type { FlushQueue } from './flush-queue.ts';
@@ -19,6 +19,9 @@ export type DmaMode = 'strict' | 'lazy' | 'passthrough';
 export class DmaApi {
   /** Mappings currently live (mapped and not yet unmapped). */
   liveMappings = 0;
+  /** Operations begun but not finished (waiting on an exit) when the run ended. */
+  mapsInFlight = 0;
+  unmapsInFlight = 0;
   readonly domain: DomainView = { presentPtes: 0, staleMappings: 0 };
   private readonly ids;
 
@@ -57,16 +60,24 @@ export class DmaApi {
     this.counters.add(this.ids.map);
     this.liveMappings++;
     if (this.mode === 'passthrough') return;
+    this.mapsInFlight++;
     proc.spend(CAT.iova, this.iova.alloc(proc.cpu.id, pages));
     proc.spend(CAT.pte, pages * this.costs.ptePerPageNs);
     this.domain.presentPtes += pages;
     yield* this.apply(proc, this.backend.map(pages));
+    this.mapsInFlight--;
   }
 
   *unmap(proc: Proc, pages: number): ProcessBody {
     this.counters.add(this.ids.unmap);
     this.liveMappings--;
     if (this.mode === 'passthrough') return;
+    this.unmapsInFlight++;
+    yield* this.unmapSteps(proc, pages);
+    this.unmapsInFlight--;
+  }
+
+  private *unmapSteps(proc: Proc, pages: number): ProcessBody {
     proc.spend(CAT.pte, pages * this.costs.ptePerPageNs);
     this.domain.presentPtes -= pages;
     yield* this.apply(proc, this.backend.pteClear(pages));
@@ -86,7 +97,7 @@ export class DmaApi {
     proc.spend(CAT.flushQueue, this.costs.fqQueueNs);
     this.fq.push(cpu, proc.t, pages);
     this.domain.staleMappings++;
-    if (!this.fq.timerArmed) this.armTimer(proc);
+    this.armTimer(proc);
   }
 
   /** One domain-wide flush (flush_iotlb_all); covers every entry queued before it started. */
@@ -113,12 +124,28 @@ export class DmaApi {
     if (freed) this.counters.add(this.ids.freed, freed);
   }
 
-  /** The one-shot flush timer runs on the CPU that armed it, borrowing it from its workload. */
+  /**
+   * The one-shot flush timer runs on the CPU that armed it, borrowing it from
+   * its workload. An entry queued at an earlier local time than the arming
+   * (the kernel's order seen through one poll of skew) pulls the timer in, so
+   * no entry waits longer than one period for it.
+   */
+  private timerDueNs = Infinity;
+  private timerGeneration = 0;
+
   private armTimer(proc: Proc): void {
+    this.armTimerAt(proc.cpu, proc.t + this.fqTimeoutNs);
+  }
+
+  private armTimerAt(cpu: Cpu, due: number): void {
+    if (this.fq.timerArmed && due >= this.timerDueNs) return;
     this.fq.timerArmed = true;
-    const cpu = proc.cpu;
-    this.kernel.at(proc.t + this.fqTimeoutNs, (fireNs) => {
+    this.timerDueNs = due;
+    const generation = ++this.timerGeneration;
+    this.kernel.at(due, (fireNs) => {
+      if (generation !== this.timerGeneration) return;
       this.fq.timerArmed = false;
+      this.timerDueNs = Infinity;
       this.kernel.spawn(cpu, fireNs, (timer) => this.timerBody(timer, fireNs));
     });
   }
@@ -129,6 +156,10 @@ export class DmaApi {
     yield* this.flush(timer, 'timer');
     const freed = this.fq.freeAllCompleted(timer.t, (pages) => timer.spend(CAT.iova, this.iova.free(cpu.id, pages)));
     if (freed) this.counters.add(this.ids.freed, freed);
+    // Entries a vCPU queued just after the flush started (seen early through
+    // the poll skew) did not re-arm the timer: arm it for the oldest of them.
+    const oldest = this.fq.oldestUncovered();
+    if (oldest < Infinity) this.armTimerAt(cpu, oldest + this.fqTimeoutNs);
     if (wasIdle) cpu.busyUntil = Math.max(cpu.busyUntil, timer.t);
     else cpu.stolenNs += timer.t - fireNs;
   }

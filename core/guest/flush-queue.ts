@@ -111,6 +111,18 @@ export class FlushQueue {
     }
   }
 
+  /** Queue time of the oldest entry no flush has covered yet (Infinity if none). */
+  oldestUncovered(): number {
+    let oldest = Infinity;
+    for (const r of this.rings) {
+      for (let k = r.coveredPrefix; k < r.count; k++) {
+        const i = (r.head + k) % r.slots;
+        if (r.coveredAt[i]! < 0 && r.queuedAt[i]! < oldest) oldest = r.queuedAt[i]!;
+      }
+    }
+    return oldest;
+  }
+
   occupancy(): number {
     let n = 0;
     for (const r of this.rings) n += r.count;

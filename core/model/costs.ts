@@ -87,7 +87,7 @@ export const COST_TABLE = {
 
   // Exits and the VMM.
   exitRoundTripNs: {
-    valueNs: 5281,
+    valueNs: 5298,
     basis: 'calibrated',
     description: 'VM exit to QEMU user space and back (MMIO write of the invalidation-queue tail), outside QEMU\'s lock',
     source: 'fitted to the seed patch strict result (39.3 Gbit/s) inside the 3-10 us range of DOMAIN.md §6',

@@ -59,6 +59,9 @@ export interface SimulationResult {
     heldByWorkload: number;
     queued: number;
     freed: number;
+    /** Maps and unmaps begun but still waiting on the VMM when the run ended. */
+    mapsInFlight: number;
+    unmapsInFlight: number;
   };
   engine: { events: number; simulatedMs: number };
 }

@@ -1,0 +1,20 @@
+// Guest-kernel IOMMU policy resolver: kernel generation, Kconfig, command
+// line and vIOMMU capabilities -> default DMA domain, strictness and dmesg.
+
+export type {
+  DomainType,
+  Generation,
+  KconfigDefault,
+  KernelVersion,
+  PageTable,
+  PolicyDecision,
+  PolicyInput,
+  PolicyReason,
+  ViommuCaps,
+} from './types.ts';
+export type { CmdlineParam, ParsedCmdline } from './cmdline.ts';
+export { parseCmdline } from './cmdline.ts';
+export { kernelGeneration } from './kernel-facts.ts';
+export { parseKernelVersion } from './version.ts';
+export { resolvePolicy } from './resolve.ts';
+export { formatDecision } from './format.ts';

@@ -1,0 +1,200 @@
+// Resolves the default DMA domain of a guest device behind a virtual VT-d,
+// step by step in boot order: Kconfig, command line, iommu_subsys_init()
+// (subsys_initcall), intel_iommu_init() (rootfs_initcall, so its caching-mode
+// line follows the iommu lines in dmesg), then device probe.
+
+import type { FirstLevelChoice } from './first-level.ts';
+import { firstLevelByDefault } from './first-level.ts';
+import type { KernelFacts } from './kernel-facts.ts';
+import { CM_RULE_COMMIT, FIRST_LEVEL_EXEMPTION_COMMIT, kernelFacts } from './kernel-facts.ts';
+import type { CmdlineEffects } from './params.ts';
+import { applyCmdline } from './params.ts';
+import { Trace } from './trace.ts';
+import type { DomainType, KconfigDefault, PageTable, PolicyDecision, PolicyInput, ViommuCaps } from './types.ts';
+import { parseKernelVersion } from './version.ts';
+
+const KCONFIG_DEFAULTS: readonly KconfigDefault[] = ['strict', 'lazy', 'passthrough'];
+const CAP_FIELDS: readonly (keyof ViommuCaps)[] = ['cachingMode', 'scalableMode', 'firstLevel', 'secondLevel'];
+const CMDLINE_SUFFIX = ' (set via kernel command line)';
+
+function assertPolicyInput(input: PolicyInput): void {
+  if (!KCONFIG_DEFAULTS.includes(input.kconfigDefault)) {
+    throw new Error(`kconfigDefault: expected one of ${KCONFIG_DEFAULTS.join(', ')}; got ${JSON.stringify(input.kconfigDefault)}`);
+  }
+  if (typeof input.cmdline !== 'string') throw new Error('cmdline: expected a string (may be empty)');
+  if (typeof input.untrusted !== 'boolean') throw new Error('untrusted: expected true or false');
+  for (const field of CAP_FIELDS) {
+    if (typeof input.caps?.[field] !== 'boolean') throw new Error(`caps.${field}: expected true or false`);
+  }
+}
+
+interface KconfigDefaults {
+  passthrough: boolean;
+  strict: boolean;
+}
+
+function applyKconfig(kconfig: KconfigDefault, facts: KernelFacts, trace: Trace): KconfigDefaults {
+  if (kconfig === 'passthrough') {
+    trace.reason('CONFIG_IOMMU_DEFAULT_PASSTHROUGH', facts.dmaStrictnessKconfig
+      ? 'default domain identity; iommu_dma_strict starts false, so DMA domains would be lazy'
+      : 'default domain identity; VT-d DMA domains would be lazy (intel_iommu_strict = 0)');
+    return { passthrough: true, strict: false };
+  }
+  if (facts.dmaStrictnessKconfig) {
+    const strict = kconfig === 'strict';
+    trace.reason(strict ? 'CONFIG_IOMMU_DEFAULT_DMA_STRICT' : 'CONFIG_IOMMU_DEFAULT_DMA_LAZY',
+      strict ? 'iommu_dma_strict starts true: DMA domains invalidate on every unmap' : 'iommu_dma_strict starts false: DMA domains use a flush queue (DMA_FQ)');
+    return { passthrough: false, strict };
+  }
+  if (kconfig === 'strict') {
+    trace.warn('kconfigDefault "strict": CONFIG_IOMMU_DEFAULT_DMA_STRICT only exists from v5.15; resolved with this kernel\'s lazy default');
+  }
+  trace.reason('intel_iommu_strict', 'no DMA strictness choice in Kconfig before v5.15; VT-d starts lazy (intel_iommu_strict = 0)');
+  return { passthrough: false, strict: false };
+}
+
+// Strictness once the command line is parsed, before the caching-mode rule.
+function strictnessBeforeDriver(facts: KernelFacts, kconfig: KconfigDefaults, cmd: CmdlineEffects): boolean {
+  if (cmd.intelStrict) return true;
+  if (facts.dmaStrictnessKconfig) return cmd.strict?.value ?? kconfig.strict;
+  // v5.13-v5.14: intel_iommu_init() calls iommu_set_dma_strict(intel_iommu_strict),
+  // which only keeps iommu_dma_strict when iommu.strict= was given.
+  if (facts.vtdHonoursIommuStrict) return cmd.strict?.value ?? false;
+  return false;
+}
+
+// iommu_subsys_init(): resolves the default domain type and logs it.
+function subsysInit(facts: KernelFacts, passthrough: boolean, strict: boolean, cmd: CmdlineEffects, trace: Trace): void {
+  const type = passthrough ? 'Passthrough' : 'Translated';
+  trace.print(`iommu: Default domain type: ${type}${cmd.passthrough ? CMDLINE_SUFFIX : ''}`);
+  if (facts.logsTlbPolicy && !passthrough) {
+    trace.print(`iommu: DMA domain TLB invalidation policy: ${strict ? 'strict' : 'lazy'} mode${cmd.strict ? CMDLINE_SUFFIX : ''}`);
+  }
+  // IOMMU_DOMAIN_DMA_FQ exists from v5.15; before, the driver chose the flush queue per DMA domain.
+  const translated = !facts.dmaStrictnessKconfig ? `IOMMU_DOMAIN_DMA (${strict ? 'strict' : 'lazy'}; no DMA_FQ type before v5.15)`
+    : strict ? 'IOMMU_DOMAIN_DMA (strict)' : 'IOMMU_DOMAIN_DMA_FQ (lazy)';
+  const detail = passthrough ? 'IOMMU_DOMAIN_IDENTITY' : translated;
+  trace.reason('iommu_subsys_init()', `default domain type ${detail}${cmd.passthrough ? `, from ${cmd.passthrough.via}` : ''}`);
+}
+
+function remappingBlocker(cmd: CmdlineEffects): string | null {
+  if (cmd.noIommu) return `${cmd.noIommu} (no_iommu)`;
+  if (cmd.dmarDisabled?.value) return `${cmd.dmarDisabled.via} (dmar_disabled)`;
+  return null;
+}
+
+function scalableModeInEffect(facts: KernelFacts, caps: ViommuCaps, cmd: CmdlineEffects, trace: Trace): boolean {
+  const wanted = cmd.scalableMode?.value ?? facts.scalableModeDefaultOn;
+  const source = cmd.scalableMode?.via ?? 'CONFIG_INTEL_IOMMU_SCALABLE_MODE_DEFAULT_ON';
+  const origin = cmd.scalableMode ? '' : ` (default ${facts.scalableModeDefaultOn ? 'y since v5.15' : 'n before v5.15'})`;
+  const inEffect = wanted && caps.scalableMode;
+  const state = !wanted ? 'intel_iommu_sm = 0: legacy mode'
+    : caps.scalableMode ? 'intel_iommu_sm = 1 and the vIOMMU advertises SMTS: scalable mode'
+      : 'intel_iommu_sm = 1, but the vIOMMU does not advertise SMTS: legacy mode';
+  trace.reason(source, `${state}${origin}`);
+  return inEffect;
+}
+
+interface CachingModeOutcome {
+  forced: boolean;
+  /** The dmesg line to print once the device's domain is known, if any. */
+  line: string | null;
+}
+
+// The caching-mode rule in intel_iommu_init() (init_dmars() or
+// domain_use_flush_queue() in older releases).
+function cachingModeRule(facts: KernelFacts, caps: ViommuCaps, firstLevel: FirstLevelChoice, cmd: CmdlineEffects, trace: Trace): CachingModeOutcome {
+  const rule = facts.cachingModeRule;
+  const site = rule?.site ?? 'intel_iommu_init()';
+  if (!caps.cachingMode) {
+    trace.reason(site, 'caching mode not advertised: no forced strict mode');
+    return { forced: false, line: null };
+  }
+  if (!rule) {
+    trace.reason(site, `caching mode set, but this kernel predates ${CM_RULE_COMMIT}: no forced strict mode`);
+    return { forced: false, line: null };
+  }
+  if (facts.generation.generation === 3 && firstLevel.firstLevel) {
+    trace.reason(site, `caching mode set, but first_level_by_default(IOMMU_DOMAIN_DMA) is true: flush queue allowed (${FIRST_LEVEL_EXEMPTION_COMMIT})`);
+    return { forced: false, line: null };
+  }
+  const action = facts.dmaStrictnessKconfig ? 'iommu_set_dma_strict() demotes DMA_FQ to DMA' : 'intel_iommu_strict = 1, no flush queue';
+  const exemption = facts.generation.generation === 3 ? ' and DMA domains use the second level' : '';
+  trace.reason(site, `caching mode set${exemption}: ${action}; iommu.strict=0 cannot undo it`);
+  const printed = rule.printsWhenAlreadyStrict || !cmd.intelStrict;
+  return { forced: true, line: printed ? rule.line : null };
+}
+
+interface Device {
+  domainType: DomainType;
+  strict: boolean;
+}
+
+function deviceDomain(untrusted: boolean, passthrough: boolean, strict: boolean, trace: Trace): Device {
+  if (untrusted) {
+    trace.reason('iommu_get_def_domain_type() untrusted', 'external-facing device: always a strict IOMMU_DOMAIN_DMA, never identity or DMA_FQ');
+    return { domainType: 'dma', strict: true };
+  }
+  if (passthrough) return { domainType: 'identity', strict };
+  // Since v6.5 a driver without IOMMU_CAP_DEFERRED_FLUSH falls back from
+  // DMA_FQ to DMA; VT-d reports the capability, so nothing changes here.
+  return { domainType: strict ? 'dma' : 'dma-fq', strict };
+}
+
+function pageTableReason(pageTable: PageTable, firstLevel: FirstLevelChoice, trace: Trace): void {
+  const table = pageTable === 'none' ? 'no page table (identity)' : `${pageTable} page table`;
+  trace.reason('first_level_by_default()', `${firstLevel.why}; the device's domain uses ${table}`);
+}
+
+function unusableCapsWarning(caps: ViommuCaps, trace: Trace): void {
+  if (caps.scalableMode && !caps.firstLevel && !caps.secondLevel) {
+    trace.warn('caps: scalable mode without FLTS or SLTS leaves DMA domains no usable table; first_level_by_default() is mirrored literally');
+  }
+}
+
+function decision(base: Pick<PolicyDecision, 'generation' | 'kernel'>, fields: Omit<PolicyDecision, 'generation' | 'kernel' | 'reasons' | 'log' | 'ignored' | 'warnings'>, trace: Trace): PolicyDecision {
+  return { ...fields, ...base, reasons: trace.reasons, log: trace.log, ignored: trace.ignored, warnings: trace.warnings };
+}
+
+export function resolvePolicy(input: PolicyInput): PolicyDecision {
+  const kernel = parseKernelVersion(input.kernel);
+  assertPolicyInput(input);
+  const facts = kernelFacts(kernel);
+  const trace = new Trace();
+  const base = { generation: facts.generation.generation, kernel };
+
+  trace.reason('kernel version', facts.generation.text);
+  if (!facts.inVerifiedRange) trace.warn(`kernel: rules were checked from v5.4 on; v${kernel.major}.${kernel.minor} is resolved like v5.4`);
+  unusableCapsWarning(input.caps, trace);
+
+  const kconfig = applyKconfig(input.kconfigDefault, facts, trace);
+  const cmd = applyCmdline(input.cmdline, facts, trace);
+  const passthrough = cmd.passthrough?.value ?? kconfig.passthrough;
+  const strictBefore = strictnessBeforeDriver(facts, kconfig, cmd);
+  subsysInit(facts, passthrough, strictBefore, cmd, trace);
+
+  const blocker = remappingBlocker(cmd);
+  if (blocker) {
+    trace.reason('intel_iommu_init()', `${blocker}: returns before init_dmars(), so no DMA remapping; devices DMA to physical addresses and the caching-mode rule is never reached`);
+    return decision(base, { domainType: 'identity', strict: strictBefore, scalableMode: false, pageTable: 'none', forcedStrict: cmd.intelStrict !== null, dmaRemapping: false }, trace);
+  }
+  if (!cmd.dmarDisabled) trace.reason('intel_iommu_init()', 'DMA remapping enabled (assumes CONFIG_INTEL_IOMMU_DEFAULT_ON=y; otherwise intel_iommu=on is needed)');
+
+  const scalableMode = scalableModeInEffect(facts, input.caps, cmd, trace);
+  const firstLevel = firstLevelByDefault(facts.firstLevelRule, scalableMode, input.caps, 'dma');
+  const cm = cachingModeRule(facts, input.caps, firstLevel, cmd, trace);
+  const device = deviceDomain(input.untrusted, passthrough, strictBefore || cm.forced, trace);
+  const pageTable: PageTable = device.domainType === 'identity' ? 'none' : firstLevel.firstLevel ? 'first-level' : 'second-level';
+  pageTableReason(pageTable, firstLevel, trace);
+  // v5.11-v5.12 decide (and print) when the first DMA domain is set up.
+  if (cm.line && (!facts.cachingModeRule?.needsDmaDomain || device.domainType !== 'identity')) trace.print(cm.line);
+
+  return decision(base, {
+    domainType: device.domainType,
+    strict: device.strict,
+    scalableMode,
+    pageTable,
+    forcedStrict: cmd.intelStrict !== null || cm.forced,
+    dmaRemapping: true,
+  }, trace);
+}
