@@ -1,20 +1,40 @@
-// Entry point of the `iommu-lab` command. Each subcommand lives in its own
-// module under cli/commands/; this file only wires them and maps usage errors
-// to exit code 2.
+// Entry point of the `iommu-lab` command: wires the subcommands and maps
+// usage errors (bad options, invalid scenarios) to one line each and exit 2.
 import { Command, CommanderError } from 'commander';
+import { registerPolicy } from './commands/policy.ts';
+import { isScenarioError, registerSimulate } from './commands/simulate.ts';
+import { processIo, UsageError, type Io } from './usage.ts';
 
-export async function main(argv: string[]): Promise<number> {
+export function buildProgram(io: Io): Command {
   const program = new Command('iommu-lab')
     .description('Simulate and measure strict vs lazy IOTLB invalidation under a virtual VT-d IOMMU')
     .exitOverride()
-    .showHelpAfterError(false)
-    .configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') });
+    .configureOutput({
+      writeOut: (s) => io.out(s),
+      writeErr: (s) => io.err(s),
+      // Commander's own errors: keep the one-line reason.
+      outputError: (s, write) => write(`${s.split('\n')[0]}\n`),
+    });
+  registerPolicy(program, io);
+  registerSimulate(program, io);
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const program = buildProgram(io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (err) {
-    if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return 0;
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof UsageError) {
+      io.err(`iommu-lab: ${err.message}`);
+      return 2;
+    }
+    if (isScenarioError(err)) {
+      io.err('iommu-lab: invalid scenario');
+      for (const f of err.fields) io.err(`  ${f.path || '(root)'}: ${f.message}`);
       return 2;
     }
     throw err;

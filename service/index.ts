@@ -1,0 +1,23 @@
+// The host-agnostic service: what the CLI (in process), the desktop app and
+// `serve` call. Hosts import this module, never core/ or db/ directly.
+export { buildScenario, withSeed, type ScenarioSource } from './scenarios.ts';
+export {
+  simulate,
+  estimate,
+  resolveScenarioPolicy,
+  effectiveMode,
+  scalarMetrics,
+  ScenarioError,
+  PRESETS,
+  COST_TABLE,
+  MODEL_VERSION,
+  BACKENDS,
+  POLICIES,
+  WORKLOADS,
+  type Scenario,
+  type SimulationResult,
+  type AnalyticEstimate,
+  type FieldError,
+  type Preset,
+} from '../core/index.ts';
+export { resolvePolicy, formatDecision, type PolicyDecision, type PolicyInput } from '../core/policy/index.ts';

@@ -1,0 +1,106 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../cli/main.ts';
+
+async function run(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { out: (s) => (out += s.endsWith('\n') ? s : `${s}\n`), err: (s) => (err += s.endsWith('\n') ? s : `${s}\n`) });
+  return { code, out, err };
+}
+
+const bin = new URL('../../bin/iommu-lab.js', import.meta.url).pathname;
+
+test('policy --json: kernel 6.2 forces strict with the batching line, 6.3 stays lazy', async () => {
+  const before = await run('policy', '--kernel', '6.2', '--caps', 'cm,sm,flts', '--json');
+  assert.equal(before.code, 0, before.err);
+  const d2 = JSON.parse(before.out);
+  assert.equal(d2.domainType, 'dma');
+  assert.equal(d2.strict, true);
+  assert.ok(d2.log.includes('DMAR: IOMMU batching disallowed due to virtualization'));
+
+  const after = await run('policy', '--kernel', '6.3', '--caps', 'cm,sm,flts', '--json');
+  const d3 = JSON.parse(after.out);
+  assert.equal(d3.domainType, 'dma-fq');
+  assert.equal(d3.strict, false);
+  assert.ok(!d3.log.some((l: string) => l.includes('batching disallowed')));
+  assert.ok(d3.log.some((l: string) => /lazy mode/.test(l)));
+});
+
+test('policy human output names the decision, reasons and log lines', async () => {
+  const r = await run('policy', '--kernel', '6.3', '--caps', 'cm,sm,slts', '--cmdline', 'quiet iommu.strict=0');
+  assert.equal(r.code, 0);
+  assert.match(r.out, /Decision: .*dma \(strict invalidation\)/);
+  assert.match(r.out, /intel_iommu_init/);
+  // iommu_subsys_init() prints its line before intel_iommu_init() forces strict, as real dmesg does.
+  assert.match(r.out, /iommu: DMA domain TLB invalidation policy: lazy mode \(set via kernel command line\)\n\s*DMAR: IOMMU batching disallowed/);
+});
+
+test('usage errors exit 2 with a one-line reason', async () => {
+  const cases: [string[], RegExp][] = [
+    [['policy', '--kernel', '6.3', '--caps', 'cm,warp'], /--caps: unknown capability "warp"/],
+    [['policy', '--kernel', 'banana'], /--kernel/],
+    [['policy', '--kernel', '6.3', '--kconfig', 'eager'], /--kconfig must be one of strict, lazy, passthrough/],
+    [['policy'], /required option/],
+    [['frobnicate'], /unknown command/],
+    [['simulate'], /--preset NAME or --config FILE/],
+    [['simulate', '--preset', 'nope'], /preset: unknown preset "nope"/],
+    [['simulate', '--preset', 'seed-after-fix', '--seeds', '0'], /--seeds must be a whole number/],
+  ];
+  for (const [argv, reason] of cases) {
+    const r = await run(...argv);
+    assert.equal(r.code, 2, `${argv.join(' ')}: ${r.err}`);
+    assert.match(r.err, reason, argv.join(' '));
+    assert.equal(r.out, '');
+  }
+});
+
+test('simulate rejects an invalid scenario naming every invalid field', async () => {
+  const r = await run('simulate', '--preset', 'seed-after-fix', '--set', 'viommu.backend=kvm', '--set', 'device.mtu=12', '--set', 'flushQueue.kind=huge');
+  assert.equal(r.code, 2);
+  assert.match(r.err, /viommu\.backend: .*"none"\|"shadow-sl"\|"nested-fl"\|"shadow-fl-wp"/);
+  assert.match(r.err, /device\.mtu/);
+  assert.match(r.err, /flushQueue\.kind: .*"per-cpu"\|"single"/);
+});
+
+test('simulate --json prints one result object, an array with --seeds', async () => {
+  const one = await run('simulate', '--preset', 'seed-after-fix', '--set', 'durationMs=30', '--set', 'warmupMs=5', '--set', 'viommu.backend=shadow-sl', '--set', 'viommu.secondLevel=true', '--set', 'viommu.firstLevel=false', '--json');
+  assert.equal(one.code, 0, one.err);
+  const r = JSON.parse(one.out);
+  assert.equal(r.scenario.viommu.backend, 'shadow-sl');
+  assert.equal(r.policy.effective, 'strict', 'second level only: caching mode still forces strict on 6.3');
+  assert.ok(r.throughputGbps > 0);
+
+  const many = await run('simulate', '--preset', 'seed-before-fix', '--set', 'durationMs=30', '--set', 'warmupMs=5', '--seeds', '3', '--json');
+  const arr = JSON.parse(many.out);
+  assert.equal(arr.length, 3);
+  assert.deepEqual(arr.map((x: { seed: number }) => x.seed), [1, 2, 3]);
+});
+
+test('simulate --config reads a scenario file; human output has the table and the bottleneck sentence', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iommu-lab-cli-'));
+  const file = join(dir, 'scenario.json');
+  writeFileSync(file, JSON.stringify({ durationMs: 30, warmupMs: 5, viommu: { backend: 'none' }, guest: { kernel: '6.8' } }));
+  const r = await run('simulate', '--config', file);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /throughput Gbit\/s/);
+  assert.match(r.out, /limits throughput|link is full/);
+  const bad = await run('simulate', '--config', join(dir, 'missing.json'));
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--config: cannot read/);
+});
+
+test('the installed command: --help on every command, exit 2 on usage errors', () => {
+  for (const args of [['--help'], ['policy', '--help'], ['simulate', '--help'], ['presets', '--help'], ['start', '--help']]) {
+    const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stdout, /Usage: iommu-lab/);
+  }
+  const bad = spawnSync(process.execPath, [bin, 'policy', '--kernel', '6.3', '--caps', 'zz'], { encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+  assert.equal(bad.stderr.trim().split('\n').length, 1);
+});
