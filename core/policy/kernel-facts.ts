@@ -69,7 +69,7 @@ export function generationBasis(v: KernelVersion): GenerationBasis {
   if (UNVERIFIED_LONGTERM.includes(`${v.major}.${v.minor}`)) {
     pending.push(`mapped by mainline version: whether ${v.major}.${v.minor}.y picked up ${CM_RULE_COMMIT} was not verified`);
   }
-  const suffix = pending.length > 0 ? ` (${pending.join('; ')})` : '';
+  const suffix = pending.length > 0 ? `; ${pending.join('; ')}` : '';
   return { generation: mainline, text: `${release} is generation ${mainline}: ${GENERATION_RULE[mainline]}${suffix}` };
 }
 

@@ -182,9 +182,10 @@ function intelIommu(ctx: Context, param: CmdlineParam): void {
 
 type Handler = (ctx: Context, param: CmdlineParam) => void;
 
+const EARLY_HANDLERS: Readonly<Record<string, Handler>> = { 'iommu.passthrough': iommuPassthrough, 'iommu.strict': iommuStrict, iommu: x86Iommu };
+
 function earlyHandler(param: CmdlineParam): Handler | undefined {
-  const handlers: Record<string, Handler> = { 'iommu.passthrough': iommuPassthrough, 'iommu.strict': iommuStrict, iommu: x86Iommu };
-  return Object.hasOwn(handlers, param.key) ? handlers[param.key] : undefined;
+  return Object.hasOwn(EARLY_HANDLERS, param.key) ? EARLY_HANDLERS[param.key] : undefined;
 }
 
 // __setup("intel_iommu=") only matches with the "=".

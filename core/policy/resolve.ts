@@ -120,7 +120,8 @@ function cachingModeRule(facts: KernelFacts, caps: ViommuCaps, firstLevel: First
   }
   const action = facts.dmaStrictnessKconfig ? 'iommu_set_dma_strict() demotes DMA_FQ to DMA' : 'intel_iommu_strict = 1, no flush queue';
   const exemption = facts.generation.generation === 3 ? ' and DMA domains use the second level' : '';
-  trace.reason(site, `caching mode set${exemption}: ${action}; iommu.strict=0 cannot undo it`);
+  const final = facts.vtdHonoursIommuStrict ? '; iommu.strict=0 cannot undo it' : '';
+  trace.reason(site, `caching mode set${exemption}: ${action}${final}`);
   const printed = rule.printsWhenAlreadyStrict || !cmd.intelStrict;
   return { forced: true, line: printed ? rule.line : null };
 }
@@ -152,8 +153,34 @@ function unusableCapsWarning(caps: ViommuCaps, trace: Trace): void {
   }
 }
 
-function decision(base: Pick<PolicyDecision, 'generation' | 'kernel'>, fields: Omit<PolicyDecision, 'generation' | 'kernel' | 'reasons' | 'log' | 'ignored' | 'warnings'>, trace: Trace): PolicyDecision {
-  return { ...fields, ...base, reasons: trace.reasons, log: trace.log, ignored: trace.ignored, warnings: trace.warnings };
+type Outcome = Omit<PolicyDecision, 'generation' | 'kernel' | 'reasons' | 'log' | 'ignored' | 'warnings'>;
+
+/** State once the command line is parsed and iommu_subsys_init() has run. */
+interface Boot {
+  facts: KernelFacts;
+  input: PolicyInput;
+  cmd: CmdlineEffects;
+  passthrough: boolean;
+  strictBefore: boolean;
+  trace: Trace;
+}
+
+function withoutRemapping({ cmd, strictBefore, trace }: Boot, blocker: string): Outcome {
+  trace.reason('intel_iommu_init()', `${blocker}: returns before init_dmars(), so no DMA remapping; devices DMA to physical addresses and the caching-mode rule is never reached`);
+  return { domainType: 'identity', strict: strictBefore, scalableMode: false, pageTable: 'none', forcedStrict: cmd.intelStrict !== null, dmaRemapping: false };
+}
+
+function withRemapping({ facts, input, cmd, passthrough, strictBefore, trace }: Boot): Outcome {
+  if (!cmd.dmarDisabled) trace.reason('intel_iommu_init()', 'DMA remapping enabled (assumes CONFIG_INTEL_IOMMU_DEFAULT_ON=y; otherwise intel_iommu=on is needed)');
+  const scalableMode = scalableModeInEffect(facts, input.caps, cmd, trace);
+  const firstLevel = firstLevelByDefault(facts.firstLevelRule, scalableMode, input.caps, 'dma');
+  const cm = cachingModeRule(facts, input.caps, firstLevel, cmd, trace);
+  const device = deviceDomain(input.untrusted, passthrough, strictBefore || cm.forced, trace);
+  const pageTable: PageTable = device.domainType === 'identity' ? 'none' : firstLevel.firstLevel ? 'first-level' : 'second-level';
+  pageTableReason(pageTable, firstLevel, trace);
+  // v5.11-v5.12 decide (and print) when the first DMA domain is set up.
+  if (cm.line && (!facts.cachingModeRule?.needsDmaDomain || device.domainType !== 'identity')) trace.print(cm.line);
+  return { ...device, scalableMode, pageTable, forcedStrict: cmd.intelStrict !== null || cm.forced, dmaRemapping: true };
 }
 
 export function resolvePolicy(input: PolicyInput): PolicyDecision {
@@ -161,7 +188,6 @@ export function resolvePolicy(input: PolicyInput): PolicyDecision {
   assertPolicyInput(input);
   const facts = kernelFacts(kernel);
   const trace = new Trace();
-  const base = { generation: facts.generation.generation, kernel };
 
   trace.reason('kernel version', facts.generation.text);
   if (!facts.inVerifiedRange) trace.warn(`kernel: rules were checked from v5.4 on; v${kernel.major}.${kernel.minor} is resolved like v5.4`);
@@ -173,28 +199,16 @@ export function resolvePolicy(input: PolicyInput): PolicyDecision {
   const strictBefore = strictnessBeforeDriver(facts, kconfig, cmd);
   subsysInit(facts, passthrough, strictBefore, cmd, trace);
 
+  const boot: Boot = { facts, input, cmd, passthrough, strictBefore, trace };
   const blocker = remappingBlocker(cmd);
-  if (blocker) {
-    trace.reason('intel_iommu_init()', `${blocker}: returns before init_dmars(), so no DMA remapping; devices DMA to physical addresses and the caching-mode rule is never reached`);
-    return decision(base, { domainType: 'identity', strict: strictBefore, scalableMode: false, pageTable: 'none', forcedStrict: cmd.intelStrict !== null, dmaRemapping: false }, trace);
-  }
-  if (!cmd.dmarDisabled) trace.reason('intel_iommu_init()', 'DMA remapping enabled (assumes CONFIG_INTEL_IOMMU_DEFAULT_ON=y; otherwise intel_iommu=on is needed)');
-
-  const scalableMode = scalableModeInEffect(facts, input.caps, cmd, trace);
-  const firstLevel = firstLevelByDefault(facts.firstLevelRule, scalableMode, input.caps, 'dma');
-  const cm = cachingModeRule(facts, input.caps, firstLevel, cmd, trace);
-  const device = deviceDomain(input.untrusted, passthrough, strictBefore || cm.forced, trace);
-  const pageTable: PageTable = device.domainType === 'identity' ? 'none' : firstLevel.firstLevel ? 'first-level' : 'second-level';
-  pageTableReason(pageTable, firstLevel, trace);
-  // v5.11-v5.12 decide (and print) when the first DMA domain is set up.
-  if (cm.line && (!facts.cachingModeRule?.needsDmaDomain || device.domainType !== 'identity')) trace.print(cm.line);
-
-  return decision(base, {
-    domainType: device.domainType,
-    strict: device.strict,
-    scalableMode,
-    pageTable,
-    forcedStrict: cmd.intelStrict !== null || cm.forced,
-    dmaRemapping: true,
-  }, trace);
+  const outcome = blocker ? withoutRemapping(boot, blocker) : withRemapping(boot);
+  return {
+    ...outcome,
+    generation: facts.generation.generation,
+    kernel,
+    reasons: trace.reasons,
+    log: trace.log,
+    ignored: trace.ignored,
+    warnings: trace.warnings,
+  };
 }

@@ -1,0 +1,45 @@
+// Benchmarks, printed as JSON (npm run bench). Simulation speed for both seed
+// presets: simulated segments per wall second, real-time factor (simulated
+// seconds per wall second), events per second and peak memory. Each figure is
+// the median of several runs after a warm-up run, on one core (this thread).
+import { findPreset } from '../core/model/presets.ts';
+import { mergeDeep } from '../core/model/scenario.ts';
+import { simulate } from '../core/simulate.ts';
+
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 1000);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function benchPreset(name: string) {
+  const scenario = mergeDeep(findPreset(name)!.scenario, { durationMs: DURATION_MS, warmupMs: 0 });
+  simulate(scenario); // warm-up: JIT
+  const walls: number[] = [];
+  let segments = 0;
+  let events = 0;
+  let peakRss = process.memoryUsage().rss;
+  for (let i = 0; i < REPEATS; i++) {
+    const t0 = process.hrtime.bigint();
+    const r = simulate(scenario);
+    walls.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    segments = (r.packetsPerSec * r.measuredMs) / 1000;
+    events = r.engine.events;
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }
+  const wall = median(walls);
+  return {
+    preset: name,
+    simulatedMs: DURATION_MS,
+    wallMsMedian: +(wall * 1000).toFixed(1),
+    realTimeFactor: +(DURATION_MS / 1000 / wall).toFixed(2),
+    segmentsPerWallSec: Math.round(segments / wall),
+    eventsPerWallSec: Math.round(events / wall),
+    peakRssMiB: +(peakRss / 2 ** 20).toFixed(1),
+  };
+}
+
+const results = ['seed-before-fix', 'seed-after-fix'].map(benchPreset);
+console.log(JSON.stringify({ node: process.version, repeats: REPEATS, simulation: results }, null, 2));
