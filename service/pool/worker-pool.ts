@@ -74,6 +74,7 @@ export class WorkerPool {
   private readonly slots = new Set<Slot>();
   private readonly queue: Job[] = [];
   private nextJobId = 1;
+  private closed = false;
   private closing: Promise<void> | undefined;
 
   constructor(options: WorkerPoolOptions) {
@@ -85,7 +86,7 @@ export class WorkerPool {
     }
     this.size = size;
     this.resourceLimits = options.resourceLimits;
-    if (options.workerUrl.pathname.endsWith('.ts')) {
+    if (/\.[cm]?ts$/.test(options.workerUrl.pathname)) {
       // Resolved here so a missing tsx fails at construction, not in every worker.
       this.workerUrl = TSX_ENTRY_URL;
       this.workerData = {
@@ -106,7 +107,7 @@ export class WorkerPool {
   run<TIn, TOut>(kind: string, input: TIn, options: RunOptions = {}): Promise<TOut> {
     return new Promise<TOut>((resolve, reject) => {
       const { signal, timeoutMs } = options;
-      if (this.closing) return reject(new JobCancelledError(kind, `job '${kind}' was not started: the pool is closed`));
+      if (this.closed) return reject(new JobCancelledError(kind, `job '${kind}' was not started: the pool is closed`));
       if (signal?.aborted) return reject(cancelled(kind, signal));
       if (timeoutMs !== undefined && !(timeoutMs > 0 && timeoutMs <= 2 ** 31 - 1)) {
         return reject(new RangeError(`timeoutMs must be in (0, 2^31 - 1] (setTimeout's range), got ${timeoutMs}`));
@@ -134,7 +135,10 @@ export class WorkerPool {
 
   /** Terminates every worker; running and queued jobs reject with JobCancelledError. Idempotent. */
   close(): Promise<void> {
-    this.closing ??= this.shutDown();
+    if (!this.closing) {
+      this.closed = true;
+      this.closing = this.shutDown();
+    }
     return this.closing;
   }
 
@@ -158,11 +162,17 @@ export class WorkerPool {
 
   /** Hands queued jobs to idle workers, starting workers up to `size`. */
   private pump(): void {
-    while (!this.closing && this.queue.length > 0) {
-      const slot = this.idleSlot() ?? this.spawn();
+    while (!this.closed && this.queue.length > 0) {
+      const slot = this.idleSlot() ?? (this.slots.size < this.size ? this.spawn() : undefined);
       if (slot === undefined) return;
       const job = this.queue.shift();
       if (job === undefined) return;
+      if (slot instanceof Error) {
+        // Fail the job rather than leave it queued behind a worker that can never start.
+        this.settle(job);
+        job.reject(new JobFailedError(job.kind, `worker could not be started for job '${job.kind}': ${slot.message}`, { crashed: true, cause: slot }));
+        continue;
+      }
       this.dispatch(slot, job);
     }
   }
@@ -174,14 +184,18 @@ export class WorkerPool {
     return undefined;
   }
 
-  private spawn(): Slot | undefined {
-    if (this.slots.size >= this.size) return undefined;
-    const worker = new Worker(this.workerUrl, {
-      workerData: this.workerData,
-      // The tsx entry registers TypeScript support itself; an inherited `--import tsx` would register it twice.
-      ...(this.workerData.tsx ? { execArgv: [] } : {}),
-      ...(this.resourceLimits ? { resourceLimits: this.resourceLimits } : {}),
-    });
+  private spawn(): Slot | Error {
+    let worker: Worker;
+    try {
+      worker = new Worker(this.workerUrl, {
+        workerData: this.workerData,
+        // The tsx entry registers TypeScript support itself; an inherited `--import tsx` would register it twice.
+        ...(this.workerData.tsx ? { execArgv: [] } : {}),
+        ...(this.resourceLimits ? { resourceLimits: this.resourceLimits } : {}),
+      });
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    }
     const slot: Slot = { worker, retiring: false };
     worker.on('message', (message: unknown) => {
       if (isFromWorker(message)) this.onMessage(slot, message);
