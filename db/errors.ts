@@ -1,0 +1,41 @@
+// Error classes callers can tell apart (the service maps them to API errors).
+
+/** A run, experiment or benchmark that the journal does not hold. */
+export class NotFoundError extends Error {
+  override readonly name = 'NotFoundError';
+  constructor(
+    readonly entity: 'run' | 'experiment' | 'benchmark',
+    readonly key: string,
+  ) {
+    super(`${entity} ${JSON.stringify(key)} not found in the journal`);
+  }
+}
+
+/** Bad input, rejected before anything was written. `field` names the offending input. */
+export class JournalInputError extends Error {
+  override readonly name = 'JournalInputError';
+  constructor(
+    readonly field: string,
+    detail: string,
+  ) {
+    super(`${field} ${detail}`);
+  }
+}
+
+/** A lifecycle step that does not apply to the run's current status (e.g. completing a failed run). */
+export class RunStateError extends Error {
+  override readonly name = 'RunStateError';
+  constructor(
+    readonly runId: string,
+    readonly status: string,
+    action: string,
+    allowedFrom: readonly string[],
+  ) {
+    super(`cannot ${action} run ${runId}: it is ${status} (allowed from: ${allowedFrom.join(', ')})`);
+  }
+}
+
+/** The file is not a journal this version can open (newer schema, foreign database, ...). */
+export class IncompatibleJournalError extends Error {
+  override readonly name = 'IncompatibleJournalError';
+}

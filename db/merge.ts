@@ -1,0 +1,129 @@
+// Merging another journal into this one, matched by UUID: runs missing here
+// are copied with their metrics, series, tags and notes; runs present on both
+// sides gain the other side's new tags and notes. Merging twice adds nothing.
+import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { IncompatibleJournalError, JournalInputError } from './errors.ts';
+import { assertOpenable } from './migrate.ts';
+import { LATEST_SCHEMA_VERSION } from './migrations/index.ts';
+import { guardNotADatabase, openDatabase } from './open.ts';
+import type { Sql } from './statements.ts';
+import type { MergeReport } from './types.ts';
+
+/** Runs still active in the other journal are left out: their outcome would never reach this copy. */
+const COPY_STEPS: ReadonlyArray<[keyof MergeReport | null, string]> = [
+  ['experimentsAdded', `
+    INSERT INTO main.experiments (id, name, description, created_at)
+    SELECT e.id, e.name, e.description, e.created_at FROM src.experiments e
+    WHERE NOT EXISTS (SELECT 1 FROM main.experiments m WHERE m.id = e.id OR m.name = e.name)`],
+  [null, 'CREATE TEMP TABLE merge_runs (src_seq INTEGER PRIMARY KEY, dst_seq INTEGER, is_new INTEGER NOT NULL)'],
+  [null, `
+    INSERT INTO temp.merge_runs (src_seq, dst_seq, is_new)
+    SELECT s.seq, m.seq, m.seq IS NULL FROM src.runs s LEFT JOIN main.runs m ON m.id = s.id
+    WHERE m.seq IS NOT NULL OR s.status NOT IN ('queued', 'running')`],
+  ['runsSkippedActive', `
+    SELECT count(*) FROM src.runs s
+    WHERE s.status IN ('queued', 'running') AND NOT EXISTS (SELECT 1 FROM main.runs m WHERE m.id = s.id)`],
+  ['runsAlreadyPresent', 'SELECT count(*) FROM temp.merge_runs WHERE NOT is_new'],
+  // An experiment known here under another UUID but the same name is the same experiment.
+  ['runsAdded', `
+    INSERT INTO main.runs (id, experiment_id, name, status, kind, seed, model_version, scenario_hash, created_at,
+                           started_at, finished_at, duration_ms, error, owner)
+    SELECT s.id,
+           coalesce((SELECT m.id FROM main.experiments m WHERE m.id = s.experiment_id),
+                    (SELECT m.id FROM main.experiments m JOIN src.experiments e ON e.name = m.name WHERE e.id = s.experiment_id)),
+           s.name, s.status, s.kind, s.seed, s.model_version, s.scenario_hash, s.created_at,
+           s.started_at, s.finished_at, s.duration_ms, s.error, NULL
+    FROM src.runs s JOIN temp.merge_runs mr ON mr.src_seq = s.seq
+    WHERE mr.is_new ORDER BY s.seq`],
+  [null, `
+    UPDATE temp.merge_runs SET dst_seq = (SELECT m.seq FROM main.runs m JOIN src.runs s ON s.id = m.id WHERE s.seq = merge_runs.src_seq)
+    WHERE is_new`],
+  [null, `
+    INSERT INTO main.run_documents (run_seq, scenario_json, result_json)
+    SELECT mr.dst_seq, x.scenario_json, x.result_json FROM src.run_documents x JOIN temp.merge_runs mr ON mr.src_seq = x.run_seq WHERE mr.is_new`],
+  [null, `
+    INSERT INTO main.run_metrics (run_seq, name, value)
+    SELECT mr.dst_seq, x.name, x.value FROM src.run_metrics x JOIN temp.merge_runs mr ON mr.src_seq = x.run_seq WHERE mr.is_new`],
+  [null, `
+    INSERT INTO main.run_series (run_seq, name, encoding, points, data)
+    SELECT mr.dst_seq, x.name, x.encoding, x.points, x.data FROM src.run_series x JOIN temp.merge_runs mr ON mr.src_seq = x.run_seq WHERE mr.is_new`],
+  ['tagsAdded', `
+    INSERT OR IGNORE INTO main.run_tags (run_seq, tag)
+    SELECT mr.dst_seq, x.tag FROM src.run_tags x JOIN temp.merge_runs mr ON mr.src_seq = x.run_seq`],
+  ['notesAdded', `
+    INSERT INTO main.notes (id, run_seq, body, created_at)
+    SELECT x.id, mr.dst_seq, x.body, x.created_at FROM src.notes x JOIN temp.merge_runs mr ON mr.src_seq = x.run_seq
+    WHERE NOT EXISTS (SELECT 1 FROM main.notes n WHERE n.id = x.id) ORDER BY x.seq`],
+  ['benchmarksAdded', `
+    INSERT INTO main.benchmarks (id, name, metric, description, higher_is_better, created_at)
+    SELECT b.id, b.name, b.metric, b.description, b.higher_is_better, b.created_at FROM src.benchmarks b
+    WHERE NOT EXISTS (SELECT 1 FROM main.benchmarks m WHERE m.id = b.id OR m.name = b.name)`],
+  [null, 'CREATE TEMP TABLE merge_benchmarks (src_id TEXT PRIMARY KEY, dst_id TEXT NOT NULL)'],
+  [null, `
+    INSERT INTO temp.merge_benchmarks (src_id, dst_id)
+    SELECT b.id, coalesce((SELECT m.id FROM main.benchmarks m WHERE m.id = b.id), (SELECT m.id FROM main.benchmarks m WHERE m.name = b.name))
+    FROM src.benchmarks b`],
+  // A point keeps its run link only if that run is here (it may have been skipped or deleted).
+  ['pointsAdded', `
+    INSERT INTO main.benchmark_points (id, benchmark_id, run_id, measured_at, value, source, context_json, raw_json)
+    SELECT p.id, mb.dst_id, (SELECT m.id FROM main.runs m WHERE m.id = p.run_id), p.measured_at, p.value, p.source, p.context_json, p.raw_json
+    FROM src.benchmark_points p JOIN temp.merge_benchmarks mb ON mb.src_id = p.benchmark_id
+    WHERE NOT EXISTS (SELECT 1 FROM main.benchmark_points x WHERE x.id = p.id)`],
+  ['markersAdded', `
+    INSERT OR IGNORE INTO main.benchmark_markers (id, benchmark_id, at, label, created_at)
+    SELECT k.id, mb.dst_id, k.at, k.label, k.created_at FROM src.benchmark_markers k JOIN temp.merge_benchmarks mb ON mb.src_id = k.benchmark_id`],
+  [null, 'DROP TABLE temp.merge_runs'],
+  [null, 'DROP TABLE temp.merge_benchmarks'],
+];
+
+function emptyReport(): MergeReport {
+  return { runsAdded: 0, runsAlreadyPresent: 0, runsSkippedActive: 0, experimentsAdded: 0, tagsAdded: 0, notesAdded: 0, benchmarksAdded: 0, pointsAdded: 0, markersAdded: 0 };
+}
+
+export function mergeFrom(sql: Sql, ownPath: string, otherPath: string): MergeReport {
+  if (typeof otherPath !== 'string' || otherPath === '') throw new JournalInputError('otherPath', 'must be a file path');
+  if (!existsSync(otherPath)) throw new JournalInputError('otherPath', `${otherPath} does not exist`);
+  if (existsSync(ownPath) && realpathSync(ownPath) === realpathSync(otherPath)) throw new JournalInputError('otherPath', 'is this journal itself');
+
+  const source = readableSource(otherPath);
+  const db = sql.db;
+  db.prepare('ATTACH DATABASE ? AS src').run(source.path);
+  try {
+    return sql.write(() => {
+      const report = emptyReport();
+      for (const [key, statement] of COPY_STEPS) {
+        const stmt = db.prepare(statement);
+        if (key === null) stmt.run();
+        else report[key] = stmt.reader ? (stmt.pluck().get() as number) : stmt.run().changes;
+      }
+      return report;
+    });
+  } finally {
+    db.prepare('DETACH DATABASE src').run();
+    source.dispose();
+  }
+}
+
+/**
+ * The other journal at the current schema, never modified: an older journal is
+ * copied (VACUUM INTO) to a temporary file and the copy is migrated.
+ */
+function readableSource(path: string): { path: string; dispose: () => void } {
+  const probe = new Database(path, { readonly: true, fileMustExist: true });
+  let version: number;
+  try {
+    version = guardNotADatabase(path, () => assertOpenable(probe, path));
+    if (version === 0) throw new IncompatibleJournalError(`${path} is not an IOMMU Lab journal (empty database)`);
+    if (version === LATEST_SCHEMA_VERSION) return { path, dispose: () => {} };
+    const dir = mkdtempSync(join(tmpdir(), 'iommu-lab-merge-'));
+    const copy = join(dir, 'journal.sqlite');
+    probe.prepare('VACUUM INTO ?').run(copy);
+    openDatabase(copy).close();
+    return { path: copy, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+  } finally {
+    probe.close();
+  }
+}

@@ -1,0 +1,14 @@
+// The ordered migration chain. Append new steps; PRAGMA user_version records the last one applied.
+import type { Migration } from './types.ts';
+import { initial } from './001_initial.ts';
+import { kindAndBenchmarks } from './002_kind_and_benchmarks.ts';
+
+export type { Migration } from './types.ts';
+
+export const MIGRATIONS: readonly Migration[] = [initial, kindAndBenchmarks];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
+
+MIGRATIONS.forEach((m, i) => {
+  if (m.version !== i + 1) throw new Error(`migration ${m.name} has version ${m.version}, expected ${i + 1}`);
+});

@@ -1,0 +1,79 @@
+// Opens the SQLite file behind a journal: compatibility checks first (before
+// anything that could write), then connection settings, then migrations.
+import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
+import { IncompatibleJournalError } from './errors.ts';
+import { assertOpenable, migrate } from './migrate.ts';
+import { LATEST_SCHEMA_VERSION } from './migrations/index.ts';
+
+export interface OpenOptions {
+  /** Read-only: no migrations, no recovery of interrupted runs, writes fail. */
+  readonly?: boolean;
+}
+
+export const BUSY_TIMEOUT_MS = 5000;
+// 32 MiB page cache (SQLite's default is 2 MiB): counting filtered runs at
+// 100k+ rows touches a few thousand index pages.
+const CACHE_KIB = 32 * 1024;
+
+export function openDatabase(path: string, opts: OpenOptions = {}): BetterSqlite3.Database {
+  const readonly = opts.readonly === true;
+  let db: BetterSqlite3.Database;
+  try {
+    db = new Database(path, { readonly, fileMustExist: readonly, timeout: BUSY_TIMEOUT_MS });
+  } catch (err) {
+    throw new Error(`cannot open journal ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    const version = guardNotADatabase(path, () => assertOpenable(db, path));
+    if (readonly && version < LATEST_SCHEMA_VERSION) {
+      throw new IncompatibleJournalError(
+        version === 0
+          ? `${path} is not an IOMMU Lab journal (empty database)`
+          : `journal ${path} uses schema ${version}; open it read-write once to upgrade it to schema ${LATEST_SCHEMA_VERSION}`,
+      );
+    }
+    if (!readonly) enableWal(db);
+    db.pragma('synchronous = NORMAL'); // safe with WAL; a power cut may lose the last commits, never corrupt
+    db.pragma('foreign_keys = ON');
+    db.pragma(`cache_size = -${CACHE_KIB}`);
+    db.pragma('temp_store = MEMORY');
+    if (!readonly) migrate(db, path);
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+/**
+ * WAL: readers never block the writer, and vice versa. Switching a new file
+ * to WAL needs an exclusive lock and SQLite does not wait for it (no busy
+ * handler), so when two processes create the same journal at once, retry.
+ */
+function enableWal(db: BetterSqlite3.Database): void {
+  if (db.pragma('journal_mode', { simple: true }) === 'wal') return;
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pause); // synchronous sleep: the API is synchronous
+    }
+  }
+}
+
+/** Runs the first read of a file, turning SQLite's "not a database" into a clear error. */
+export function guardNotADatabase<T>(path: string, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if ((err as { code?: string }).code === 'SQLITE_NOTADB') {
+      throw new IncompatibleJournalError(`${path} is not an SQLite database; it was not modified`, { cause: err });
+    }
+    throw err;
+  }
+}

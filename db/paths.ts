@@ -1,0 +1,12 @@
+// Where the journal lives when the user does not say.
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import envPaths from 'env-paths';
+
+/** $IOMMU_LAB_JOURNAL, else the per-user data directory (XDG on Linux); the directory is created. */
+export function defaultJournalPath(): string {
+  const fromEnv = process.env.IOMMU_LAB_JOURNAL;
+  const path = fromEnv !== undefined && fromEnv !== '' ? fromEnv : join(envPaths('iommu-lab', { suffix: '' }).data, 'journal.sqlite');
+  mkdirSync(dirname(path), { recursive: true });
+  return path;
+}

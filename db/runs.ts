@@ -1,0 +1,332 @@
+// Runs: insertion, the lifecycle (queued -> running -> done | failed |
+// cancelled), reading one run back, deletion, tags and notes. Each public
+// method validates first and then writes in one transaction.
+import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import { canonicalJson, decodeSeries, encodeSeries, parseJson, sha256Hex } from './codec.ts';
+import { JournalInputError, NotFoundError, RunStateError } from './errors.ts';
+import { isOwnerAlive } from './owner.ts';
+import { loadMetrics, loadTags, SUMMARY_COLUMNS, toSummary } from './run-rows.ts';
+import type { RunRow } from './run-rows.ts';
+import type { Sql } from './statements.ts';
+import { msBetween, nowIso } from './time.ts';
+import type {
+  ImportedRun,
+  JsonObject,
+  NewRun,
+  Note,
+  Run,
+  RunCompletion,
+  RunStatus,
+  Series,
+  SeriesEncoding,
+} from './types.ts';
+import * as v from './validate.ts';
+
+const ACTIVE: readonly RunStatus[] = ['queued', 'running'];
+
+interface EncodedSeries {
+  name: string;
+  encoding: SeriesEncoding;
+  points: number;
+  data: Buffer;
+}
+
+/** A run ready to be written, every column resolved. */
+interface RunRecord {
+  id: string;
+  experimentId: string | null;
+  name: string;
+  status: RunStatus;
+  kind: string;
+  seed: number;
+  modelVersion: string;
+  scenarioHash: string;
+  scenarioJson: string;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  error: string | null;
+  owner: string | null;
+  resultJson: string | null;
+  tags: readonly string[];
+  metrics: Record<string, number>;
+  series: readonly EncodedSeries[];
+  notes: readonly string[];
+}
+
+function encodeAll(series: Record<string, Series>, encoding: SeriesEncoding, field: string): EncodedSeries[] {
+  return Object.entries(series).map(([name, s]) => {
+    const data = encodeSeries(s, encoding);
+    if (!data) throw new JournalInputError(`${field}.${name}`, `has values too large for ${encoding}; use f64le`);
+    return { name, encoding, points: s.t.length, data };
+  });
+}
+
+export class RunStore {
+  constructor(
+    private readonly sql: Sql,
+    /** Token stored on runs this Journal queues or starts (see owner.ts). */
+    private readonly owner: string,
+  ) {}
+
+  insertRun(input: NewRun): string {
+    const run = v.parseInput(v.newRun, input, 'run');
+    const now = nowIso();
+    const record = this.#record(run, {
+      status: run.status,
+      startedAt: run.status === 'running' ? now : null,
+      finishedAt: null,
+      durationMs: null,
+      error: null,
+      owner: this.owner,
+      resultJson: null,
+      metrics: {},
+      series: [],
+      notes: [],
+    });
+    return this.sql.write(() => this.#insert(record));
+  }
+
+  /**
+   * Inserts many runs in any state in one transaction: all or none. For
+   * imports and benchmarks. The write lock is held throughout (about 1 s per
+   * 10k runs), so split very large imports if other processes write meanwhile.
+   */
+  insertRunsBulk(inputs: readonly ImportedRun[]): string[] {
+    if (!Array.isArray(inputs)) throw new JournalInputError('runs', 'must be an array');
+    const records = inputs.map((input, i) => {
+      const run = v.parseInput(v.importedRun, input, `runs[${i}]`);
+      return this.#record(run, {
+        status: run.status,
+        startedAt: run.startedAt ?? null,
+        finishedAt: run.finishedAt ?? null,
+        durationMs: run.durationMs ?? null,
+        error: run.error ?? null,
+        owner: ACTIVE.includes(run.status) ? this.owner : null,
+        resultJson: run.result ? canonicalJson(run.result) : null,
+        metrics: run.metrics ?? {},
+        series: encodeAll(run.series ?? {}, run.seriesEncoding, `runs[${i}].series`),
+        notes: run.notes,
+      });
+    });
+    return this.sql.write(() => records.map((r) => this.#insert(r)));
+  }
+
+  markRunning(id: string): void {
+    this.sql.write(() => {
+      const seq = this.#require(id, 'start', ['queued']);
+      this.sql.prepare('UPDATE runs SET status = ?, started_at = ?, owner = ? WHERE seq = ?').run('running', nowIso(), this.owner, seq);
+    });
+  }
+
+  /** Status done, result, metrics and series: one transaction, all validated before it starts. */
+  completeRun(id: string, input: RunCompletion): void {
+    const runId = v.parseInput(v.uuid, id, 'id');
+    const done = v.parseInput(v.completion, input, 'completion');
+    const series = encodeAll(done.series, done.seriesEncoding, 'completion.series');
+    const resultJson = canonicalJson(done.result);
+    this.sql.write(() => {
+      const seq = this.#require(runId, 'complete', ACTIVE);
+      const now = nowIso();
+      this.sql
+        .prepare(`UPDATE runs SET status = 'done', started_at = coalesce(started_at, ?), finished_at = ?, duration_ms = ?,
+                  error = NULL, owner = NULL WHERE seq = ?`)
+        .run(now, now, done.durationMs, seq);
+      this.sql.prepare('UPDATE run_documents SET result_json = ? WHERE run_seq = ?').run(resultJson, seq);
+      this.#discardOutputs(seq);
+      this.#insertOutputs(seq, done.metrics, series);
+    });
+  }
+
+  failRun(id: string, error: string): void {
+    const message = v.parseInput(v.errorMessage, error, 'error');
+    this.#end(id, 'failed', 'fail', message);
+  }
+
+  cancelRun(id: string): void {
+    this.#end(id, 'cancelled', 'cancel', null);
+  }
+
+  getRun(id: string, opts: { series?: boolean } = {}): Run {
+    const runId = v.parseInput(v.uuid, id, 'id');
+    const row = this.sql
+      .prepare<RunRow & { scenario_json: string; result_json: string | null }>(
+        `SELECT ${SUMMARY_COLUMNS}, d.scenario_json, d.result_json FROM runs r JOIN run_documents d ON d.run_seq = r.seq WHERE r.id = ?`,
+      )
+      .get(runId);
+    if (!row) throw new NotFoundError('run', runId);
+    const seqs = [row.seq];
+    return {
+      ...toSummary(row, loadTags(this.sql, seqs).get(row.seq) ?? [], {}),
+      metrics: loadMetrics(this.sql, seqs).get(row.seq) ?? {},
+      scenario: parseJson<JsonObject>(row.scenario_json),
+      result: row.result_json === null ? null : parseJson<JsonObject>(row.result_json),
+      series: opts.series === false ? {} : this.#loadSeries(row.seq),
+      notes: this.#loadNotes(row.seq, row.id),
+    };
+  }
+
+  /** Deletes runs with everything attached to them; unknown ids fail the whole call. Returns the count. */
+  deleteRuns(ids: readonly string[]): number {
+    const runIds = v.parseInput(v.uuid.array(), ids, 'ids');
+    return this.sql.write(() => {
+      const seqs = runIds.map((id) => this.#seq(id));
+      return this.sql.prepare('DELETE FROM runs WHERE seq IN (SELECT value FROM json_each(?))').run(JSON.stringify(seqs)).changes;
+    });
+  }
+
+  tagRun(id: string, tags: string | readonly string[]): void {
+    const runId = v.parseInput(v.uuid, id, 'id');
+    const list = v.parseInput(v.tag.array(), typeof tags === 'string' ? [tags] : tags, 'tags');
+    this.sql.write(() => {
+      const seq = this.#seq(runId);
+      const insert = this.sql.prepare('INSERT OR IGNORE INTO run_tags (run_seq, tag) VALUES (?, ?)');
+      for (const t of list) insert.run(seq, t);
+    });
+  }
+
+  untagRun(id: string, tags: string | readonly string[]): void {
+    const runId = v.parseInput(v.uuid, id, 'id');
+    const list = v.parseInput(v.tag.array(), typeof tags === 'string' ? [tags] : tags, 'tags');
+    this.sql.write(() => {
+      const seq = this.#seq(runId);
+      const remove = this.sql.prepare('DELETE FROM run_tags WHERE run_seq = ? AND tag = ?');
+      for (const t of list) remove.run(seq, t);
+    });
+  }
+
+  addNote(runId: string, body: string): Note {
+    const id = v.parseInput(v.uuid, runId, 'runId');
+    const text = v.parseInput(v.noteBody, body, 'body');
+    return this.sql.write(() => this.#insertNote(this.#seq(id), id, text));
+  }
+
+  /**
+   * Runs left queued or running by a process that is gone become interrupted.
+   * Runs held by a live process (another app on the same journal) are left alone.
+   */
+  recoverOrphans(): number {
+    type Active = { seq: number; status: RunStatus; owner: string | null };
+    const find = (): Active[] =>
+      this.sql
+        .prepare<Active>("SELECT seq, status, owner FROM runs WHERE status IN ('queued', 'running')")
+        .all()
+        .filter((r) => !isOwnerAlive(r.owner));
+    if (find().length === 0) return 0; // the usual case takes no write lock
+    return this.sql.write(() => {
+      const orphans = find(); // again under the lock
+      const now = nowIso();
+      const update = this.sql.prepare("UPDATE runs SET status = 'interrupted', error = ?, finished_at = ?, owner = NULL WHERE seq = ?");
+      for (const o of orphans) {
+        update.run(`interrupted: the run was ${o.status} when the process holding it ended (found when the journal was reopened)`, now, o.seq);
+      }
+      return orphans.length;
+    });
+  }
+
+  #record(
+    run: z.output<typeof v.newRun> | z.output<typeof v.importedRun>,
+    rest: Omit<RunRecord, 'id' | 'experimentId' | 'name' | 'kind' | 'seed' | 'modelVersion' | 'scenarioHash' | 'scenarioJson' | 'createdAt' | 'tags'>,
+  ): RunRecord {
+    const scenarioJson = canonicalJson(run.scenario);
+    return {
+      id: run.id ?? randomUUID(),
+      experimentId: run.experimentId ?? null,
+      name: run.name,
+      kind: run.kind,
+      seed: run.seed,
+      modelVersion: run.modelVersion,
+      scenarioHash: run.scenarioHash ?? sha256Hex(scenarioJson),
+      scenarioJson,
+      createdAt: run.createdAt ?? nowIso(),
+      tags: run.tags,
+      ...rest,
+    };
+  }
+
+  #insert(r: RunRecord): string {
+    if (this.sql.prepare('SELECT 1 FROM runs WHERE id = ?').get(r.id)) throw new JournalInputError('run.id', `${r.id} is already in the journal`);
+    if (r.experimentId !== null && !this.sql.prepare('SELECT 1 FROM experiments WHERE id = ?').get(r.experimentId)) {
+      throw new NotFoundError('experiment', r.experimentId);
+    }
+    const seq = Number(
+      this.sql
+        .prepare(`INSERT INTO runs (id, experiment_id, name, status, kind, seed, model_version, scenario_hash, created_at,
+                  started_at, finished_at, duration_ms, error, owner)
+                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(r.id, r.experimentId, r.name, r.status, r.kind, r.seed, r.modelVersion, r.scenarioHash, r.createdAt,
+          r.startedAt, r.finishedAt, r.durationMs, r.error, r.owner).lastInsertRowid,
+    );
+    this.sql.prepare('INSERT INTO run_documents (run_seq, scenario_json, result_json) VALUES (?, ?, ?)').run(seq, r.scenarioJson, r.resultJson);
+    const tag = this.sql.prepare('INSERT OR IGNORE INTO run_tags (run_seq, tag) VALUES (?, ?)');
+    for (const t of r.tags) tag.run(seq, t);
+    this.#insertOutputs(seq, r.metrics, r.series);
+    for (const body of r.notes) this.#insertNote(seq, r.id, body);
+    return r.id;
+  }
+
+  #insertOutputs(seq: number, metrics: Record<string, number>, series: readonly EncodedSeries[]): void {
+    const metric = this.sql.prepare('INSERT INTO run_metrics (run_seq, name, value) VALUES (?, ?, ?)');
+    for (const [name, value] of Object.entries(metrics)) metric.run(seq, name, value);
+    const blob = this.sql.prepare('INSERT INTO run_series (run_seq, name, encoding, points, data) VALUES (?, ?, ?, ?, ?)');
+    for (const s of series) blob.run(seq, s.name, s.encoding, s.points, s.data);
+  }
+
+  #discardOutputs(seq: number): void {
+    this.sql.prepare('DELETE FROM run_metrics WHERE run_seq = ?').run(seq);
+    this.sql.prepare('DELETE FROM run_series WHERE run_seq = ?').run(seq);
+  }
+
+  #insertNote(seq: number, runId: string, body: string): Note {
+    const note: Note = { id: randomUUID(), runId, body, createdAt: nowIso() };
+    this.sql.prepare('INSERT INTO notes (id, run_seq, body, created_at) VALUES (?, ?, ?, ?)').run(note.id, seq, body, note.createdAt);
+    return note;
+  }
+
+  /** Failed or cancelled: the run keeps its config and error, and drops any partial outputs. */
+  #end(id: string, status: 'failed' | 'cancelled', action: string, error: string | null): void {
+    const runId = v.parseInput(v.uuid, id, 'id');
+    this.sql.write(() => {
+      const seq = this.#require(runId, action, ACTIVE);
+      const started = this.sql.prepare<{ started_at: string | null }>('SELECT started_at FROM runs WHERE seq = ?').get(seq)?.started_at ?? null;
+      const now = nowIso();
+      this.sql
+        .prepare('UPDATE runs SET status = ?, error = ?, finished_at = ?, duration_ms = ?, owner = NULL WHERE seq = ?')
+        .run(status, error, now, started === null ? null : msBetween(started, now), seq);
+      this.#discardOutputs(seq);
+    });
+  }
+
+  #seq(id: string): number {
+    const row = this.sql.prepare<{ seq: number }>('SELECT seq FROM runs WHERE id = ?').get(id);
+    if (!row) throw new NotFoundError('run', id);
+    return row.seq;
+  }
+
+  /** The run's seq, after checking that `action` applies to its status. */
+  #require(id: string, action: string, from: readonly RunStatus[]): number {
+    const runId = v.parseInput(v.uuid, id, 'id');
+    const row = this.sql.prepare<{ seq: number; status: RunStatus }>('SELECT seq, status FROM runs WHERE id = ?').get(runId);
+    if (!row) throw new NotFoundError('run', runId);
+    if (!from.includes(row.status)) throw new RunStateError(runId, row.status, action, from);
+    return row.seq;
+  }
+
+  #loadSeries(seq: number): Record<string, Series> {
+    const rows = this.sql
+      .prepare<{ name: string; encoding: SeriesEncoding; points: number; data: Buffer }>(
+        'SELECT name, encoding, points, data FROM run_series WHERE run_seq = ? ORDER BY name',
+      )
+      .all(seq);
+    return Object.fromEntries(rows.map((r) => [r.name, decodeSeries(r.data, r.encoding, r.points)]));
+  }
+
+  #loadNotes(seq: number, runId: string): Note[] {
+    return this.sql
+      .prepare<{ id: string; body: string; created_at: string }>('SELECT id, body, created_at FROM notes WHERE run_seq = ? ORDER BY created_at, seq')
+      .all(seq)
+      .map((n) => ({ id: n.id, runId, body: n.body, createdAt: n.created_at }));
+  }
+}
