@@ -2,6 +2,7 @@
 // Input may omit anything with a default; `parseScenario` returns the full,
 // normalized scenario or an error naming every invalid field.
 import { z } from 'zod';
+import { parseKernelVersion } from '../policy/index.ts';
 import { COST_NAMES, COST_TABLE, type CostName, type Costs } from './costs.ts';
 
 export const BACKENDS = ['none', 'shadow-sl', 'nested-fl', 'shadow-fl-wp'] as const;
@@ -135,6 +136,11 @@ function issuePath(issue: z.core.$ZodIssue): string {
 function crossFieldErrors(s: Scenario): FieldError[] {
   const errors: FieldError[] = [];
   const v = s.viommu;
+  try {
+    parseKernelVersion(s.guest.kernel);
+  } catch (err) {
+    errors.push({ path: 'guest.kernel', message: (err as Error).message.replace(/^kernel: /, '') });
+  }
   if (s.warmupMs >= s.durationMs) errors.push({ path: 'warmupMs', message: `must be less than durationMs (${s.durationMs})` });
   if (v.backend === 'shadow-sl' && !v.secondLevel) {
     errors.push({ path: 'viommu.secondLevel', message: 'backend shadow-sl shadows a second-level table: must be true' });
@@ -142,7 +148,7 @@ function crossFieldErrors(s: Scenario): FieldError[] {
   if ((v.backend === 'nested-fl' || v.backend === 'shadow-fl-wp') && !(v.firstLevel && v.scalableMode)) {
     errors.push({ path: 'viommu.firstLevel', message: `backend ${v.backend} needs a first-level table: firstLevel and scalableMode must be true` });
   }
-  if (v.backend !== 'none' && !v.cachingMode && v.backend === 'shadow-sl') {
+  if (v.backend === 'shadow-sl' && !v.cachingMode) {
     errors.push({ path: 'viommu.cachingMode', message: 'QEMU requires caching-mode=on to shadow a second-level table for an assigned device' });
   }
   if (s.device.rxBufferBytes > 4096 && s.device.rxBufferBytes % 4096 !== 0) {
@@ -232,17 +238,4 @@ function parseOverrideValue(raw: string): unknown {
   const s = raw.trim();
   if (/^(true|false|null|-?\d+(\.\d+)?([eE][-+]?\d+)?|".*")$/.test(s)) return JSON.parse(s);
   return raw;
-}
-
-/** Stable JSON (sorted keys) so equal scenarios hash equally. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (isPlainObject(value)) {
-    return `{${Object.keys(value)
-      .sort()
-      .filter((k) => value[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
 }

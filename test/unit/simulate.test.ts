@@ -122,9 +122,12 @@ test('invalid scenarios are rejected naming every invalid field and the allowed 
   for (const b of ['none', 'shadow-sl', 'nested-fl', 'shadow-fl-wp']) assert.match(backend.message, new RegExp(b));
   assert.match(r.errors.find((e) => e.path === '')!.message, /bogus/);
 
-  const cross = safeParseScenario({ viommu: { backend: 'shadow-sl', secondLevel: false }, warmupMs: 500, durationMs: 100 });
+  const cross = safeParseScenario({ viommu: { backend: 'shadow-sl', secondLevel: false }, warmupMs: 500, durationMs: 100, guest: { kernel: 'banana' } });
   assert.equal(cross.ok, false);
-  if (!cross.ok) assert.deepEqual(cross.errors.map((e) => e.path).sort(), ['viommu.secondLevel', 'warmupMs']);
+  if (!cross.ok) {
+    assert.deepEqual(cross.errors.map((e) => e.path).sort(), ['guest.kernel', 'viommu.secondLevel', 'warmupMs']);
+    assert.match(cross.errors.find((e) => e.path === 'guest.kernel')!.message, /expected MAJOR\.MINOR/);
+  }
 });
 
 test('mechanism: lazy wins on nested first level, loses on the shadowed second level', () => {
