@@ -2,7 +2,8 @@
 // usage errors (bad options, invalid scenarios) to one line each and exit 2.
 import { Command, CommanderError } from 'commander';
 import { registerPolicy } from './commands/policy.ts';
-import { isScenarioError, registerSimulate } from './commands/simulate.ts';
+import { ScenarioError } from '../service/index.ts';
+import { registerSimulate } from './commands/simulate.ts';
 import { processIo, UsageError, type Io } from './usage.ts';
 
 export function buildProgram(io: Io): Command {
@@ -32,7 +33,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       io.err(`iommu-lab: ${err.message}`);
       return 2;
     }
-    if (isScenarioError(err)) {
+    if (err instanceof ScenarioError) {
       io.err('iommu-lab: invalid scenario');
       for (const f of err.fields) io.err(`  ${f.path || '(root)'}: ${f.message}`);
       return 2;

@@ -1,7 +1,7 @@
 // iommu-lab simulate / presets / start: run the model from the terminal.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { buildScenario, PRESETS, ScenarioError, simulate, withSeed, type Scenario, type SimulationResult } from '../../service/index.ts';
+import { buildScenario, PRESETS, simulate, withSeed, type Scenario, type SimulationResult } from '../../service/index.ts';
 import { fmt, pct, table } from '../format.ts';
 import { parseIntOption, UsageError, type Io } from '../usage.ts';
 
@@ -96,8 +96,4 @@ export function registerSimulate(program: Command, io: Io): void {
       io.out(formatResults(results, names));
       io.out('\nTry: iommu-lab simulate --preset seed-after-fix --set viommu.backend=shadow-sl   |   iommu-lab presets   |   iommu-lab --help');
     });
-}
-
-export function isScenarioError(err: unknown): err is ScenarioError {
-  return err instanceof ScenarioError;
 }

@@ -38,7 +38,7 @@ export class IovaAllocator {
   alloc(cpu: number, pages: number): number {
     const cls = sizeClass(pages);
     const c = this.caches[cpu]?.[cls];
-    if (!c) return this.miss('alloc');
+    if (!c) return this.miss();
     if (c.loaded > 0) return this.hit(c, -1);
     if (c.prev > 0) {
       [c.loaded, c.prev] = [c.prev, c.loaded];
@@ -50,14 +50,14 @@ export class IovaAllocator {
       this.counters.add(this.ids.depot);
       return this.costs.iovaDepotNs;
     }
-    return this.miss('alloc');
+    return this.miss();
   }
 
   /** Returns one IOVA range to the caches; returns the guest CPU time it took. */
   free(cpu: number, pages: number): number {
     const cls = sizeClass(pages);
     const c = this.caches[cpu]?.[cls];
-    if (!c) return this.miss('free');
+    if (!c) return this.miss();
     if (c.loaded < IOVA_MAG_SIZE) return this.hit(c, +1);
     if (c.prev < IOVA_MAG_SIZE) {
       [c.loaded, c.prev] = [c.prev, c.loaded];
@@ -80,7 +80,7 @@ export class IovaAllocator {
     return this.costs.iovaRcacheHitNs;
   }
 
-  private miss(_op: 'alloc' | 'free'): number {
+  private miss(): number {
     this.counters.add(this.ids.miss);
     return this.costs.iovaRbtreeNs;
   }
