@@ -127,6 +127,11 @@ export class Journal {
     return this.#runs.getRun(id, opts);
   }
 
+  /** Full ids of runs whose id starts with `prefix` (at most `limit`). */
+  findRunIds(prefix: string, limit?: number): string[] {
+    return this.#runs.findRunIds(prefix, limit);
+  }
+
   listRuns(query?: RunQuery): RunPage {
     return listRuns(this.#sql, query);
   }

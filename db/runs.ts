@@ -168,6 +168,15 @@ export class RunStore {
     };
   }
 
+  /** Full ids of the runs whose id starts with `prefix` (at most `limit`), for short ids typed by people. */
+  findRunIds(prefix: string, limit = 2): string[] {
+    const p = v.parseInput(v.idPrefix, prefix, 'id');
+    return this.sql
+      .prepare<string>('SELECT id FROM runs WHERE id >= ? AND id < ? ORDER BY id LIMIT ?')
+      .pluck()
+      .all(p, `${p}\uffff`, limit) as string[];
+  }
+
   /** Deletes runs with everything attached to them; unknown ids fail the whole call. Returns the count. */
   deleteRuns(ids: readonly string[]): number {
     const runIds = v.parseInput(v.uuid.array(), ids, 'ids');

@@ -37,6 +37,11 @@ export const uuid = z
   .transform((s) => s.toLowerCase())
   .refine((s) => UUID.test(s), { error: (iss) => `must be a UUID, got ${describe(iss.input)}` });
 
+export const idPrefix = z
+  .string({ error: (iss) => `must be a run id or its first characters, got ${describe(iss.input)}` })
+  .transform((s) => s.toLowerCase())
+  .refine((s) => /^[0-9a-f-]{4,36}$/.test(s), { error: 'must be a run id or at least its first 4 characters (hex digits and dashes)' });
+
 export const timestamp = z
   .union([z.string(), z.number(), z.date()], { error: (iss) => `must be an ISO-8601 timestamp, got ${describe(iss.input)}` })
   .transform((value, ctx) => {

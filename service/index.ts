@@ -21,3 +21,7 @@ export {
   type Preset,
 } from '../core/index.ts';
 export { resolvePolicy, formatDecision, type PolicyDecision, type PolicyInput } from '../core/policy/index.ts';
+export { Lab, type LabOptions } from './lab.ts';
+export { ServiceError } from './errors.ts';
+export { defaultJournalPath } from '../db/index.ts';
+export * from './contract.ts';

@@ -3,12 +3,13 @@
 import { applyOverrides, findPreset, mergeDeep, parseScenario, PRESET_NAMES, ScenarioError, type Scenario } from '../core/index.ts';
 
 export interface ScenarioSource {
-  preset?: string;
+  preset?: string | undefined;
   config?: unknown;
-  overrides?: string[];
+  overrides?: string[] | undefined;
 }
 
-export function buildScenario(src: ScenarioSource): Scenario {
+/** The source merged into one scenario input, before defaults and validation (sweeps vary it further). */
+export function scenarioInput(src: ScenarioSource): unknown {
   if (src.preset !== undefined && src.config !== undefined) {
     throw new ScenarioError([{ path: 'preset', message: 'give either a preset or a config, not both' }]);
   }
@@ -20,10 +21,19 @@ export function buildScenario(src: ScenarioSource): Scenario {
   } else if (src.config !== undefined) {
     base = src.config;
   }
-  return parseScenario(applyOverrides(base, src.overrides ?? []));
+  return applyOverrides(base, src.overrides ?? []);
+}
+
+export function buildScenario(src: ScenarioSource): Scenario {
+  return parseScenario(scenarioInput(src));
 }
 
 /** The same scenario with another seed (for --seeds N: seeds s, s+1, ...). */
 export function withSeed(s: Scenario, seed: number): Scenario {
   return parseScenario(mergeDeep(s, { seed }));
+}
+
+/** A run's default name: the preset, else the scenario's own name, else "custom". */
+export function defaultRunName(src: ScenarioSource, s: Scenario): string {
+  return s.name ?? src.preset ?? 'custom';
 }

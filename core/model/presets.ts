@@ -1,5 +1,6 @@
 // Named starting points. Each preset states its assumptions and why; only
-// what differs from the scenario defaults is written out.
+// what differs from the scenario defaults is written out (vIOMMU capabilities
+// follow the backend, so a sweep over backends stays consistent).
 import { mergeDeep, type ScenarioInput } from './scenario.ts';
 
 export interface Preset {
@@ -26,7 +27,7 @@ const seedBase: ScenarioInput = {
   durationMs: 200,
   warmupMs: 20,
   guest: { kernel: '6.2', kconfigDefault: 'lazy', cmdline: '', vcpus: 4 },
-  viommu: { backend: 'nested-fl', cachingMode: true, scalableMode: true, firstLevel: true, secondLevel: false },
+  viommu: { backend: 'nested-fl' },
   policy: 'auto',
   device: { lineRateGbps: 100, mtu: 1500, queues: 4, ringSize: 1024, rxBufferBytes: 2048, pagePoolPages: 1024, rxPageUnmapShare: 0.02 },
   workload: { kind: 'iperf-rx', streams: 4, ackEverySegments: 45 },
@@ -66,7 +67,7 @@ export const PRESETS: Preset[] = [
     scenario: derive(seedBase, {
       name: 'bare-metal',
       guest: { kernel: '6.3' },
-      viommu: { backend: 'none', cachingMode: false, scalableMode: true, firstLevel: true, secondLevel: true },
+      viommu: { backend: 'none' },
     }),
   },
   {
@@ -81,7 +82,7 @@ export const PRESETS: Preset[] = [
     scenario: derive(seedBase, {
       name: 'shadow-sl',
       guest: { kernel: '6.3' },
-      viommu: { backend: 'shadow-sl', cachingMode: true, scalableMode: true, firstLevel: false, secondLevel: true },
+      viommu: { backend: 'shadow-sl' },
       device: { queues: 8, ringSize: 4096, pagePoolPages: 2048 },
     }),
   },
@@ -96,7 +97,7 @@ export const PRESETS: Preset[] = [
     scenario: derive(seedBase, {
       name: 'shadow-fl-wp',
       guest: { kernel: '6.3' },
-      viommu: { backend: 'shadow-fl-wp', cachingMode: true, scalableMode: true, firstLevel: true, secondLevel: false },
+      viommu: { backend: 'shadow-fl-wp' },
     }),
   },
   {

@@ -223,15 +223,25 @@ export function applyOverrides(input: unknown, overrides: string[]): unknown {
     if (path.some((p) => !/^[A-Za-z][A-Za-z0-9]*$/.test(p))) {
       throw new ScenarioError([{ path: o.slice(0, eq), message: 'path segments must be field names separated by dots' }]);
     }
-    const patch: Record<string, unknown> = {};
-    let cursor = patch;
-    path.forEach((seg, i) => {
-      if (i === path.length - 1) cursor[seg] = parseOverrideValue(o.slice(eq + 1));
-      else cursor = (cursor[seg] = {}) as Record<string, unknown>;
-    });
-    out = mergeDeep(out, patch);
+    out = setPath(out, path, parseOverrideValue(o.slice(eq + 1)));
   }
   return out;
+}
+
+/** `input` with the field at `path` (segments) set to `value`, deep-merged so siblings stay. */
+export function setPath(input: unknown, path: readonly string[], value: unknown): unknown {
+  const patch: Record<string, unknown> = {};
+  let cursor = patch;
+  path.forEach((seg, i) => {
+    if (i === path.length - 1) cursor[seg] = value;
+    else cursor = (cursor[seg] = {}) as Record<string, unknown>;
+  });
+  return mergeDeep(input, patch);
+}
+
+/** JSON Schema of the scenario input (what a generated form edits). */
+export function scenarioJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(scenarioInputSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
 }
 
 function parseOverrideValue(raw: string): unknown {

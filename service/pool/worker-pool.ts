@@ -29,6 +29,8 @@ export interface RunOptions {
   /** Time limit, counted from the moment the job is handed to a worker (a new worker's start-up included). */
   timeoutMs?: number;
   onProgress?: (progress: JobProgress) => void;
+  /** Called once, when a worker takes the job off the queue. */
+  onStart?: () => void;
   signal?: AbortSignal;
 }
 
@@ -223,6 +225,7 @@ export class WorkerPool {
     }
     slot.job = job;
     job.slot = slot;
+    job.options.onStart?.();
     // Only busy workers keep the process alive; an idle pool must not block exit.
     slot.worker.ref();
     const { timeoutMs } = job.options;

@@ -1,0 +1,274 @@
+// The service every host carries: one journal, one worker pool, the contract's
+// methods and events. `call` validates params at the boundary, runs the
+// handler, and turns whatever goes wrong into a ServiceError (code, message,
+// and the fields at fault).
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import { BACKENDS, MODEL_VERSION, parseScenario, POLICIES, PRESETS, scenarioJsonSchema, WORKLOADS, type Scenario } from '../core/index.ts';
+import { resolvePolicy } from '../core/policy/index.ts';
+import { openJournal, type Journal, type Run, type RunStatus, type RunSummary } from '../db/index.ts';
+import { events, isMethodName, methods, type EventData, type EventName, type LabApi, type MethodName, type Params, type ParsedParams, type Result } from './contract.ts';
+import { compareRuns } from './compare.ts';
+import { fieldsOfZodError, ServiceError, toServiceError } from './errors.ts';
+import { previewScenario } from './preview.ts';
+import { RunScheduler } from './scheduler.ts';
+import { buildScenario, defaultRunName } from './scenarios.ts';
+import { expandSweep } from './sweep.ts';
+
+export interface LabOptions {
+  journalPath: string;
+  /** Worker threads at most (default: cores, capped at 8). */
+  workers?: number;
+  /** Check every result against the contract's result schema too (tests; costs a parse per call). */
+  validateResults?: boolean;
+}
+
+const ENDED: readonly RunStatus[] = ['done', 'failed', 'cancelled', 'interrupted'];
+
+type Handlers = { [M in MethodName]: (params: ParsedParams<M>) => Result<M> | Promise<Result<M>> };
+
+export class Lab implements LabApi {
+  readonly journal: Journal;
+  readonly #scheduler: RunScheduler;
+  readonly #events = new EventEmitter();
+  readonly #validateResults: boolean;
+  /** Sweeps this process carries: counts for sweep.progress. */
+  readonly #sweeps = new Map<string, { total: number; ended: number; failed: number; cancelled: number }>();
+  readonly #sweepOf = new Map<string, string>();
+
+  static open(opts: LabOptions): Lab {
+    return new Lab(openJournal(opts.journalPath), opts);
+  }
+
+  private constructor(journal: Journal, opts: LabOptions) {
+    this.journal = journal;
+    this.#validateResults = opts.validateResults === true;
+    this.#events.setMaxListeners(0);
+    this.#scheduler = new RunScheduler(
+      journal,
+      {
+        onStatus: (runId, status, error) => this.#onStatus(runId, status, error),
+        onProgress: (runId, fraction) => this.#emit('run.progress', { runId, fraction }),
+      },
+      opts.workers === undefined ? {} : { workers: opts.workers },
+    );
+  }
+
+  /** Calls a method by name with untrusted params (what transports do). */
+  async call<M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>>;
+  async call(method: string, params: unknown): Promise<unknown>;
+  async call(method: string, params: unknown): Promise<unknown> {
+    if (!isMethodName(method)) {
+      throw ServiceError.invalid([{ path: 'method', message: `unknown method ${JSON.stringify(method)}; allowed: ${Object.keys(methods).join(', ')}` }]);
+    }
+    const parsed = methods[method].params.safeParse(params ?? {});
+    if (!parsed.success) throw ServiceError.invalid(fieldsOfZodError(parsed.error));
+    let result: unknown;
+    try {
+      result = await (this.#handlers[method] as (p: unknown) => unknown)(parsed.data);
+    } catch (err) {
+      throw toServiceError(err);
+    }
+    if (this.#validateResults) {
+      const check = methods[method].result.safeParse(result);
+      if (!check.success) throw new ServiceError('internal', `result of ${method} breaks the contract: ${check.error.message}`);
+    }
+    return result;
+  }
+
+  on<E extends EventName>(event: E, listener: (data: EventData<E>) => void): () => void {
+    this.#events.on(event, listener);
+    return () => this.#events.off(event, listener);
+  }
+
+  /** Cancels the runs this process carries, stops the workers, closes the journal. */
+  async close(): Promise<void> {
+    await this.#scheduler.close();
+    this.journal.close();
+  }
+
+  #emit<E extends EventName>(event: E, data: EventData<E>): void {
+    if (this.#validateResults) events[event].parse(data);
+    this.#events.emit(event, data);
+  }
+
+  #onStatus(runId: string, status: RunStatus, error: string | null): void {
+    this.#emit('run.status', { runId, status, error });
+    const sweepId = this.#sweepOf.get(runId);
+    const sweep = sweepId === undefined ? undefined : this.#sweeps.get(sweepId);
+    if (sweepId === undefined || sweep === undefined || !ENDED.includes(status)) return;
+    this.#sweepOf.delete(runId);
+    sweep.ended++;
+    if (status === 'failed') sweep.failed++;
+    if (status === 'cancelled') sweep.cancelled++;
+    this.#emit('sweep.progress', { sweepId, ...sweep });
+    if (sweep.ended === sweep.total) this.#sweeps.delete(sweepId);
+  }
+
+  /** A full run id from an id or a unique prefix of one (as people type them). */
+  resolveRunId(idOrPrefix: string): string {
+    const found = this.journal.findRunIds(idOrPrefix, 2);
+    if (found.length === 1) return found[0] as string;
+    if (found.length === 0) throw new ServiceError('not_found', `run ${JSON.stringify(idOrPrefix)} not found in the journal`);
+    throw ServiceError.invalid([{ path: 'id', message: `${JSON.stringify(idOrPrefix)} matches more than one run; give more characters` }]);
+  }
+
+  #resolveAll(ids: readonly string[]): string[] {
+    return [...new Set(ids.map((id) => this.resolveRunId(id)))];
+  }
+
+  #summaries(ids: readonly string[]): RunSummary[] {
+    return ids.map((id) => {
+      const { scenario: _s, result: _r, series: _ser, notes: _n, ...summary } = this.journal.getRun(id, { series: false });
+      return summary;
+    });
+  }
+
+  /** Journals the runs (all or none), then hands them to the workers. */
+  #queue(runs: { name: string; scenario: Scenario }[], opts: { experimentId: string | null; tags: readonly string[]; timeLimitMs?: number | undefined; sweepId?: string }): string[] {
+    const runIds = this.journal.insertRunsBulk(
+      runs.map((r) => ({ name: r.name, scenario: r.scenario, modelVersion: MODEL_VERSION, seed: r.scenario.seed, status: 'queued' as const, experimentId: opts.experimentId, tags: opts.tags })),
+    );
+    if (opts.sweepId !== undefined) {
+      this.#sweeps.set(opts.sweepId, { total: runIds.length, ended: 0, failed: 0, cancelled: 0 });
+      for (const id of runIds) this.#sweepOf.set(id, opts.sweepId);
+    }
+    runIds.forEach((id, i) => {
+      this.#emit('run.status', { runId: id, status: 'queued', error: null });
+      void this.#scheduler.schedule(id, (runs[i] as { scenario: Scenario }).scenario, opts.timeLimitMs);
+    });
+    return runIds;
+  }
+
+  readonly #handlers: Handlers = {
+    'journal.info': () => ({
+      path: this.journal.path,
+      schemaVersion: this.journal.schemaVersion,
+      modelVersion: MODEL_VERSION,
+      runs: this.journal.listRuns({ page: { limit: 1 } }).total,
+      workers: this.#scheduler.workers,
+    }),
+
+    'presets.list': () => PRESETS.map((p) => ({ ...p, scenario: p.scenario as Record<string, unknown> })),
+
+    'scenario.schema': () => ({
+      jsonSchema: scenarioJsonSchema(),
+      defaults: parseScenario({}) as unknown as Record<string, unknown>,
+      backends: [...BACKENDS],
+      policies: [...POLICIES],
+      workloads: [...WORKLOADS],
+    }),
+
+    'scenario.preview': ({ source }) => {
+      const p = previewScenario(source);
+      if (!p.ok) return { ok: false as const, errors: p.errors.map((e) => ({ path: `scenario.${e.path}`.replace(/\.$/, ''), message: e.message })) };
+      return p as unknown as Result<'scenario.preview'>;
+    },
+
+    'policy.resolve': (p) => {
+      try {
+        return resolvePolicy({
+          kernel: p.kernel,
+          kconfigDefault: p.kconfigDefault ?? 'lazy',
+          cmdline: p.cmdline ?? '',
+          caps: p.caps ?? { cachingMode: true, scalableMode: false, firstLevel: false, secondLevel: true },
+          untrusted: p.untrusted ?? false,
+        }) as unknown as Result<'policy.resolve'>;
+      } catch (err) {
+        // The resolver's messages read "field: what is allowed".
+        const message = (err as Error).message;
+        const colon = message.indexOf(': ');
+        throw ServiceError.invalid([colon > 0 ? { path: message.slice(0, colon), message: message.slice(colon + 2) } : { path: '', message }]);
+      }
+    },
+
+    'runs.start': (p) => {
+      const base = buildScenario(p.source);
+      const name = p.name ?? defaultRunName(p.source, base);
+      const runs = Array.from({ length: p.seeds }, (_, i) => {
+        const scenario = i === 0 ? base : parseScenario({ ...base, seed: base.seed + i });
+        return { name: p.seeds > 1 ? `${name} seed=${scenario.seed}` : name, scenario };
+      });
+      const experimentId = p.experiment === undefined ? null : this.journal.ensureExperiment({ name: p.experiment }).id;
+      return { runIds: this.#queue(runs, { experimentId, tags: p.tags ?? [], timeLimitMs: p.timeLimitMs }), experimentId };
+    },
+
+    'runs.cancel': ({ ids }) => ({ cancelled: this.#scheduler.cancel(this.#resolveAll(ids)) }),
+
+    'runs.wait': async ({ ids }) => {
+      const runIds = this.#resolveAll(ids);
+      await this.#scheduler.settled(runIds);
+      return this.#summaries(runIds);
+    },
+
+    'runs.list': (q) => this.journal.listRuns(q),
+
+    'runs.get': ({ id, series }) => this.journal.getRun(this.resolveRunId(id), { series }) as Result<'runs.get'>,
+
+    'runs.delete': ({ ids }) => {
+      const runIds = this.#resolveAll(ids);
+      const active = runIds.filter((id) => this.#scheduler.isActive(id));
+      if (active.length) throw new ServiceError('conflict', `cancel these runs before deleting them: ${active.join(', ')}`);
+      return { deleted: this.journal.deleteRuns(runIds) };
+    },
+
+    'runs.tag': ({ id, add, remove }) => {
+      const runId = this.resolveRunId(id);
+      if (add.length) this.journal.tagRun(runId, add);
+      if (remove.length) this.journal.untagRun(runId, remove);
+      return { tags: this.journal.getRun(runId, { series: false }).tags };
+    },
+
+    'runs.note': ({ id, body }) => this.journal.addNote(this.resolveRunId(id), body),
+
+    'runs.compare': ({ ids }) => {
+      const runIds = ids.map((id) => this.resolveRunId(id));
+      const runs: Run[] = runIds.map((id) => this.journal.getRun(id, { series: false }));
+      return compareRuns(runs) as Result<'runs.compare'>;
+    },
+
+    'sweeps.start': ({ spec, dryRun }) => {
+      const expanded = expandSweep(spec);
+      if (dryRun) return { sweepId: null, runIds: [], points: expanded.points, total: expanded.runs.length };
+      const sweepId = randomUUID();
+      const name = spec.name ?? `sweep ${new Date().toISOString().slice(0, 19).replace('T', ' ')}`;
+      const experimentId = this.journal.ensureExperiment({ name, description: `sweep over ${Object.keys(spec.grid).join(', ') || 'seeds'}` }).id;
+      const runIds = this.#queue(expanded.runs, { experimentId, tags: spec.tags ?? [], sweepId });
+      return { sweepId, runIds, points: expanded.points, total: runIds.length };
+    },
+
+    'benchmarks.list': () => this.journal.listBenchmarks(),
+
+    'benchmarks.create': (p) => this.journal.ensureBenchmark(p),
+
+    'benchmarks.addRun': ({ benchmark, runId }) => {
+      const bench = this.journal.getBenchmark(benchmark);
+      if (!bench) throw new ServiceError('not_found', `benchmark ${JSON.stringify(benchmark)} not found in the journal`);
+      const run = this.journal.getRun(this.resolveRunId(runId), { series: false });
+      if (run.status !== 'done') throw new ServiceError('conflict', `run ${run.id} is ${run.status}; only done runs have values`);
+      const value = run.metrics[bench.metric];
+      if (value === undefined) throw ServiceError.invalid([{ path: 'runId', message: `run ${run.id} has no metric ${bench.metric}` }]);
+      const s = run.scenario as unknown as Scenario;
+      const effective = (run.result as { policy?: { effective?: string } } | null)?.policy?.effective ?? s.policy;
+      return this.journal.addBenchmarkPoint(bench.name, {
+        value,
+        source: 'simulated',
+        runId: run.id,
+        measuredAt: run.finishedAt ?? run.createdAt,
+        context: { kernel: s.guest.kernel, backend: s.viommu.backend, policy: effective, workload: s.workload.kind, modelVersion: run.modelVersion },
+      }) as Result<'benchmarks.addRun'>;
+    },
+
+    'benchmarks.mark': ({ benchmark, at, label }) => this.journal.addMarker(benchmark, { at, label }),
+
+    'benchmarks.history': ({ name }) => {
+      const benchmark = this.journal.getBenchmark(name);
+      if (!benchmark) throw new ServiceError('not_found', `benchmark ${JSON.stringify(name)} not found in the journal`);
+      return {
+        benchmark,
+        points: this.journal.listBenchmarkPoints(name) as Result<'benchmarks.history'>['points'],
+        markers: this.journal.listMarkers(name),
+      };
+    },
+  };
+}

@@ -1,0 +1,114 @@
+// Carries journaled runs through the worker pool: queued -> running when a
+// worker takes one, then done (results in one transaction), failed (with the
+// message), or cancelled (partial data discarded: nothing is written before
+// the end).
+import { availableParallelism } from 'node:os';
+import type { Scenario } from '../core/index.ts';
+import type { Journal, RunStatus } from '../db/index.ts';
+import { JobCancelledError, JobFailedError, JobTimeoutError, WorkerPool } from './pool/index.ts';
+import type { RunOutput } from './run-output.ts';
+
+const SIMULATE_WORKER_URL = new URL('./workers/simulate.worker.ts', import.meta.url);
+/** No default scenario runs longer than seconds; a limit of 10 min catches a runaway model without cutting real work. */
+export const DEFAULT_TIME_LIMIT_MS = 10 * 60_000;
+const MAX_WORKERS = 8;
+
+export interface SchedulerHooks {
+  onStatus(runId: string, status: RunStatus, error: string | null): void;
+  onProgress(runId: string, fraction: number): void;
+}
+
+interface ActiveRun {
+  controller: AbortController;
+  ended: Promise<void>;
+}
+
+export class RunScheduler {
+  readonly #journal: Journal;
+  readonly #hooks: SchedulerHooks;
+  readonly #maxWorkers: number;
+  #pool: WorkerPool | undefined;
+  readonly #active = new Map<string, ActiveRun>();
+
+  constructor(journal: Journal, hooks: SchedulerHooks, opts: { workers?: number } = {}) {
+    this.#journal = journal;
+    this.#hooks = hooks;
+    this.#maxWorkers = Math.max(1, Math.min(opts.workers ?? availableParallelism(), MAX_WORKERS));
+  }
+
+  get workers(): number {
+    return this.#maxWorkers;
+  }
+
+  /** The pool starts with the first run and grows to min(cores, jobs): workers start only when jobs wait. */
+  #poolFor(): WorkerPool {
+    this.#pool ??= new WorkerPool({ workerUrl: SIMULATE_WORKER_URL, size: this.#maxWorkers, progressIntervalMs: 100 });
+    return this.#pool;
+  }
+
+  /** Submits a queued run; resolves when it has ended, whatever the outcome. */
+  schedule(runId: string, scenario: Scenario, timeLimitMs = DEFAULT_TIME_LIMIT_MS): Promise<void> {
+    const controller = new AbortController();
+    const startedAt = performance.now();
+    const job = this.#poolFor().run<Scenario, RunOutput>('simulate', scenario, {
+      signal: controller.signal,
+      timeoutMs: timeLimitMs,
+      onStart: () => {
+        this.#journal.markRunning(runId);
+        this.#hooks.onStatus(runId, 'running', null);
+      },
+      onProgress: ({ fraction }) => this.#hooks.onProgress(runId, fraction),
+    });
+    const ended = job.then(
+      (out) => {
+        this.#journal.completeRun(runId, { result: out.result, metrics: out.metrics, series: out.series, durationMs: performance.now() - startedAt });
+        return { status: 'done' as const, error: null };
+      },
+      (err: unknown) => {
+        if (err instanceof JobCancelledError) {
+          this.#journal.cancelRun(runId);
+          return { status: 'cancelled' as const, error: null };
+        }
+        const message = err instanceof JobTimeoutError || err instanceof JobFailedError ? err.message : `internal error: ${String(err)}`;
+        this.#journal.failRun(runId, message);
+        return { status: 'failed' as const, error: message };
+      },
+    ).then(
+      ({ status, error }) => this.#hooks.onStatus(runId, status, error),
+      // The journal refused the ending (closed, or the run was deleted meanwhile): nothing to report.
+      () => undefined,
+    ).finally(() => this.#active.delete(runId));
+    this.#active.set(runId, { controller, ended });
+    return ended;
+  }
+
+  isActive(runId: string): boolean {
+    return this.#active.has(runId);
+  }
+
+  /** Cancels the runs this process is carrying; returns how many were still active. */
+  cancel(runIds: readonly string[]): number {
+    let n = 0;
+    for (const id of runIds) {
+      const run = this.#active.get(id);
+      if (run && !run.controller.signal.aborted) {
+        run.controller.abort();
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Resolves when the given runs (those this process carries) have ended. */
+  async settled(runIds: readonly string[]): Promise<void> {
+    await Promise.all(runIds.map((id) => this.#active.get(id)?.ended));
+  }
+
+  /** Cancels what is still running and stops the workers. */
+  async close(): Promise<void> {
+    const ended = [...this.#active.values()].map((r) => r.ended);
+    for (const r of this.#active.values()) r.controller.abort();
+    await Promise.all(ended);
+    await this.#pool?.close();
+  }
+}
