@@ -2,8 +2,11 @@
 // usage errors (bad options, invalid scenarios) to one line each and exit 2.
 import { Command, CommanderError } from 'commander';
 import { registerPolicy } from './commands/policy.ts';
-import { ScenarioError } from '../service/index.ts';
+import { ScenarioError, ServiceError } from '../service/index.ts';
+import { registerCompare } from './commands/compare.ts';
+import { registerRuns } from './commands/runs.ts';
 import { registerSimulate } from './commands/simulate.ts';
+import { registerSweep } from './commands/sweep.ts';
 import { processIo, UsageError, type Io } from './usage.ts';
 
 export function buildProgram(io: Io): Command {
@@ -18,7 +21,14 @@ export function buildProgram(io: Io): Command {
     });
   registerPolicy(program, io);
   registerSimulate(program, io);
-  for (const cmd of program.commands) cmd.exitOverride();
+  registerRuns(program, io);
+  registerSweep(program, io);
+  registerCompare(program, io);
+  const exitOverride = (cmd: Command): void => {
+    cmd.exitOverride();
+    cmd.commands.forEach(exitOverride);
+  };
+  exitOverride(program);
   return program;
 }
 
@@ -31,6 +41,17 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     if (err instanceof UsageError) {
       io.err(`iommu-lab: ${err.message}`);
+      return 2;
+    }
+    if (err instanceof ServiceError) {
+      // Bad input exits 2 like a usage error; a missing run or a conflict exits 1.
+      if (err.code !== 'invalid' || !err.fields?.length) {
+        io.err(`iommu-lab: ${err.message}`);
+        return err.code === 'invalid' ? 2 : 1;
+      }
+      const scenarioOnly = err.fields.every((f) => f.path.startsWith('scenario'));
+      io.err(`iommu-lab: invalid ${scenarioOnly ? 'scenario' : 'input'}`);
+      for (const f of err.fields) io.err(`  ${(scenarioOnly ? f.path.replace(/^scenario\.?/, '') : f.path) || '(root)'}: ${f.message}`);
       return 2;
     }
     if (err instanceof ScenarioError) {

@@ -23,3 +23,8 @@ export function parseIntOption(name: string, min: number, max: number) {
     return n;
   };
 }
+
+/** Commander accumulator for repeatable options (--set a=1 --set b=2). */
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

@@ -23,5 +23,6 @@ export {
 export { resolvePolicy, formatDecision, type PolicyDecision, type PolicyInput } from '../core/policy/index.ts';
 export { Lab, type LabOptions } from './lab.ts';
 export { ServiceError } from './errors.ts';
-export { defaultJournalPath } from '../db/index.ts';
+export { defaultJournalPath, RUN_STATUSES, type RunSortKey, type RunStatus } from '../db/index.ts';
 export * from './contract.ts';
+export { MAX_SWEEP_RUNS } from './sweep.ts';

@@ -1,27 +1,33 @@
 // iommu-lab simulate / presets / start: run the model from the terminal.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { buildScenario, PRESETS, simulate, withSeed, type Scenario, type SimulationResult } from '../../service/index.ts';
+import { buildScenario, PRESETS, simulate, withSeed, type Scenario, type ScenarioSourceInput, type SimulationResult } from '../../service/index.ts';
 import { fmt, pct, table } from '../format.ts';
-import { parseIntOption, UsageError, type Io } from '../usage.ts';
+import { journalOption, withLab, type JournalOpts } from '../journal-option.ts';
+import { cancelOnInterrupt, showBatchProgress } from '../progress.ts';
+import { collect, parseIntOption, UsageError, type Io } from '../usage.ts';
 
-function readConfig(path: string): unknown {
+export function readJsonFile(path: string, option: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new UsageError(`--config: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(`${option}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new UsageError(`--config: ${path} is not valid JSON: ${(err as Error).message}`);
+    throw new UsageError(`${option}: ${path} is not valid JSON: ${(err as Error).message}`);
   }
 }
 
-function scenarioFrom(opts: { preset?: string; config?: string; set: string[] }): Scenario {
+function sourceFrom(opts: { preset?: string; config?: string; set: string[] }): ScenarioSourceInput {
   if (!opts.preset && !opts.config) throw new UsageError('give --preset NAME or --config FILE.json (see `iommu-lab presets`)');
-  return buildScenario({ preset: opts.preset, config: opts.config ? readConfig(opts.config) : undefined, overrides: opts.set });
+  const config = opts.config ? readJsonFile(opts.config, '--config') : undefined;
+  if (config !== undefined && (typeof config !== 'object' || config === null || Array.isArray(config))) {
+    throw new UsageError(`--config: ${opts.config} must hold a JSON object (a scenario)`);
+  }
+  return { preset: opts.preset, config: config as Record<string, unknown> | undefined, overrides: opts.set };
 }
 
 /** The rows every human summary shows, one column per result. */
@@ -53,24 +59,64 @@ function runSeeds(s: Scenario, seeds: number): SimulationResult[] {
   return Array.from({ length: seeds }, (_, i) => simulate(withSeed(s, s.seed + i)));
 }
 
-export function registerSimulate(program: Command, io: Io): void {
-  program
-    .command('simulate')
-    .description('simulate one scenario (a preset or a JSON config, with overrides) and print its metrics')
-    .option('--preset <name>', 'start from a preset (see `iommu-lab presets`)')
-    .option('--config <file>', 'start from a scenario JSON file')
-    .option('--set <path=value>', 'override a field, e.g. viommu.backend=shadow-sl (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option('--seeds <n>', 'run N seeds (seed, seed+1, ...)', parseIntOption('--seeds', 1, 1000), 1)
-    .option('--json', 'print the result object (an array with --seeds > 1)', false)
-    .action((opts: { preset?: string; config?: string; set: string[]; seeds: number; json: boolean }) => {
-      const scenario = scenarioFrom(opts);
-      const results = runSeeds(scenario, opts.seeds);
-      if (opts.json) {
-        io.out(JSON.stringify(opts.seeds > 1 ? results : results[0], null, 2));
-        return;
-      }
-      io.out(formatResults(results, results.length > 1 ? results.map((r) => `seed ${r.seed}`) : [scenario.name ?? 'result']));
+interface SimulateOpts extends JournalOpts {
+  preset?: string;
+  config?: string;
+  set: string[];
+  seeds: number;
+  json: boolean;
+  save: boolean;
+  name?: string;
+  tag: string[];
+}
+
+/** Runs the seeds through the service: journaled, in workers, with a progress bar on a terminal. */
+async function simulateSaved(opts: SimulateOpts, io: Io): Promise<void> {
+  const source = sourceFrom(opts);
+  await withLab(opts, async (lab) => {
+    const { runIds } = await lab.call('runs.start', { source, seeds: opts.seeds, tags: opts.tag, ...(opts.name ? { name: opts.name } : {}) });
+    const bar = showBatchProgress(lab, runIds, 'simulate');
+    const stopInterrupt = cancelOnInterrupt(lab, runIds, () => bar.stop());
+    const ended = await lab.call('runs.wait', { ids: runIds }).finally(() => {
+      bar.stop();
+      stopInterrupt();
     });
+    const failed = ended.filter((r) => r.status !== 'done');
+    for (const r of failed) io.err(`iommu-lab: run ${r.id} ${r.status}${r.error ? `: ${r.error}` : ''}`);
+    const runs = await Promise.all(ended.filter((r) => r.status === 'done').map((r) => lab.call('runs.get', { id: r.id, series: false })));
+    const results = runs.map((r) => ({ runId: r.id, ...(r.result as unknown as SimulationResult) }));
+    if (opts.json) io.out(JSON.stringify(opts.seeds > 1 ? results : results[0] ?? null, null, 2));
+    else if (results.length) {
+      io.out(formatResults(results, results.length > 1 ? results.map((r) => `seed ${r.seed}`) : [runs[0]?.name ?? 'result']));
+      io.out(`\nSaved: ${runs.map((r) => r.id).join(' ')}  (journal ${lab.journal.path})`);
+    }
+    if (failed.length) process.exitCode = 1;
+  });
+}
+
+export function registerSimulate(program: Command, io: Io): void {
+  journalOption(
+    program
+      .command('simulate')
+      .description('simulate one scenario (a preset or a JSON config, with overrides), journal the run and print its metrics')
+      .option('--preset <name>', 'start from a preset (see `iommu-lab presets`)')
+      .option('--config <file>', 'start from a scenario JSON file')
+      .option('--set <path=value>', 'override a field, e.g. viommu.backend=shadow-sl (repeatable)', collect, [] as string[])
+      .option('--seeds <n>', 'run N seeds (seed, seed+1, ...)', parseIntOption('--seeds', 1, 1000), 1)
+      .option('--name <name>', 'name the run (default: the preset or the scenario name)')
+      .option('--tag <tag>', 'tag the run (repeatable)', collect, [] as string[])
+      .option('--no-save', 'run in this process and journal nothing')
+      .option('--json', 'print the result object (an array with --seeds > 1)', false),
+  ).action(async (opts: SimulateOpts) => {
+    if (opts.save) return simulateSaved(opts, io);
+    const scenario = buildScenario(sourceFrom(opts));
+    const results = runSeeds(scenario, opts.seeds);
+    if (opts.json) {
+      io.out(JSON.stringify(opts.seeds > 1 ? results : results[0], null, 2));
+      return;
+    }
+    io.out(formatResults(results, results.length > 1 ? results.map((r) => `seed ${r.seed}`) : [scenario.name ?? 'result']));
+  });
 
   program
     .command('presets')

@@ -1,10 +1,14 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../cli/main.ts';
+
+// Commands journal by default: keep them off the user's journal.
+const journalDir = mkdtempSync(join(tmpdir(), 'iommu-lab-cli-journal-'));
+process.env.IOMMU_LAB_JOURNAL = join(journalDir, 'default.db');
 
 async function run(...argv: string[]) {
   let out = '';
@@ -103,4 +107,84 @@ test('the installed command: --help on every command, exit 2 on usage errors', (
   const bad = spawnSync(process.execPath, [bin, 'policy', '--kernel', '6.3', '--caps', 'zz'], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
   assert.equal(bad.stderr.trim().split('\n').length, 1);
+});
+
+after(() => rmSync(journalDir, { recursive: true, force: true }));
+
+test('simulate journals its run and prints the id; --no-save journals nothing', async () => {
+  const journal = join(journalDir, 'simulate.db');
+  const saved = await run('simulate', '--preset', 'seed-after-fix', '--set', 'durationMs=30', '--set', 'warmupMs=3', '--tag', 'first', '--journal', journal);
+  assert.equal(saved.code, 0, saved.err);
+  const id = /Saved: ([0-9a-f-]{36})/.exec(saved.out)?.[1];
+  assert.ok(id, saved.out);
+  const listed = await run('runs', 'list', '--journal', journal, '--json');
+  const page = JSON.parse(listed.out);
+  assert.equal(page.total, 1);
+  assert.equal(page.rows[0].id, id);
+  assert.deepEqual(page.rows[0].tags, ['first']);
+
+  const unsaved = join(journalDir, 'unsaved.db');
+  const r = await run('simulate', '--preset', 'seed-after-fix', '--set', 'durationMs=30', '--set', 'warmupMs=3', '--no-save', '--journal', unsaved);
+  assert.equal(r.code, 0, r.err);
+  assert.doesNotMatch(r.out, /Saved:/);
+  assert.equal(existsSync(unsaved), false);
+});
+
+test('runs list|show|tag|note|delete and compare on one journal', async () => {
+  const journal = join(journalDir, 'runs.db');
+  const sim = await run('simulate', '--preset', 'seed-after-fix', '--set', 'durationMs=30', '--set', 'warmupMs=3', '--seeds', '2', '--journal', journal, '--json');
+  assert.equal(sim.code, 0, sim.err);
+  const [a, b] = JSON.parse(sim.out).map((x: { runId: string }) => x.runId as string);
+  const short = a.slice(0, 8);
+
+  const show = await run('runs', 'show', short, '--journal', journal);
+  assert.equal(show.code, 0, show.err);
+  assert.match(show.out, new RegExp(a));
+  assert.match(show.out, /throughput Gbit\/s/);
+  assert.match(show.out, /"backend": "nested-fl"/);
+
+  assert.match((await run('runs', 'tag', short, 'keep', 'base', '--journal', journal)).out, /tags: base, keep|tags: keep, base/);
+  assert.equal((await run('runs', 'note', short, 'baseline for the 6.3 check', '--journal', journal)).code, 0);
+  const searched = JSON.parse((await run('runs', 'list', '--search', 'baseline', '--journal', journal, '--json')).out);
+  assert.deepEqual(searched.rows.map((r: { id: string }) => r.id), [a]);
+  const tagged = JSON.parse((await run('runs', 'list', '--tag', 'keep', '--journal', journal, '--json')).out);
+  assert.equal(tagged.total, 1);
+  const fast = JSON.parse((await run('runs', 'list', '--metric', 'throughputGbps>=1', '--sort', 'throughputGbps', '--journal', journal, '--json')).out);
+  assert.equal(fast.total, 2);
+
+  const cmp = await run('compare', a, b, '--journal', journal);
+  assert.equal(cmp.code, 0, cmp.err);
+  assert.match(cmp.out, /Scenario differences:\n.*\nseed\s+1\s+2/);
+  assert.match(cmp.out, /throughputGbps/);
+  const cmpJson = JSON.parse((await run('compare', a, b, '--journal', journal, '--json')).out);
+  assert.deepEqual(cmpJson.differences, [{ path: 'seed', values: [1, 2] }]);
+
+  assert.match((await run('runs', 'delete', b, '--journal', journal)).out, /deleted 1 run/);
+  const gone = await run('runs', 'show', b, '--journal', journal);
+  assert.equal(gone.code, 1);
+  assert.match(gone.err, /not found/);
+});
+
+test('sweep SPEC.json --json runs the grid; a bad spec names the field and writes nothing', async () => {
+  const journal = join(journalDir, 'sweep.db');
+  const spec = join(journalDir, 'spec.json');
+  writeFileSync(spec, JSON.stringify({ name: 'cli sweep', base: { preset: 'seed-after-fix', overrides: ['durationMs=30', 'warmupMs=3'] }, grid: { policy: ['strict', 'lazy'] }, seeds: 2 }));
+  const dry = await run('sweep', spec, '--dry-run', '--journal', journal);
+  assert.match(dry.out, /2 grid points x seeds = 4 runs/);
+  const r = await run('sweep', spec, '--json', '--journal', journal);
+  assert.equal(r.code, 0, r.err);
+  const out = JSON.parse(r.out);
+  assert.equal(out.total, 4);
+  assert.deepEqual(out.runs.map((x: { status: string }) => x.status), ['done', 'done', 'done', 'done']);
+
+  const bad = join(journalDir, 'bad.json');
+  writeFileSync(bad, JSON.stringify({ base: { preset: 'seed-after-fix' }, grid: { 'device.mtu': [1500, 12] } }));
+  const before = JSON.parse((await run('runs', 'list', '--journal', journal, '--json')).out).total;
+  const rejected = await run('sweep', bad, '--journal', journal);
+  assert.equal(rejected.code, 2);
+  assert.match(rejected.err, /spec\.grid\.device\.mtu: .*at device\.mtu=12/);
+  assert.equal(JSON.parse((await run('runs', 'list', '--journal', journal, '--json')).out).total, before);
+  const notJson = await run('sweep', join(journalDir, 'missing.json'), '--journal', journal);
+  assert.equal(notJson.code, 2);
+  assert.match(notJson.err, /spec: cannot read/);
 });

@@ -1,0 +1,164 @@
+// iommu-lab runs list|show|tag|note|delete: the journal from the terminal.
+import type { Command } from 'commander';
+import { RUN_STATUSES, type Params, type Result, type RunSortKey, type SimulationResult } from '../../service/index.ts';
+import { fmt, table } from '../format.ts';
+import { journalOption, withLab, type JournalOpts } from '../journal-option.ts';
+import { collect, parseIntOption, UsageError, type Io } from '../usage.ts';
+import { formatResults } from './simulate.ts';
+
+const LIST_METRICS = ['throughputGbps', 'vmExitsPerSec', 'cpuUtilization', 'vmmLockUtilization'];
+const SORT_KEYS = ['created', 'name', 'status', 'duration'] as const;
+const SORT_COLUMNS = { created: 'created_at', name: 'name', status: 'status', duration: 'duration_ms' } as const;
+
+interface ListOpts extends JournalOpts {
+  status: string[];
+  tag: string[];
+  where: string[];
+  metric: string[];
+  search?: string;
+  experiment?: string;
+  sort: string;
+  asc: boolean;
+  limit: number;
+  offset: number;
+  json: boolean;
+}
+
+/** `--where viommu.backend=shadow-sl`: a scenario field equal to a value (JSON-typed when it looks like JSON). */
+function parseWhere(raw: string): { path: string; value: string | number | boolean } {
+  const eq = raw.indexOf('=');
+  if (eq <= 0) throw new UsageError(`--where must look like field.path=value, e.g. viommu.backend=shadow-sl; got "${raw}"`);
+  const path = raw.slice(0, eq).trim();
+  const text = raw.slice(eq + 1).trim();
+  const value = /^(true|false|-?\d+(\.\d+)?)$/.test(text) ? (JSON.parse(text) as number | boolean) : text;
+  return { path: `$.${path}`, value };
+}
+
+/** `--metric throughputGbps>=40`, `--metric vmExitsPerSec<1000`: a metric range. */
+function parseMetric(raw: string): { name: string; min?: number; max?: number } {
+  const m = /^([A-Za-z][\w.]*)\s*(>=|<=|>|<)\s*(-?[\d.]+(?:e[-+]?\d+)?)$/i.exec(raw.trim());
+  if (!m) throw new UsageError(`--metric must look like name>=value or name<=value, e.g. throughputGbps>=40; got "${raw}"`);
+  const [, name, op, num] = m as unknown as [string, string, string, string];
+  const value = Number(num);
+  return op.startsWith('>') ? { name, min: value } : { name, max: value };
+}
+
+function sortOf(raw: string): { by: RunSortKey } {
+  if ((SORT_KEYS as readonly string[]).includes(raw)) return { by: SORT_COLUMNS[raw as (typeof SORT_KEYS)[number]] };
+  if (/^[A-Za-z][\w.]*$/.test(raw)) return { by: `metric:${raw}` };
+  throw new UsageError(`--sort must be one of ${SORT_KEYS.join(', ')} or a metric name; got "${raw}"`);
+}
+
+function listRows(page: Result<'runs.list'>): string {
+  const header = ['id', 'status', 'name', 'seed', 'Gbit/s', 'exits/s', 'vCPU', 'VMM lock', 'created', 'tags'];
+  const rows = page.rows.map((r) => [
+    r.id.slice(0, 8),
+    r.status,
+    r.name.length > 48 ? `${r.name.slice(0, 47)}…` : r.name,
+    String(r.seed),
+    r.metrics.throughputGbps === undefined ? '-' : r.metrics.throughputGbps.toFixed(2),
+    r.metrics.vmExitsPerSec === undefined ? '-' : fmt(r.metrics.vmExitsPerSec, 0),
+    r.metrics.cpuUtilization === undefined ? '-' : `${(r.metrics.cpuUtilization * 100).toFixed(0)}%`,
+    r.metrics.vmmLockUtilization === undefined ? '-' : `${(r.metrics.vmmLockUtilization * 100).toFixed(0)}%`,
+    r.createdAt.slice(0, 19).replace('T', ' '),
+    r.tags.join(','),
+  ]);
+  return table([header, ...rows], ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'l', 'l']);
+}
+
+export function registerRuns(program: Command, io: Io): void {
+  const runs = program.command('runs').description('list, show, tag, annotate and delete journaled runs');
+
+  journalOption(
+    runs
+      .command('list')
+      .description('list runs, newest first (filter, sort, paginate)')
+      .option('--status <status>', `only runs in this status (repeatable): ${RUN_STATUSES.join(', ')}`, collect, [] as string[])
+      .option('--tag <tag>', 'only runs with this tag (repeatable: all must match)', collect, [] as string[])
+      .option('--where <path=value>', 'scenario field equals value, e.g. viommu.backend=shadow-sl (repeatable)', collect, [] as string[])
+      .option('--metric <cond>', 'metric range, e.g. throughputGbps>=40 (repeatable)', collect, [] as string[])
+      .option('--search <text>', 'full-text search in run names and notes')
+      .option('--experiment <name>', 'only runs of this experiment (a sweep is one)')
+      .option('--sort <key>', `${SORT_KEYS.join(', ')} or a metric name`, 'created')
+      .option('--asc', 'ascending order (default: descending)', false)
+      .option('--limit <n>', 'rows per page', parseIntOption('--limit', 1, 1000), 50)
+      .option('--offset <n>', 'skip this many rows', parseIntOption('--offset', 0, Number.MAX_SAFE_INTEGER), 0)
+      .option('--json', 'print {total, rows} as JSON', false),
+  ).action(async (opts: ListOpts) => {
+    for (const s of opts.status) {
+      if (!(RUN_STATUSES as readonly string[]).includes(s)) throw new UsageError(`--status must be one of ${RUN_STATUSES.join(', ')}; got "${s}"`);
+    }
+    const sort = sortOf(opts.sort);
+    const metrics = [...new Set([...LIST_METRICS, ...(sort.by.startsWith('metric:') ? [sort.by.slice(7)] : [])])];
+    const query: Params<'runs.list'> = {
+      filter: {
+        ...(opts.status.length ? { status: opts.status as (typeof RUN_STATUSES)[number][] } : {}),
+        ...(opts.tag.length ? { tags: opts.tag } : {}),
+        ...(opts.where.length ? { scenario: opts.where.map(parseWhere) } : {}),
+        ...(opts.metric.length ? { metric: opts.metric.map(parseMetric) } : {}),
+        ...(opts.search ? { text: opts.search } : {}),
+        ...(opts.experiment ? { experiment: opts.experiment } : {}),
+      },
+      sort: { ...sort, dir: opts.asc ? 'asc' : 'desc' },
+      page: { limit: opts.limit, offset: opts.offset },
+      metrics,
+    };
+    await withLab(opts, async (lab) => {
+      const page = await lab.call('runs.list', query);
+      if (opts.json) return io.out(JSON.stringify(page, null, 2));
+      if (page.total === 0) return io.out('No runs match. Start one with: iommu-lab simulate --preset seed-after-fix');
+      io.out(listRows(page));
+      io.out(`\n${opts.offset + 1}-${opts.offset + page.rows.length} of ${page.total} runs`);
+    });
+  });
+
+  journalOption(
+    runs
+      .command('show <id>')
+      .description('one run: metrics, bottleneck, scenario, tags and notes (an id or its first characters)')
+      .option('--json', 'print the whole run as JSON (series included)', false),
+  ).action(async (id: string, opts: JournalOpts & { json: boolean }) => {
+    await withLab(opts, async (lab) => {
+      const run = await lab.call('runs.get', { id, series: opts.json });
+      if (opts.json) return io.out(JSON.stringify(run, null, 2));
+      io.out(`${run.name}  (${run.id})`);
+      io.out(`status ${run.status}, seed ${run.seed}, model ${run.modelVersion}, created ${run.createdAt}${run.durationMs === null ? '' : `, took ${(run.durationMs / 1000).toFixed(2)} s`}`);
+      if (run.tags.length) io.out(`tags: ${run.tags.join(', ')}`);
+      if (run.error) io.out(`error: ${run.error}`);
+      if (run.result && run.kind === 'simulated') io.out(`\n${formatResults([run.result as unknown as SimulationResult], [run.name])}`);
+      else if (Object.keys(run.metrics).length) io.out(`\n${table(Object.entries(run.metrics).map(([k, v]) => [k, fmt(v)]), ['l', 'r'])}`);
+      io.out(`\nscenario (hash ${run.scenarioHash.slice(0, 12)}):\n${JSON.stringify(run.scenario, null, 2)}`);
+      for (const n of run.notes) io.out(`\nnote ${n.createdAt.slice(0, 19).replace('T', ' ')}:\n${n.body}`);
+    });
+  });
+
+  journalOption(
+    runs
+      .command('tag <id> <tags...>')
+      .description('add tags to a run (or remove them with --remove)')
+      .option('--remove', 'remove the tags instead', false),
+  ).action(async (id: string, tags: string[], opts: JournalOpts & { remove: boolean }) => {
+    await withLab(opts, async (lab) => {
+      const r = await lab.call('runs.tag', { id, ...(opts.remove ? { remove: tags } : { add: tags }) });
+      io.out(`tags: ${r.tags.join(', ') || '(none)'}`);
+    });
+  });
+
+  journalOption(runs.command('note <id> <text>').description('add a note to a run (searchable with runs list --search)')).action(
+    async (id: string, text: string, opts: JournalOpts) => {
+      await withLab(opts, async (lab) => {
+        const note = await lab.call('runs.note', { id, body: text });
+        io.out(`note added to ${note.runId}`);
+      });
+    },
+  );
+
+  journalOption(runs.command('delete <ids...>').description('delete runs with their metrics, series, tags and notes')).action(
+    async (ids: string[], opts: JournalOpts) => {
+      await withLab(opts, async (lab) => {
+        const r = await lab.call('runs.delete', { ids });
+        io.out(`deleted ${r.deleted} run${r.deleted === 1 ? '' : 's'}`);
+      });
+    },
+  );
+}

@@ -1,0 +1,240 @@
+// The service contract through the in-process transport: every result is
+// checked against its schema (validateResults), bad input names its field and
+// writes nothing, runs go through real workers with progress and cancellation.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Lab, ServiceError, type EventData, type SweepSpec } from '../../service/index.ts';
+
+const TINY = ['durationMs=20', 'warmupMs=2'];
+const dir = mkdtempSync(join(tmpdir(), 'iommu-lab-service-'));
+let lab: Lab;
+
+before(() => {
+  lab = Lab.open({ journalPath: join(dir, 'journal.db'), workers: 2, validateResults: true });
+});
+after(async () => {
+  await lab.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Row counts of every table that a call could write. */
+function footprint(): Record<string, number> {
+  return {
+    runs: lab.journal.listRuns({ page: { limit: 1 } }).total,
+    experiments: lab.journal.listExperiments().length,
+    benchmarks: lab.journal.listBenchmarks().length,
+  };
+}
+
+async function rejects(call: Promise<unknown>, code: string, field?: RegExp): Promise<ServiceError> {
+  try {
+    await call;
+  } catch (err) {
+    assert.ok(err instanceof ServiceError, `expected a ServiceError, got ${String(err)}`);
+    assert.equal(err.code, code, err.message);
+    if (field) assert.ok(err.fields?.some((f) => field.test(f.path)), `no field matching ${field} in ${JSON.stringify(err.fields)}`);
+    return err;
+  }
+  assert.fail('the call should have failed');
+}
+
+describe('catalog methods', () => {
+  test('presets, schema, journal info', async () => {
+    const presets = await lab.call('presets.list', {});
+    assert.ok(presets.some((p) => p.name === 'seed-before-fix'));
+    const schema = await lab.call('scenario.schema', {});
+    assert.deepEqual((schema.jsonSchema.properties as Record<string, unknown>).viommu !== undefined, true);
+    assert.ok(schema.backends.includes('shadow-sl'));
+    assert.equal((schema.defaults.viommu as { backend: string }).backend, 'nested-fl');
+    const info = await lab.call('journal.info', {});
+    assert.equal(info.path, join(dir, 'journal.db'));
+    assert.ok(info.schemaVersion >= 2);
+  });
+
+  test('preview: 6.2 on a caching-mode first-level vIOMMU goes strict, 6.3 stays lazy, with estimates', async () => {
+    const before = await lab.call('scenario.preview', { source: { preset: 'seed-before-fix' } });
+    const after = await lab.call('scenario.preview', { source: { preset: 'seed-after-fix' } });
+    assert.ok(before.ok && after.ok);
+    assert.equal(before.policy.effective, 'strict');
+    assert.equal(after.policy.effective, 'lazy');
+    assert.ok(after.estimate.lazy.throughputGbps > after.estimate.strict.throughputGbps);
+    assert.equal(after.estimate.effective?.mode, 'lazy');
+    assert.notEqual(before.scenarioHash, after.scenarioHash);
+  });
+
+  test('preview of an invalid scenario lists every bad field, it does not throw', async () => {
+    const p = await lab.call('scenario.preview', { source: { preset: 'seed-after-fix', overrides: ['device.mtu=12', 'viommu.backend=kvm'] } });
+    assert.equal(p.ok, false);
+    assert.ok(!p.ok && p.errors.some((e) => e.path === 'scenario.device.mtu'));
+    assert.ok(!p.ok && p.errors.some((e) => e.path === 'scenario.viommu.backend' && /shadow-sl/.test(e.message)));
+  });
+
+  test('policy.resolve names the field of a malformed kernel version', async () => {
+    const d = await lab.call('policy.resolve', { kernel: '6.3', caps: { cachingMode: true, scalableMode: true, firstLevel: true, secondLevel: false } });
+    assert.equal(d.domainType, 'dma-fq');
+    await rejects(lab.call('policy.resolve', { kernel: 'banana' }), 'invalid', /^kernel$/);
+  });
+});
+
+describe('runs', () => {
+  test('start -> progress -> done; results, metrics and series are journaled', async () => {
+    const statuses: EventData<'run.status'>[] = [];
+    const progress: EventData<'run.progress'>[] = [];
+    const offS = lab.on('run.status', (e) => statuses.push(e));
+    const offP = lab.on('run.progress', (e) => progress.push(e));
+    const { runIds } = await lab.call('runs.start', { source: { preset: 'seed-after-fix', overrides: TINY }, seeds: 2, tags: ['contract'], experiment: 'contract tests' });
+    const ended = await lab.call('runs.wait', { ids: runIds });
+    offS();
+    offP();
+    assert.deepEqual(ended.map((r) => r.status), ['done', 'done']);
+    assert.deepEqual(ended.map((r) => r.seed), [1, 2]);
+    for (const id of runIds) {
+      const mine = statuses.filter((e) => e.runId === id).map((e) => e.status);
+      assert.deepEqual(mine, ['queued', 'running', 'done']);
+      const fr = progress.filter((e) => e.runId === id).map((e) => e.fraction);
+      assert.equal(fr.at(-1), 1);
+      assert.deepEqual(fr, [...fr].sort((a, b) => a - b), 'progress only moves forward');
+    }
+    const run = await lab.call('runs.get', { id: runIds[0] as string });
+    assert.equal(run.tags[0], 'contract');
+    assert.ok(run.metrics.throughputGbps! > 0);
+    assert.ok(run.series.throughputGbps!.t.length > 2);
+    assert.equal((run.result as { seed: number }).seed, 1);
+    assert.equal(run.experimentId, lab.journal.getExperimentByName('contract tests')?.id);
+  });
+
+  test('list filters by tag, scenario field and metric range; get accepts an id prefix', async () => {
+    const { runIds } = await lab.call('runs.start', { source: { preset: 'seed-after-fix', overrides: [...TINY, 'viommu.backend=shadow-sl'] }, tags: ['shadow'] });
+    await lab.call('runs.wait', { ids: runIds });
+    const byTag = await lab.call('runs.list', { filter: { tags: ['shadow'] }, metrics: ['throughputGbps'] });
+    assert.deepEqual(byTag.rows.map((r) => r.id), runIds);
+    const byField = await lab.call('runs.list', { filter: { scenario: [{ path: '$.viommu.backend', value: 'shadow-sl' }] } });
+    assert.deepEqual(byField.rows.map((r) => r.id), runIds);
+    const t = byTag.rows[0]!.metrics.throughputGbps!;
+    const inRange = await lab.call('runs.list', { filter: { metric: [{ name: 'throughputGbps', min: t - 0.001, max: t + 0.001 }] } });
+    assert.ok(inRange.rows.some((r) => r.id === runIds[0]));
+    const sorted = await lab.call('runs.list', { sort: { by: 'metric:throughputGbps', dir: 'asc' }, metrics: ['throughputGbps'], filter: { status: ['done'] } });
+    const values = sorted.rows.map((r) => r.metrics.throughputGbps!);
+    assert.deepEqual(values, [...values].sort((a, b) => a - b));
+    const got = await lab.call('runs.get', { id: runIds[0]!.slice(0, 8), series: false });
+    assert.equal(got.id, runIds[0]);
+  });
+
+  test('tag, note (full-text searchable), compare, delete', async () => {
+    const a = await lab.call('runs.start', { source: { preset: 'seed-after-fix', overrides: [...TINY, 'policy=strict'] } });
+    const b = await lab.call('runs.start', { source: { preset: 'seed-after-fix', overrides: [...TINY, 'policy=lazy'] } });
+    const ids = [...a.runIds, ...b.runIds];
+    await lab.call('runs.wait', { ids });
+    const tagged = await lab.call('runs.tag', { id: ids[0]!, add: ['base', 'x'], remove: [] });
+    assert.deepEqual(tagged.tags.sort(), ['base', 'x']);
+    assert.deepEqual((await lab.call('runs.tag', { id: ids[0]!, remove: ['x'] })).tags, ['base']);
+    await lab.call('runs.note', { id: ids[1]!, body: 'lazy run with a peculiar dip' });
+    const found = await lab.call('runs.list', { filter: { text: 'peculiar' } });
+    assert.deepEqual(found.rows.map((r) => r.id), [ids[1]]);
+
+    const c = await lab.call('runs.compare', { ids });
+    assert.deepEqual(c.differences.map((d) => d.path), ['policy']);
+    assert.deepEqual(c.differences[0]!.values, ['strict', 'lazy']);
+    const tput = c.metrics.find((m) => m.name === 'throughputGbps')!;
+    assert.equal(tput.delta[0], null);
+    assert.ok(Math.abs(tput.delta[1]! - (tput.values[1]! - tput.values[0]!)) < 1e-9);
+    assert.ok(tput.ratio[1]! > 1, 'lazy beats strict on nested first level');
+
+    assert.deepEqual(await lab.call('runs.delete', { ids: [ids[1]!] }), { deleted: 1 });
+    await rejects(lab.call('runs.get', { id: ids[1]! }), 'not_found');
+  });
+
+  test('cancel ends a long run cancelled promptly, without metrics', async () => {
+    const { runIds } = await lab.call('runs.start', { source: { preset: 'seed-after-fix', overrides: ['durationMs=60000', 'warmupMs=10'] } });
+    const id = runIds[0]!;
+    await new Promise<void>((resolve) => {
+      const off = lab.on('run.progress', (e) => {
+        if (e.runId === id) {
+          off();
+          resolve();
+        }
+      });
+    });
+    assert.equal((await lab.call('runs.cancel', { ids: [id] })).cancelled, 1);
+    const [ended] = await lab.call('runs.wait', { ids: [id] });
+    assert.equal(ended!.status, 'cancelled');
+    const run = await lab.call('runs.get', { id });
+    assert.deepEqual(run.metrics, {});
+    assert.deepEqual(run.series, {});
+    assert.equal(run.result, null);
+  });
+
+  test('a run over its time limit ends failed with the reason', async () => {
+    const { runIds } = await lab.call('runs.start', { source: { preset: 'seed-after-fix', overrides: ['durationMs=60000', 'warmupMs=10'] }, timeLimitMs: 100 });
+    const [ended] = await lab.call('runs.wait', { ids: runIds });
+    assert.equal(ended!.status, 'failed');
+    assert.match(ended!.error ?? '', /time limit of 100 ms/);
+  });
+});
+
+describe('sweeps', () => {
+  test('a grid x seeds runs every combination as one experiment, with sweep progress', async () => {
+    const spec: SweepSpec = { name: 'contract sweep', base: { preset: 'seed-after-fix', overrides: TINY }, grid: { 'viommu.backend': ['nested-fl', 'shadow-sl'], policy: ['strict', 'lazy'] }, seeds: 2 };
+    const dry = await lab.call('sweeps.start', { spec, dryRun: true });
+    assert.deepEqual({ points: dry.points, total: dry.total, runIds: dry.runIds }, { points: 4, total: 8, runIds: [] });
+    const progress: EventData<'sweep.progress'>[] = [];
+    const off = lab.on('sweep.progress', (e) => progress.push(e));
+    const started = await lab.call('sweeps.start', { spec });
+    const ended = await lab.call('runs.wait', { ids: started.runIds });
+    off();
+    assert.equal(ended.filter((r) => r.status === 'done').length, 8);
+    const mine = progress.filter((e) => e.sweepId === started.sweepId);
+    assert.deepEqual(mine.map((e) => e.ended), [1, 2, 3, 4, 5, 6, 7, 8]);
+    const names = ended.map((r) => r.name);
+    assert.ok(names.includes('contract sweep viommu.backend=shadow-sl policy=lazy seed=2'), names.join('\n'));
+    const inExperiment = await lab.call('runs.list', { filter: { experiment: 'contract sweep' } });
+    assert.equal(inExperiment.total, 8);
+    const shadowStrict = await lab.call('runs.list', { filter: { experiment: 'contract sweep', scenario: [{ path: '$.viommu.backend', value: 'shadow-sl' }, { path: '$.policy', value: 'strict' }] } });
+    assert.deepEqual(shadowStrict.rows.map((r) => r.seed).sort(), [1, 2]);
+  });
+});
+
+describe('bad input gets a clear error and writes nothing', () => {
+  const cases: [string, () => Promise<unknown>, string, RegExp | undefined][] = [
+    ['unknown method', () => lab.call('runs.frobnicate' as never, {} as never), 'invalid', /^method$/],
+    ['params of the wrong type', () => lab.call('runs.start', { source: { preset: 'seed-after-fix' }, seeds: 0 }), 'invalid', /^seeds$/],
+    ['an unknown params field', () => lab.call('runs.start', { source: { preset: 'seed-after-fix' }, color: 'red' } as never), 'invalid', /^$/],
+    ['malformed scenario', () => lab.call('runs.start', { source: { preset: 'seed-after-fix', overrides: ['device.mtu=12'] } }), 'invalid', /^scenario\.device\.mtu$/],
+    ['unknown preset', () => lab.call('runs.start', { source: { preset: 'nope' } }), 'invalid', /^scenario\.preset$/],
+    ['invalid grid: empty value list', () => lab.call('sweeps.start', { spec: { base: { preset: 'seed-after-fix' }, grid: { policy: [] } } }), 'invalid', /^spec\.grid\.policy$/],
+    ['invalid grid: a value the field does not allow', () => lab.call('sweeps.start', { spec: { base: { preset: 'seed-after-fix' }, grid: { policy: ['strict', 'eager'] } } }), 'invalid', /^spec\.grid\.policy$/],
+    ['invalid grid: too many runs', () => lab.call('sweeps.start', { spec: { base: { preset: 'seed-after-fix' }, grid: { seed: Array.from({ length: 1000 }, (_, i) => i) }, seeds: 11 } }), 'invalid', /^spec\.grid$/],
+    ['unknown run id', () => lab.call('runs.get', { id: '00000000-0000-4000-8000-000000000000' }), 'not_found', undefined],
+    ['unknown run id in a batch delete', () => lab.call('runs.delete', { ids: ['ffffffff'] }), 'not_found', undefined],
+    ['unknown run to tag', () => lab.call('runs.tag', { id: 'ffffffff', add: ['a'] }), 'not_found', undefined],
+    ['empty note', () => lab.call('runs.note', { id: 'ffffffff', body: '   ' }), 'invalid', /^body$/],
+    ['compare needs two runs', () => lab.call('runs.compare', { ids: ['ffffffff'] }), 'invalid', /^ids$/],
+    ['benchmark point for a missing benchmark', () => lab.call('benchmarks.addRun', { benchmark: 'nope', runId: 'ffffffff' }), 'not_found', undefined],
+  ];
+  for (const [name, call, code, field] of cases) {
+    test(name, async () => {
+      const before = footprint();
+      await rejects(call(), code, field);
+      assert.deepEqual(footprint(), before);
+    });
+  }
+});
+
+describe('benchmarks', () => {
+  test('a done run becomes a point valued by the benchmark metric; markers and history', async () => {
+    const bench = await lab.call('benchmarks.create', { name: 'seed rx', metric: 'throughputGbps', higherIsBetter: true });
+    const { runIds } = await lab.call('runs.start', { source: { preset: 'seed-after-fix', overrides: TINY } });
+    const [ended] = await lab.call('runs.wait', { ids: runIds });
+    const point = await lab.call('benchmarks.addRun', { benchmark: bench.name, runId: runIds[0]! });
+    assert.equal(point.value, ended!.metrics.throughputGbps ?? (await lab.call('runs.get', { id: runIds[0]! })).metrics.throughputGbps);
+    assert.equal(point.context.backend, 'nested-fl');
+    assert.equal(point.context.policy, 'lazy');
+    await lab.call('benchmarks.mark', { benchmark: bench.name, at: '2026-01-01T00:00:00Z', label: 'guest kernel moved to 6.3' });
+    const h = await lab.call('benchmarks.history', { name: 'seed rx' });
+    assert.equal(h.points.length, 1);
+    assert.equal(h.markers[0]!.label, 'guest kernel moved to 6.3');
+  });
+});
