@@ -2,9 +2,11 @@
 // presets: simulated segments per wall second, real-time factor (simulated
 // seconds per wall second), events per second and peak memory. Each figure is
 // the median of several runs after a warm-up run, on one core (this thread).
+// Journal: bulk insert rate and page-query latency at 100k runs (journal.ts).
 import { findPreset } from '../core/model/presets.ts';
 import { mergeDeep } from '../core/model/scenario.ts';
 import { simulate } from '../core/simulate.ts';
+import { benchJournal } from './journal.ts';
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 1000);
@@ -41,5 +43,7 @@ function benchPreset(name: string) {
   };
 }
 
+const JOURNAL_RUNS = Number(process.env.BENCH_JOURNAL_RUNS ?? 100_000);
+
 const results = ['seed-before-fix', 'seed-after-fix'].map(benchPreset);
-console.log(JSON.stringify({ node: process.version, repeats: REPEATS, simulation: results }, null, 2));
+console.log(JSON.stringify({ node: process.version, repeats: REPEATS, simulation: results, journal: benchJournal(JOURNAL_RUNS) }, null, 2));

@@ -7,6 +7,7 @@
 // page sorted by a metric walks run_metrics (name, value) in order and tests
 // each candidate, stopping after offset + limit matches.
 import type { z } from 'zod';
+import { INDEXED_SCENARIO_PATHS } from './migrations/index.ts';
 import { loadMetrics, loadTags, SUMMARY_COLUMNS, toSummary } from './run-rows.ts';
 import type { RunRow } from './run-rows.ts';
 import type { Sql } from './statements.ts';
@@ -124,10 +125,14 @@ function compileFilter(sql: Sql, f: Filter): CompiledFilter {
   for (const s of f.scenario ?? []) {
     // json_extract turns JSON true/false into 1/0; compare booleans by JSON type instead.
     const [fn, value] = typeof s.value === 'boolean' ? ['json_type', s.value ? 'true' : 'false'] : ['json_extract', s.value];
+    // An indexed path is written literally so SQLite matches the expression index (migration 3).
+    const indexed = fn === 'json_extract' && (INDEXED_SCENARIO_PATHS as readonly string[]).includes(s.path);
+    const expr = indexed ? `json_extract(scenario_json, '${s.path}')` : `${fn}(scenario_json, ?)`;
+    const pathParams = indexed ? [] : [s.path];
     out.sets.push({
-      select: `SELECT run_seq AS seq FROM run_documents WHERE ${fn}(scenario_json, ?) = ?`,
-      test: (seq) => `(SELECT ${fn}(scenario_json, ?) FROM run_documents WHERE run_seq = ${seq}) = ?`,
-      params: [s.path, value],
+      select: `SELECT run_seq AS seq FROM run_documents WHERE ${expr} = ?`,
+      test: (seq) => `(SELECT ${expr} FROM run_documents WHERE run_seq = ${seq}) = ?`,
+      params: [...pathParams, value],
     });
   }
   const matches = f.text === undefined ? undefined : textMatches(sql, f.text);

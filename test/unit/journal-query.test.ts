@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { JournalInputError, openJournal } from '../../db/index.ts';
 import type { ImportedRun, Journal, RunQuery, RunStatus } from '../../db/index.ts';
 import { cleanupTempDirs, scenario, tempDir } from '../fixtures/journal-helpers.ts';
@@ -251,4 +252,19 @@ describe('listRuns at a few thousand runs', () => {
     assert.equal(page.total, inRange.length);
     assert.deepEqual(page.rows.map((r) => r.metrics.m), inRange.slice(10, 13));
   });
+});
+
+test('an indexed scenario field is filtered through its expression index', () => {
+  const dir = tempDir();
+  const journal = openJournal(join(dir, 'plan.sqlite'));
+  try {
+    const db = new Database(join(dir, 'plan.sqlite'), { readonly: true });
+    const plan = db
+      .prepare(`EXPLAIN QUERY PLAN SELECT run_seq FROM run_documents WHERE json_extract(scenario_json, '$.viommu.backend') = ?`)
+      .all('shadow-sl') as { detail: string }[];
+    db.close();
+    assert.match(plan.map((p) => p.detail).join('\n'), /USING (COVERING )?INDEX run_documents_by_viommu_backend/);
+  } finally {
+    journal.close();
+  }
 });
