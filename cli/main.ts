@@ -5,6 +5,7 @@ import { registerPolicy } from './commands/policy.ts';
 import { ScenarioError, ServiceError } from '../service/index.ts';
 import { registerCompare } from './commands/compare.ts';
 import { registerRuns } from './commands/runs.ts';
+import { registerServe } from './commands/serve.ts';
 import { registerSimulate } from './commands/simulate.ts';
 import { registerSweep } from './commands/sweep.ts';
 import { processIo, UsageError, type Io } from './usage.ts';
@@ -24,6 +25,7 @@ export function buildProgram(io: Io): Command {
   registerRuns(program, io);
   registerSweep(program, io);
   registerCompare(program, io);
+  registerServe(program, io);
   const exitOverride = (cmd: Command): void => {
     cmd.exitOverride();
     cmd.commands.forEach(exitOverride);
