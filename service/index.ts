@@ -26,3 +26,5 @@ export { ServiceError } from './errors.ts';
 export { defaultJournalPath, RUN_STATUSES, type RunSortKey, type RunStatus } from '../db/index.ts';
 export * from './contract.ts';
 export { MAX_SWEEP_RUNS } from './sweep.ts';
+export { attachChannel, type AttachedChannel, type DispatchTarget, type WireChannel } from './transport/dispatch.ts';
+export { startServer, type RunningServer, type ServerOptions } from './transport/http-server.ts';

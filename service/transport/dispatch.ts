@@ -86,7 +86,8 @@ export function attachChannel(target: DispatchTarget, channel: WireChannel): Att
     }
     const { id, method, params } = parsed.request;
     // Calls run concurrently; responses carry the request id, so order does not matter.
-    void target.call(method, params).then(
+    // Started from a resolved promise so even a synchronous throw becomes an error response.
+    void Promise.resolve().then(() => target.call(method, params)).then(
       (result) => send({ type: 'response', id, result }),
       (err: unknown) => send({ type: 'response', id, error: toServiceError(err).toData() }),
     );

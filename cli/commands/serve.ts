@@ -1,0 +1,93 @@
+// iommu-lab serve: the lab's UI and API for a browser, on 127.0.0.1 only,
+// for headless lab machines (reach it through an SSH tunnel) and for the
+// end-to-end tests.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { defaultJournalPath, Lab, startServer } from '../../service/index.ts';
+import { journalOption, type JournalOpts } from '../journal-option.ts';
+import { parseIntOption, UsageError, type Io } from '../usage.ts';
+
+/** The built renderer, relative to this file so it works from any working directory. */
+export const RENDERER_DIST = fileURLToPath(new URL('../../renderer/dist', import.meta.url));
+
+export interface ServeOpts extends JournalOpts {
+  port: number;
+  open: boolean;
+}
+
+/** The platform's "open this URL" command; `start` is a cmd builtin on Windows. */
+function openerFor(url: string): [string, string[]] {
+  if (process.platform === 'darwin') return ['open', [url]];
+  if (process.platform === 'win32') return ['cmd', ['/c', 'start', '""', url]];
+  return ['xdg-open', [url]];
+}
+
+function openInBrowser(url: string, io: Io): void {
+  const [command, args] = openerFor(url);
+  const byHand = (): void => io.err(`Could not open a browser; open ${url} by hand.`);
+  try {
+    const child = spawn(command, args, { detached: true, stdio: 'ignore' });
+    child.once('error', byHand);
+    child.once('exit', (code) => {
+      if (code !== 0 && code !== null) byHand();
+    });
+    child.unref();
+  } catch {
+    byHand();
+  }
+}
+
+/** Resolves once `signal` aborts or the process gets SIGINT/SIGTERM. */
+function untilStopped(signal?: AbortSignal): Promise<void> {
+  return new Promise((resolveStop) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      signal?.removeEventListener('abort', stop);
+      resolveStop();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    if (signal?.aborted) stop();
+    else signal?.addEventListener('abort', stop, { once: true });
+  });
+}
+
+/**
+ * Serves until stopped, then closes the server and the lab. The first stdout
+ * line is the URL with its token (scripts read it); `stop` lets a caller end
+ * it without a signal.
+ */
+export async function serve(opts: ServeOpts, io: Io, stop?: AbortSignal): Promise<void> {
+  const lab = Lab.open({ journalPath: opts.journal ?? defaultJournalPath() });
+  try {
+    const server = await startServer({ lab, port: opts.port, staticDir: RENDERER_DIST }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') throw new UsageError(`--port: ${opts.port} is already in use on 127.0.0.1; pick another, or 0 for a free one`);
+      if (err.code === 'EACCES') throw new UsageError(`--port: ${opts.port} needs privileges; use a port above 1023, or 0 for a free one`);
+      throw err;
+    });
+    try {
+      const pageUrl = `${server.url}?token=${server.token}`;
+      io.out(`Listening on ${pageUrl}`);
+      io.out(`Journal: ${lab.journal.path}`);
+      io.out('Press Ctrl+C to stop.');
+      if (opts.open) openInBrowser(pageUrl, io);
+      await untilStopped(stop);
+    } finally {
+      await server.close();
+    }
+  } finally {
+    await lab.close();
+  }
+}
+
+export function registerServe(program: Command, io: Io): void {
+  journalOption(
+    program
+      .command('serve')
+      .description('serve the lab UI and its API on 127.0.0.1 (token-protected) until Ctrl+C')
+      .option('--port <n>', 'TCP port on 127.0.0.1 (0 picks a free one)', parseIntOption('--port', 0, 65535), 0)
+      .option('--open', 'open the URL in the default browser', false),
+  ).action((opts: ServeOpts) => serve(opts, io));
+}

@@ -1,0 +1,235 @@
+// `iommu-lab serve`: the built renderer over HTTP and the contract over a
+// WebSocket, on 127.0.0.1 only. Any local process (or web page) can reach a
+// loopback port, so the API needs the random token, and Host/Origin checks
+// shut out DNS rebinding and cross-site pages.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { extname, resolve, sep } from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { attachChannel, type DispatchTarget } from './dispatch.ts';
+
+export interface ServerOptions {
+  lab: DispatchTarget;
+  /** 0 picks a free port. */
+  port?: number;
+  /** The built renderer (renderer/dist). */
+  staticDir: string;
+  /** Defaults to 32 random bytes, base64url. */
+  token?: string;
+}
+
+export interface RunningServer {
+  /** http://127.0.0.1:PORT/ (without the token). */
+  url: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+export const API_PATH = '/api';
+export const HEALTH_PATH = '/api/health';
+const HOST = '127.0.0.1';
+/** Far above any contract message (a sweep of 10k run ids); stops a peer from making the server buffer gigabytes. */
+const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.ico': 'image/x-icon',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+  '.wasm': 'application/wasm',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+/** The renderer's CSP: its own scripts only, and WebSocket back to this server only. */
+export function contentSecurityPolicy(port: number): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+export function generateToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** Constant time in the token's content; hashing first makes lengths equal too. */
+function tokenMatches(given: string | null, expected: string): boolean {
+  if (given === null) return false;
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+const NOT_BUILT_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>IOMMU Lab</title></head>
+<body><h1>IOMMU Lab</h1>
+<p>The user interface is not built. Run <code>npm run build</code> in the project folder, then reload this page.</p>
+<p>The API is running: the command line and scripts can use it meanwhile.</p>
+</body></html>
+`;
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const token = opts.token ?? generateToken();
+  if (token.length < 16) throw new Error('token must be at least 16 characters');
+  const root = resolve(opts.staticDir);
+  let port = 0;
+  const allowedHosts = (): string[] => [`127.0.0.1:${port}`, `localhost:${port}`];
+  const allowedOrigins = (): string[] => allowedHosts().map((h) => `http://${h}`);
+
+  /** null when the request may proceed; else the status and reason to refuse it with. */
+  const refusal = (req: IncomingMessage, { checkOrigin }: { checkOrigin: boolean }): [number, string] | null => {
+    // A rebinding attack reaches us under the attacker's host name: only our own names pass.
+    if (!allowedHosts().includes(req.headers.host ?? '')) return [421, 'Host must be 127.0.0.1 or localhost with this port'];
+    const origin = req.headers.origin;
+    if (checkOrigin && origin !== undefined && !allowedOrigins().includes(origin)) return [403, 'cross-origin requests are refused'];
+    return null;
+  };
+
+  const sendText = (res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void => {
+    res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', ...headers });
+    res.end(`${text}\n`);
+  };
+
+  const sendHtmlHeaders = (res: ServerResponse, extra: Record<string, string>): void => {
+    res.writeHead(200, {
+      'Content-Type': CONTENT_TYPES['.html'] as string,
+      'Content-Security-Policy': contentSecurityPolicy(port),
+      'X-Content-Type-Options': 'nosniff',
+      // The page URL carries the token: never leak it in a Referer.
+      'Referrer-Policy': 'no-referrer',
+      ...extra,
+    });
+  };
+
+  const serveStatic = (req: IncomingMessage, res: ServerResponse, pathname: string): void => {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(pathname);
+    } catch {
+      return sendText(res, 400, 'malformed path');
+    }
+    if (decoded.includes('\0') || decoded.includes('\\')) return sendText(res, 400, 'malformed path');
+    const indexPath = resolve(root, 'index.html');
+    if (decoded === '/' || decoded === '/index.html') {
+      if (!existsSync(indexPath)) {
+        sendHtmlHeaders(res, { 'Cache-Control': 'no-store' });
+        return void res.end(NOT_BUILT_PAGE);
+      }
+    }
+    const target = decoded === '/' ? indexPath : resolve(root, `.${decoded}`);
+    if (target !== root && !target.startsWith(root + sep)) return sendText(res, 403, 'path outside the served folder');
+    let size: number;
+    try {
+      const st = statSync(target);
+      if (!st.isFile()) return sendText(res, 404, 'not found');
+      size = st.size;
+    } catch {
+      return sendText(res, 404, 'not found');
+    }
+    const ext = extname(target).toLowerCase();
+    if (ext === '.html') {
+      // The entry page is never cached: a rebuilt UI must not load stale asset names.
+      sendHtmlHeaders(res, { 'Content-Length': String(size), ...(target === indexPath ? { 'Cache-Control': 'no-store' } : {}) });
+    } else {
+      res.writeHead(200, {
+        'Content-Type': CONTENT_TYPES[ext] ?? 'application/octet-stream',
+        'Content-Length': String(size),
+        'X-Content-Type-Options': 'nosniff',
+        'Referrer-Policy': 'no-referrer',
+        'Cache-Control': 'no-cache',
+      });
+    }
+    if (req.method === 'HEAD') return void res.end();
+    createReadStream(target)
+      .on('error', () => res.destroy())
+      .pipe(res);
+  };
+
+  const server = createServer((req, res) => {
+    const isRead = req.method === 'GET' || req.method === 'HEAD';
+    const refused = refusal(req, { checkOrigin: !isRead });
+    if (refused) return sendText(res, refused[0], refused[1]);
+    if (!isRead) return sendText(res, 405, 'only GET is served; the API is a WebSocket on /api', { Allow: 'GET, HEAD' });
+    const url = new URL(req.url ?? '/', `http://${HOST}`);
+    // The raw path, not url.pathname: the URL parser folds "..", which would hide a traversal attempt.
+    const rawPath = (req.url ?? '/').split('?')[0] as string;
+    if (url.pathname === HEALTH_PATH) {
+      if (!tokenMatches(url.searchParams.get('token'), token)) return sendText(res, 401, 'missing or wrong token');
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+      return void res.end(JSON.stringify({ ok: true }));
+    }
+    if (url.pathname === API_PATH) return sendText(res, 426, 'the API is a WebSocket on /api?token=...', { Upgrade: 'websocket' });
+    if (url.pathname.startsWith(`${API_PATH}/`)) return sendText(res, 404, 'not found');
+    serveStatic(req, res, rawPath);
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+
+  const refuseUpgrade = (socket: Duplex, status: number, reason: string): void => {
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  };
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const refused = refusal(req, { checkOrigin: true });
+    if (refused) return refuseUpgrade(socket, refused[0], refused[0] === 421 ? 'Misdirected Request' : 'Forbidden');
+    const url = new URL(req.url ?? '/', `http://${HOST}`);
+    if (url.pathname !== API_PATH) return refuseUpgrade(socket, 404, 'Not Found');
+    if (!tokenMatches(url.searchParams.get('token'), token)) return refuseUpgrade(socket, 401, 'Unauthorized');
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+
+  wss.on('connection', (ws: WebSocket) => {
+    ws.on('error', () => ws.terminate());
+    attachChannel(opts.lab, {
+      send: (message) => {
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+      },
+      onMessage: (handler) => ws.on('message', (data, isBinary) => handler(isBinary ? null : data.toString())),
+      onClose: (handler) => ws.on('close', handler),
+    });
+  });
+
+  await new Promise<void>((resolveListen, rejectListen) => {
+    server.once('error', rejectListen);
+    server.listen(opts.port ?? 0, HOST, () => {
+      server.off('error', rejectListen);
+      resolveListen();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= new Promise<void>((resolveClose) => {
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+      server.close(() => resolveClose());
+      // Keep-alive HTTP connections would hold close() open otherwise.
+      server.closeAllConnections();
+    });
+    return closing;
+  };
+
+  return { url: `http://${HOST}:${port}/`, port, token, close };
+}
