@@ -19,6 +19,8 @@ export interface LabOptions {
   journalPath: string;
   /** Worker threads at most (default: cores, capped at 8). */
   workers?: number;
+  /** The simulate worker module; default: service/workers/simulate.worker.ts (bundled hosts pass their own). */
+  workerUrl?: URL;
   /** Check every result against the contract's result schema too (tests; costs a parse per call). */
   validateResults?: boolean;
 }
@@ -50,7 +52,7 @@ export class Lab implements LabApi {
         onStatus: (runId, status, error) => this.#onStatus(runId, status, error),
         onProgress: (runId, fraction) => this.#emit('run.progress', { runId, fraction }),
       },
-      opts.workers === undefined ? {} : { workers: opts.workers },
+      { ...(opts.workers === undefined ? {} : { workers: opts.workers }), ...(opts.workerUrl === undefined ? {} : { workerUrl: opts.workerUrl }) },
     );
   }
 

@@ -8,6 +8,7 @@ import type { Journal, RunStatus } from '../db/index.ts';
 import { JobCancelledError, JobFailedError, JobTimeoutError, WorkerPool } from './pool/index.ts';
 import type { RunOutput } from './run-output.ts';
 
+/** The worker entry beside this file; a bundled host (Electron) passes its bundled copy instead. */
 const SIMULATE_WORKER_URL = new URL('./workers/simulate.worker.ts', import.meta.url);
 /** No default scenario runs longer than seconds; a limit of 10 min catches a runaway model without cutting real work. */
 export const DEFAULT_TIME_LIMIT_MS = 10 * 60_000;
@@ -27,11 +28,13 @@ export class RunScheduler {
   readonly #journal: Journal;
   readonly #hooks: SchedulerHooks;
   readonly #maxWorkers: number;
+  readonly #workerUrl: URL;
   #pool: WorkerPool | undefined;
   readonly #active = new Map<string, ActiveRun>();
 
-  constructor(journal: Journal, hooks: SchedulerHooks, opts: { workers?: number } = {}) {
+  constructor(journal: Journal, hooks: SchedulerHooks, opts: { workers?: number; workerUrl?: URL } = {}) {
     this.#journal = journal;
+    this.#workerUrl = opts.workerUrl ?? SIMULATE_WORKER_URL;
     this.#hooks = hooks;
     this.#maxWorkers = Math.max(1, Math.min(opts.workers ?? availableParallelism(), MAX_WORKERS));
   }
@@ -42,7 +45,7 @@ export class RunScheduler {
 
   /** The pool starts with the first run and grows to min(cores, jobs): workers start only when jobs wait. */
   #poolFor(): WorkerPool {
-    this.#pool ??= new WorkerPool({ workerUrl: SIMULATE_WORKER_URL, size: this.#maxWorkers, progressIntervalMs: 100 });
+    this.#pool ??= new WorkerPool({ workerUrl: this.#workerUrl, size: this.#maxWorkers, progressIntervalMs: 100 });
     return this.#pool;
   }
 
