@@ -24,7 +24,7 @@ export function parseWith<S extends z.ZodType>(
   value: unknown,
   missingHint: (path: string) => string | undefined = () => undefined,
 ): z.output<S> {
-  const parsed = schema.safeParse(value);
+  const parsed = schema.safeParse(value, { reportInput: true });
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   if (!issue) throw new ImportError(tool, '', `not ${what} output`);

@@ -1,0 +1,75 @@
+// A comparison as plain text, in the layout kernel developers know from the
+// kernel test robot's reports on the mailing lists:
+//
+//       base  %stddev    %change       head  %stddev  metric
+//      39.29 ±  0.4%     +29.7%      50.98 ±  0.3%  throughputGbps
+//
+// base and head are the means of the two run sets, %stddev the relative
+// sample standard deviation, %change the change of the means. Verdicts and
+// the exact scenario differences follow the table.
+import type { JsonValue } from '../../db/index.ts';
+import type { RunSetSummary } from '../stats.ts';
+import type { ComparisonReport, ReportDifference } from './report.ts';
+
+/** Two decimals as the robot prints them; whole numbers from 100000 up; tiny values in exponent form. */
+export function formatValue(x: number): string {
+  const a = Math.abs(x);
+  if (a === 0) return '0.00';
+  if (a >= 1e5) return x.toFixed(0);
+  if (a >= 0.01) return x.toFixed(2);
+  return x.toExponential(2);
+}
+
+/** " ±  0.4%" (8 characters), or blanks when the spread is unknown (one run, or a mean of 0). */
+function stddevCell(s: RunSetSummary): string {
+  if (s.sd === null || s.mean === 0) return ' '.repeat(8);
+  return ` ± ${((s.sd / Math.abs(s.mean)) * 100).toFixed(1).padStart(4)}%`;
+}
+
+function changeCell(changePct: number | null): string {
+  if (changePct === null) return 'n/a';
+  const rounded = Number(changePct.toFixed(1));
+  return `${rounded >= 0 ? '+' : '-'}${Math.abs(rounded).toFixed(1)}%`;
+}
+
+function renderValues(values: (JsonValue | null)[]): string {
+  const parts = values.map((v) => (v === null ? '(absent)' : JSON.stringify(v)));
+  return parts.length === 1 ? (parts[0] as string) : `{${parts.join(', ')}}`;
+}
+
+function renderDifference(d: ReportDifference): string {
+  return `  ${d.path}: ${renderValues(d.base)} -> ${renderValues(d.head)}`;
+}
+
+const fmtP = (p: number): string => (p < 0.0001 ? p.toExponential(1) : p.toPrecision(2));
+
+export function comparisonToText(report: ComparisonReport): string {
+  const { comparison: c } = report;
+  const rows = c.metrics.map((m) => ({ m, base: formatValue(m.a.mean), head: formatValue(m.b.mean) }));
+  const width = Math.max(8, ...rows.flatMap((r) => [r.base.length, r.head.length]));
+  const line = (base: string, baseSd: string, change: string, head: string, headSd: string, name: string): string =>
+    `${base.padStart(width)}${baseSd}${change.padStart(11)}   ${head.padStart(width)}${headSd}  ${name}`;
+
+  const out: string[] = [];
+  out.push(report.title, '');
+  const shortIds = (ids: string[]) => ids.map((id) => id.slice(0, 8)).join(' ');
+  out.push(`base: ${report.base.label} (${report.base.runs.length} run${report.base.runs.length === 1 ? '' : 's'}: ${shortIds(report.base.runs.map((r) => r.id))})`);
+  out.push(`head: ${report.head.label} (${report.head.runs.length} run${report.head.runs.length === 1 ? '' : 's'}: ${shortIds(report.head.runs.map((r) => r.id))})`);
+  out.push('');
+  out.push(line('base', '%stddev'.padStart(8), '%change', 'head', '%stddev'.padStart(8), 'metric').trimEnd());
+  out.push(`${'-'.repeat(width + 8)} ${'-'.repeat(10)}   ${'-'.repeat(width + 8)}`);
+  for (const { m, base, head } of rows) out.push(line(base, stddevCell(m.a), changeCell(m.changePct), head, stddevCell(m.b), m.metric));
+  if (rows.length === 0) out.push('  (no metric common to every run of both sets)');
+
+  out.push('');
+  const test = c.paired ? 'Wilcoxon signed-rank, runs paired by seed' : 'Mann-Whitney U, unpaired';
+  out.push(`verdicts (${test}; Benjamini-Hochberg q <= ${c.alpha} and |change| > ${(c.threshold * 100).toFixed(1)}%):`);
+  const verdictWidth = Math.max(0, ...c.metrics.map((m) => m.verdict.length));
+  for (const m of c.metrics) out.push(`  ${m.verdict.padEnd(verdictWidth)}  ${m.metric}  q=${fmtP(m.qValue)}`);
+  if (c.incomplete.length) out.push(`  not compared (missing in some runs): ${c.incomplete.join(', ')}`);
+
+  out.push('');
+  if (report.differences.length === 0) out.push('scenario differences: none');
+  else out.push('scenario differences (base -> head):', ...report.differences.map(renderDifference));
+  return `${out.join('\n')}\n`;
+}

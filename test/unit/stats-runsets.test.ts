@@ -1,0 +1,144 @@
+// Run-set statistics: known answers worked out from the definitions of the
+// tests (exact rank distributions, Benjamini-Hochberg), plus properties.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRng } from '../../core/analysis/index.ts';
+import { compareRunSets, metricHigherIsBetter, summarizeRunSet } from '../../service/stats.ts';
+import type { RunMetrics } from '../../service/stats.ts';
+import { ServiceError } from '../../service/errors.ts';
+
+const close = (actual: number, expected: number, tol = 1e-9) => assert.ok(Math.abs(actual - expected) <= tol, `${actual} is not ${expected} ± ${tol}`);
+const runs = (seeds: number[], metric: string, values: number[]): RunMetrics[] => seeds.map((seed, i) => ({ seed, metrics: { [metric]: values[i] as number } }));
+const binom = (n: number, k: number): number => (k === 0 ? 1 : (binom(n - 1, k - 1) * n) / k);
+
+describe('summarizeRunSet', () => {
+  test('1..5: mean 3, sd √2.5, CI = mean ± t(0.975, 4) · sd / √5', () => {
+    const s = summarizeRunSet([5, 1, 4, 2, 3]);
+    assert.equal(s.n, 5);
+    assert.equal(s.mean, 3);
+    assert.equal(s.median, 3);
+    close(s.sd as number, Math.sqrt(2.5));
+    const half = 2.7764451051977987 * (Math.sqrt(2.5) / Math.sqrt(5)); // t(0.975, 4) from tables
+    close(s.ci95?.[0] as number, 3 - half, 1e-9);
+    close(s.ci95?.[1] as number, 3 + half, 1e-9);
+  });
+
+  test('one run has no spread and no interval (null, not NaN)', () => {
+    const s = summarizeRunSet([7]);
+    assert.equal(s.sd, null);
+    assert.equal(s.ci95, null);
+    assert.equal(JSON.stringify(s).includes('NaN'), false);
+  });
+
+  test('bad input names the value', () => {
+    assert.throws(() => summarizeRunSet([1, Number.NaN]), (e: unknown) => e instanceof ServiceError && e.code === 'invalid' && /values/.test(e.message));
+  });
+});
+
+describe('metric directions', () => {
+  test('throughput, rates of work and hit ratios up; exits, flushes, latency, utilization down', () => {
+    for (const m of ['throughputGbps', 'packetsPerSec', 'receivedGbps', 'readIops', 'writeBandwidthMiBps', 'iovaRcacheHitRatio', 'maxGoodputGbps']) assert.equal(metricHigherIsBetter(m), true, m);
+    for (const m of ['vmExitsPerSec', 'vmExitsPerSec.ept', 'invalidationsPerSec.iotlb', 'flushesPerSec', 'cpuUtilization', 'vmmLockUtilization', 'staleWindowP99Us', 'readClatP99Us', 'hostCpuPercent', 'retransmits', 'unmapsPerPacket']) {
+      assert.equal(metricHigherIsBetter(m), false, m);
+    }
+    assert.equal(metricHigherIsBetter('someNewCounter'), undefined);
+  });
+});
+
+describe('compareRunSets', () => {
+  test('unpaired, fully separated 4 vs 4: exact Mann-Whitney p = 2 / C(8, 4), better for throughput', () => {
+    const c = compareRunSets(runs([1, 2, 3, 4], 'throughputGbps', [10, 11, 12, 13]), runs([11, 12, 13, 14], 'throughputGbps', [20, 21, 22, 23]));
+    assert.equal(c.paired, false);
+    const m = c.metrics[0];
+    assert.ok(m);
+    assert.equal(m.test.name, 'mann-whitney-u');
+    assert.equal(m.test.method, 'exact');
+    assert.equal(m.test.statistic, 0);
+    close(m.test.pValue, 2 / binom(8, 4));
+    close(m.qValue, m.test.pValue); // one metric: BH changes nothing
+    close(m.changePct as number, (21.5 / 11.5 - 1) * 100);
+    assert.equal(m.secondOpinion?.name, 'welch-t');
+    assert.equal(m.verdict, 'better');
+  });
+
+  test('paired by seed: exact Wilcoxon p = 2 / 2^6; a higher latency is worse', () => {
+    const base = [50, 52, 49, 51, 53, 48];
+    const head = base.map((v, i) => v + 5 + i); // every pair rises, by distinct amounts
+    const c = compareRunSets(runs([1, 2, 3, 4, 5, 6], 'readClatP99Us', base), runs([6, 5, 4, 3, 2, 1], 'readClatP99Us', [...head].reverse()));
+    assert.equal(c.paired, true);
+    const m = c.metrics[0];
+    assert.ok(m);
+    assert.equal(m.test.name, 'wilcoxon-signed-rank');
+    close(m.test.pValue, 2 / 2 ** 6);
+    assert.equal(m.direction, 'lower-is-better');
+    assert.equal(m.verdict, 'worse');
+  });
+
+  test('Benjamini-Hochberg: a second, unchanged metric lifts q to 2p and the verdict falls away', () => {
+    const seeds = [1, 2, 3, 4, 5, 6];
+    const base = [50, 52, 49, 51, 53, 48];
+    const a = seeds.map((seed, i) => ({ seed, metrics: { readClatP99Us: base[i] as number, readIops: 1000 + i } }));
+    const b = seeds.map((seed, i) => ({ seed, metrics: { readClatP99Us: (base[i] as number) + 5 + i, readIops: 1000 + i } }));
+    const c = compareRunSets(a, b);
+    const lat = c.metrics.find((m) => m.metric === 'readClatP99Us');
+    assert.ok(lat);
+    close(lat.test.pValue, 2 / 2 ** 6);
+    close(lat.qValue, (2 * (2 / 2 ** 6)) / 1); // q = m · p / rank with m = 2, rank 1
+    assert.equal(lat.verdict, 'no change');
+    assert.equal(c.metrics.find((m) => m.metric === 'readIops')?.verdict, 'no change');
+  });
+
+  test('significant but within the threshold is no change; a smaller threshold makes it a change', () => {
+    const a = runs([1, 2, 3, 4], 'throughputGbps', [100, 100.1, 100.2, 100.3]);
+    const b = runs([5, 6, 7, 8], 'throughputGbps', [101, 101.1, 101.2, 101.3]);
+    const wide = compareRunSets(a, b).metrics[0];
+    assert.equal(wide?.verdict, 'no change');
+    assert.match(wide?.reason ?? '', /within the 2% threshold/);
+    assert.equal(compareRunSets(a, b, { threshold: 0.005 }).metrics[0]?.verdict, 'better');
+  });
+
+  test('2 vs 2 runs cannot reach significance: a large change is inconclusive, not "no change"', () => {
+    const c = compareRunSets(runs([1, 2], 'throughputGbps', [10, 10.5]), runs([3, 4], 'throughputGbps', [20, 20.5]));
+    const m = c.metrics[0];
+    close(m?.minAttainableP as number, 2 / binom(4, 2));
+    assert.equal(m?.verdict, 'inconclusive');
+    assert.match(m?.reason ?? '', /run more seeds/);
+  });
+
+  test('a metric of unknown direction gets "changed"; a direction given by the caller wins', () => {
+    const a = runs([1, 2, 3, 4], 'widgets', [10, 11, 12, 13]);
+    const b = runs([5, 6, 7, 8], 'widgets', [20, 21, 22, 23]);
+    assert.equal(compareRunSets(a, b).metrics[0]?.verdict, 'changed');
+    assert.equal(compareRunSets(a, b, { higherIsBetter: () => false }).metrics[0]?.verdict, 'worse');
+  });
+
+  test('property: identical run sets give "no change" for every metric', () => {
+    const rng = createRng(42);
+    for (let trial = 0; trial < 20; trial++) {
+      const n = 2 + rng.nextInt(8);
+      const set = Array.from({ length: n }, (_, i) => ({ seed: i, metrics: { throughputGbps: 10 + rng.next(), vmExitsPerSec: 1e5 * (1 + rng.next()), widgets: rng.next() } }));
+      const c = compareRunSets(set, set.map((r) => ({ ...r })));
+      for (const m of c.metrics) assert.equal(m.verdict, 'no change', `trial ${trial}, ${m.metric}: ${m.reason}`);
+    }
+  });
+
+  test('deterministic: the bootstrap interval is the same on every call', () => {
+    const rng = createRng(7);
+    const a = Array.from({ length: 8 }, (_, i) => ({ seed: i, metrics: { throughputGbps: 10 + rng.next() } }));
+    const b = Array.from({ length: 8 }, (_, i) => ({ seed: 100 + i, metrics: { throughputGbps: 11 + rng.next() } }));
+    assert.deepEqual(compareRunSets(a, b), compareRunSets(a, b));
+    const ratio = compareRunSets(a, b).metrics[0]?.ratio;
+    assert.ok(ratio && ratio.lo <= ratio.estimate && ratio.estimate <= ratio.hi);
+  });
+
+  test('metrics some runs lack are listed, and asking for one names the runs without it', () => {
+    const a: RunMetrics[] = [{ seed: 1, metrics: { x: 1, y: 2 } }, { seed: 2, metrics: { x: 1 } }];
+    const b = [{ seed: 1, metrics: { x: 1, y: 2 } }, { seed: 2, metrics: { x: 1, y: 3 } }];
+    assert.deepEqual(compareRunSets(a, b).incomplete, ['y']);
+    assert.throws(
+      () => compareRunSets(a, b, { metrics: ['y'] }),
+      (e: unknown) => e instanceof ServiceError && e.fields?.[0]?.path === 'metrics' && /"y" is missing in a\[1\]/.test(e.message),
+    );
+    assert.throws(() => compareRunSets([], b), (e: unknown) => e instanceof ServiceError && e.fields?.[0]?.path === 'a');
+  });
+});
