@@ -187,6 +187,11 @@ export class Journal {
     return this.#benchmarks.listMarkers(benchmark);
   }
 
+  /** Runs `fn` in one write transaction: every journal write inside it commits together or not at all. */
+  transaction<T>(fn: () => T): T {
+    return this.#sql.write(fn);
+  }
+
   // Whole-file operations
 
   mergeFrom(otherPath: string): MergeReport {

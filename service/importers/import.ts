@@ -123,32 +123,28 @@ function importChecked(journal: Journal, input: ImportMeasurementInput): ImportM
   }
 
   const { series, ...result } = measurement;
-  const [runId] = journal.insertRunsBulk([
-    {
-      name: `${benchmark.name}: ${input.fileName ?? `${input.tool} ${measurement.measuredAt}`}`.slice(0, 500),
-      kind: 'measured',
-      status: 'done',
-      scenario: { measured: { tool: input.tool, context, ...keyFacts(measurement) } },
-      modelVersion: 'measured',
-      seed: 0,
-      startedAt: measurement.startedAt,
-      finishedAt: measurement.finishedAt,
-      durationMs: measurement.durationSec * 1000,
-      result,
-      metrics: measurement.metrics,
-      series,
-      tags: input.tags ?? [],
-    },
-  ]);
-  if (runId === undefined) throw new ServiceError('internal', 'the journal returned no id for the imported run');
+  // The measured run and its benchmark point commit together or not at all.
+  return journal.transaction(() => {
+    const [runId] = journal.insertRunsBulk([
+      {
+        name: `${benchmark.name}: ${input.fileName ?? `${input.tool} ${measurement.measuredAt}`}`.slice(0, 500),
+        kind: 'measured',
+        status: 'done',
+        scenario: { measured: { tool: input.tool, context, ...keyFacts(measurement) } },
+        modelVersion: 'measured',
+        seed: 0,
+        startedAt: measurement.startedAt,
+        finishedAt: measurement.finishedAt,
+        durationMs: measurement.durationSec * 1000,
+        result,
+        metrics: measurement.metrics,
+        series,
+        tags: input.tags ?? [],
+      },
+    ]);
+    if (runId === undefined) throw new ServiceError('internal', 'the journal returned no id for the imported run');
 
-  let point: BenchmarkPoint;
-  try {
-    point = journal.addBenchmarkPoint(benchmark.name, { value, source: input.tool, runId, measuredAt: measurement.measuredAt, context, raw: json });
-  } catch (err) {
-    // Undo the run so a failed import leaves nothing behind.
-    journal.deleteRuns([runId]);
-    throw err;
-  }
-  return { runId, point, metric, value, measurement };
+    const point = journal.addBenchmarkPoint(benchmark.name, { value, source: input.tool, runId, measuredAt: measurement.measuredAt, context, raw: json });
+    return { runId, point, metric, value, measurement };
+  });
 }
