@@ -4,6 +4,8 @@ import { Command, CommanderError } from 'commander';
 import { registerPolicy } from './commands/policy.ts';
 import { ScenarioError, ServiceError } from '../service/index.ts';
 import { registerCompare } from './commands/compare.ts';
+import { registerHistory } from './commands/history.ts';
+import { registerIo } from './commands/io.ts';
 import { registerRuns } from './commands/runs.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerSimulate } from './commands/simulate.ts';
@@ -25,6 +27,8 @@ export function buildProgram(io: Io): Command {
   registerRuns(program, io);
   registerSweep(program, io);
   registerCompare(program, io);
+  registerHistory(program, io);
+  registerIo(program, io);
   registerServe(program, io);
   const exitOverride = (cmd: Command): void => {
     cmd.exitOverride();

@@ -214,6 +214,64 @@ export const methods = {
     params: z.strictObject({ name: z.string().min(1) }),
     result: z.object({ benchmark: benchmarkSchema, points: z.array(benchmarkPointSchema), markers: z.array(markerSchema) }),
   },
+  /**
+   * Run set B (head) against run set A (base), metric by metric: paired by seed
+   * where the seeds match, a verdict only when significant and beyond the threshold.
+   */
+  'runs.compareSets': {
+    params: z.strictObject({
+      base: z.array(id).min(1, 'needs at least one run').max(500),
+      head: z.array(id).min(1, 'needs at least one run').max(500),
+      /** Smallest relative change that counts (0.02 = 2%). */
+      threshold: z.number().min(0).max(1).default(0.02),
+      alpha: z.number().gt(0).max(0.5).default(0.05),
+      metrics: z.array(z.string().min(1)).max(100).optional(),
+    }),
+    result: z.looseObject({ title: z.string(), base: z.looseObject({ label: z.string(), runs: z.array(z.unknown()) }), head: z.looseObject({ label: z.string(), runs: z.array(z.unknown()) }), comparison: z.looseObject({ paired: z.boolean(), metrics: z.array(z.looseObject({ metric: z.string(), verdict: z.string() })) }), differences: z.array(z.unknown()) }),
+  },
+  /** The same comparison rendered: a mailing-list text table, a self-contained HTML report, or JSON. */
+  'runs.report': {
+    params: z.strictObject({
+      base: z.array(id).min(1, 'needs at least one run').max(500),
+      head: z.array(id).min(1, 'needs at least one run').max(500),
+      format: z.enum(['text', 'html', 'json']),
+      threshold: z.number().min(0).max(1).default(0.02),
+      alpha: z.number().gt(0).max(0.5).default(0.05),
+      title: z.string().max(200).optional(),
+    }),
+    result: z.object({ format: z.enum(['text', 'html', 'json']), fileName: z.string(), content: z.string() }),
+  },
+  /** Every run matching a list query (all pages), as CSV or JSON. */
+  'runs.export': {
+    params: z.strictObject({
+      query: runQuerySchema.omit({ page: true }).default({}),
+      format: z.enum(['csv', 'json']),
+      metrics: z.array(z.string().min(1)).max(100).optional(),
+    }),
+    result: z.object({ format: z.enum(['csv', 'json']), fileName: z.string(), runs: z.number(), content: z.string() }),
+  },
+  /** Imports iperf3 -J or fio --output-format=json output as a measured run and a point of a benchmark. */
+  'measurements.import': {
+    params: z.strictObject({
+      tool: z.enum(['iperf3', 'fio']),
+      text: z.string().min(1, 'the file is empty').max(50 * 2 ** 20, 'larger than 50 MiB: not a single tool run'),
+      benchmark: z.string().min(1),
+      context: z.record(z.string(), z.string()).optional(),
+      metric: z.string().min(1).optional(),
+      fileName: z.string().max(500).optional(),
+      tags: z.array(tag).max(20).optional(),
+    }),
+    result: z.object({ runId: z.string(), metric: z.string(), value: z.number(), point: benchmarkPointSchema }),
+  },
+  /** A benchmark's history with change points (computed in a worker), known shifts and the latest point vs its baseline. */
+  'benchmarks.analyze': {
+    params: z.strictObject({ name: z.string().min(1) }),
+    result: z.looseObject({ points: z.array(z.unknown()), segments: z.array(z.unknown()), changes: z.array(z.looseObject({ kind: z.string() })), knownShifts: z.array(z.unknown()) }),
+  },
+  /** A consistent copy of the journal (VACUUM INTO); never overwrites a file. */
+  'journal.backup': { params: z.strictObject({ path: z.string().min(1) }), result: z.object({ path: z.string() }) },
+  /** Copies in the runs, tags, notes and benchmarks of another journal, by UUID (runs already present are not duplicated). */
+  'journal.merge': { params: z.strictObject({ path: z.string().min(1) }), result: z.record(z.string(), z.number()) },
 } as const;
 
 /** Event name -> data schema. */

@@ -28,3 +28,4 @@ export * from './contract.ts';
 export { MAX_SWEEP_RUNS } from './sweep.ts';
 export { attachChannel, type AttachedChannel, type DispatchTarget, type WireChannel } from './transport/dispatch.ts';
 export { startServer, type RunningServer, type ServerOptions } from './transport/http-server.ts';
+export type { HistoryAnalysis } from './history.ts';

@@ -14,6 +14,10 @@ import { previewScenario } from './preview.ts';
 import { RunScheduler } from './scheduler.ts';
 import { buildScenario, defaultRunName } from './scenarios.ts';
 import { expandSweep } from './sweep.ts';
+import { buildComparisonReport, comparisonToHtml, comparisonToText, runsToCsv, runsToJson, type ReportRun } from './exporters/index.ts';
+import { HistoryInputError, type HistoryAnalysis, type HistoryInput } from './history.ts';
+import { importMeasurement } from './importers/index.ts';
+import { JobFailedError } from './pool/index.ts';
 
 export interface LabOptions {
   journalPath: string;
@@ -142,6 +146,26 @@ export class Lab implements LabApi {
     return runIds;
   }
 
+  /** Runs as report input (scenario, metrics; series only for charts). */
+  #reportRuns(ids: readonly string[], series: boolean): ReportRun[] {
+    return this.#resolveAll(ids).map((id) => {
+      const r = this.journal.getRun(id, { series });
+      if (r.status !== 'done') throw new ServiceError('conflict', `run ${r.id} is ${r.status}; only done runs can be compared`);
+      return { id: r.id, name: r.name, seed: r.seed, metrics: r.metrics, scenario: r.scenario, ...(series ? { series: r.series } : {}) };
+    });
+  }
+
+  #report(p: { base: string[]; head: string[]; threshold: number; alpha: number; metrics?: string[] | undefined; title?: string | undefined }, series: boolean) {
+    const label = (runs: ReportRun[]) => (new Set(runs.map((r) => r.name.replace(/ seed=\d+$/, ''))).size === 1 ? (runs[0] as ReportRun).name.replace(/ seed=\d+$/, '') : `${runs.length} runs`);
+    const base = this.#reportRuns(p.base, series);
+    const head = this.#reportRuns(p.head, series);
+    return buildComparisonReport(
+      { label: label(base), runs: base },
+      { label: label(head), runs: head },
+      { threshold: p.threshold, alpha: p.alpha, ...(p.metrics ? { metrics: p.metrics } : {}), ...(p.title ? { title: p.title } : {}) },
+    );
+  }
+
   readonly #handlers: Handlers = {
     'journal.info': () => ({
       path: this.journal.path,
@@ -238,6 +262,64 @@ export class Lab implements LabApi {
       const runIds = this.#queue(expanded.runs, { experimentId, tags: spec.tags ?? [], sweepId });
       return { sweepId, runIds, points: expanded.points, total: runIds.length };
     },
+
+    'runs.compareSets': (p) => this.#report(p, false) as unknown as Result<'runs.compareSets'>,
+
+    'runs.report': (p) => {
+      const report = this.#report(p, p.format === 'html');
+      const content = p.format === 'text' ? comparisonToText(report) : p.format === 'html' ? comparisonToHtml(report) : JSON.stringify(report, null, 2);
+      return { format: p.format, fileName: `iommu-lab-comparison.${p.format === 'text' ? 'txt' : p.format}`, content };
+    },
+
+    'runs.export': ({ query, format, metrics }) => {
+      const names = metrics ?? ['throughputGbps', 'packetsPerSec', 'vmExitsPerSec', 'invalidationsPerSec', 'flushesPerSec', 'cpuUtilization', 'vmmLockUtilization', 'staleWindowP99Us'];
+      const rows: RunSummary[] = [];
+      for (let offset = 0; ; offset += 1000) {
+        const page = this.journal.listRuns({ ...query, metrics: names, page: { limit: 1000, offset } });
+        rows.push(...page.rows);
+        if (page.rows.length < 1000) break;
+      }
+      const content = format === 'csv' ? runsToCsv(rows, names) : runsToJson(rows, names);
+      return { format, fileName: `iommu-lab-runs.${format}`, runs: rows.length, content };
+    },
+
+    'measurements.import': (p) => {
+      const r = importMeasurement(this.journal, {
+        tool: p.tool,
+        text: p.text,
+        benchmark: p.benchmark,
+        ...(p.context ? { context: p.context } : {}),
+        ...(p.metric ? { metric: p.metric } : {}),
+        ...(p.fileName ? { fileName: p.fileName } : {}),
+        ...(p.tags ? { tags: p.tags } : {}),
+      });
+      return { runId: r.runId, metric: r.metric, value: r.value, point: r.point as Result<'measurements.import'>['point'] };
+    },
+
+    'benchmarks.analyze': async ({ name }) => {
+      const benchmark = this.journal.getBenchmark(name);
+      if (!benchmark) throw new ServiceError('not_found', `benchmark ${JSON.stringify(name)} not found in the journal`);
+      const input: HistoryInput = {
+        benchmark: { name: benchmark.name, metric: benchmark.metric, higherIsBetter: benchmark.higherIsBetter },
+        points: this.journal.listBenchmarkPoints(name).map((p) => ({ id: p.id, measuredAt: p.measuredAt, value: p.value, source: p.source, runId: p.runId })),
+        markers: this.journal.listMarkers(name).map((m) => ({ id: m.id, at: m.at, label: m.label })),
+      };
+      try {
+        return (await this.#scheduler.job<HistoryInput, HistoryAnalysis>('analyzeHistory', input)) as unknown as Result<'benchmarks.analyze'>;
+      } catch (err) {
+        // The worker's input errors arrive by name only.
+        if (err instanceof JobFailedError && err.workerName === 'HistoryInputError') throw ServiceError.invalid([{ path: 'points', message: err.message }]);
+        if (err instanceof HistoryInputError) throw ServiceError.invalid([{ path: err.field, message: err.detail }]);
+        throw err;
+      }
+    },
+
+    'journal.backup': ({ path }) => {
+      this.journal.backup(path);
+      return { path };
+    },
+
+    'journal.merge': ({ path }) => ({ ...this.journal.mergeFrom(path) }),
 
     'benchmarks.list': () => this.journal.listBenchmarks(),
 

@@ -9,7 +9,7 @@ import { JobCancelledError, JobFailedError, JobTimeoutError, WorkerPool } from '
 import type { RunOutput } from './run-output.ts';
 
 /** The worker entry beside this file; a bundled host (Electron) passes its bundled copy instead. */
-const SIMULATE_WORKER_URL = new URL('./workers/simulate.worker.ts', import.meta.url);
+const JOBS_WORKER_URL = new URL('./workers/jobs.worker.ts', import.meta.url);
 /** No default scenario runs longer than seconds; a limit of 10 min catches a runaway model without cutting real work. */
 export const DEFAULT_TIME_LIMIT_MS = 10 * 60_000;
 const MAX_WORKERS = 8;
@@ -34,7 +34,7 @@ export class RunScheduler {
 
   constructor(journal: Journal, hooks: SchedulerHooks, opts: { workers?: number; workerUrl?: URL } = {}) {
     this.#journal = journal;
-    this.#workerUrl = opts.workerUrl ?? SIMULATE_WORKER_URL;
+    this.#workerUrl = opts.workerUrl ?? JOBS_WORKER_URL;
     this.#hooks = hooks;
     this.#maxWorkers = Math.max(1, Math.min(opts.workers ?? availableParallelism(), MAX_WORKERS));
   }
@@ -52,11 +52,12 @@ export class RunScheduler {
   /** Submits a queued run; resolves when it has ended, whatever the outcome. */
   schedule(runId: string, scenario: Scenario, timeLimitMs = DEFAULT_TIME_LIMIT_MS): Promise<void> {
     const controller = new AbortController();
-    const startedAt = performance.now();
+    let startedAt = performance.now();
     const job = this.#poolFor().run<Scenario, RunOutput>('simulate', scenario, {
       signal: controller.signal,
       timeoutMs: timeLimitMs,
       onStart: () => {
+        startedAt = performance.now(); // the run's duration leaves out its time in the queue
         this.#journal.markRunning(runId);
         this.#hooks.onStatus(runId, 'running', null);
       },
@@ -83,6 +84,11 @@ export class RunScheduler {
     ).finally(() => this.#active.delete(runId));
     this.#active.set(runId, { controller, ended });
     return ended;
+  }
+
+  /** A job that is not a run (e.g. history analysis) on the same workers, so the host's thread stays responsive. */
+  job<TIn, TOut>(kind: string, input: TIn): Promise<TOut> {
+    return this.#poolFor().run<TIn, TOut>(kind, input, { timeoutMs: DEFAULT_TIME_LIMIT_MS });
   }
 
   isActive(runId: string): boolean {

@@ -10,13 +10,16 @@ const LIST_METRICS = ['throughputGbps', 'vmExitsPerSec', 'cpuUtilization', 'vmmL
 const SORT_KEYS = ['created', 'name', 'status', 'duration'] as const;
 const SORT_COLUMNS = { created: 'created_at', name: 'name', status: 'status', duration: 'duration_ms' } as const;
 
-interface ListOpts extends JournalOpts {
+export interface FilterOpts {
   status: string[];
   tag: string[];
   where: string[];
   metric: string[];
   search?: string;
   experiment?: string;
+}
+
+interface ListOpts extends JournalOpts, FilterOpts {
   sort: string;
   asc: boolean;
   limit: number;
@@ -41,6 +44,31 @@ function parseMetric(raw: string): { name: string; min?: number; max?: number } 
   const [, name, op, num] = m as unknown as [string, string, string, string];
   const value = Number(num);
   return op.startsWith('>') ? { name, min: value } : { name, max: value };
+}
+
+/** The filter options `runs list` and `export runs` share. */
+export function withListFilters(cmd: Command): Command {
+  return cmd
+    .option('--status <status>', `only runs in this status (repeatable): ${RUN_STATUSES.join(', ')}`, collect, [] as string[])
+    .option('--tag <tag>', 'only runs with this tag (repeatable: all must match)', collect, [] as string[])
+    .option('--where <path=value>', 'scenario field equals value, e.g. viommu.backend=shadow-sl (repeatable)', collect, [] as string[])
+    .option('--metric <cond>', 'metric range, e.g. throughputGbps>=40 (repeatable)', collect, [] as string[])
+    .option('--search <text>', 'full-text search in run names and notes')
+    .option('--experiment <name>', 'only runs of this experiment (a sweep is one)');
+}
+
+export function filterFrom(opts: FilterOpts): NonNullable<Params<'runs.list'>['filter']> {
+  for (const s of opts.status) {
+    if (!(RUN_STATUSES as readonly string[]).includes(s)) throw new UsageError(`--status must be one of ${RUN_STATUSES.join(', ')}; got "${s}"`);
+  }
+  return {
+    ...(opts.status.length ? { status: opts.status as (typeof RUN_STATUSES)[number][] } : {}),
+    ...(opts.tag.length ? { tags: opts.tag } : {}),
+    ...(opts.where.length ? { scenario: opts.where.map(parseWhere) } : {}),
+    ...(opts.metric.length ? { metric: opts.metric.map(parseMetric) } : {}),
+    ...(opts.search ? { text: opts.search } : {}),
+    ...(opts.experiment ? { experiment: opts.experiment } : {}),
+  };
 }
 
 function sortOf(raw: string): { by: RunSortKey } {
@@ -70,35 +98,17 @@ export function registerRuns(program: Command, io: Io): void {
   const runs = program.command('runs').description('list, show, tag, annotate and delete journaled runs');
 
   journalOption(
-    runs
-      .command('list')
-      .description('list runs, newest first (filter, sort, paginate)')
-      .option('--status <status>', `only runs in this status (repeatable): ${RUN_STATUSES.join(', ')}`, collect, [] as string[])
-      .option('--tag <tag>', 'only runs with this tag (repeatable: all must match)', collect, [] as string[])
-      .option('--where <path=value>', 'scenario field equals value, e.g. viommu.backend=shadow-sl (repeatable)', collect, [] as string[])
-      .option('--metric <cond>', 'metric range, e.g. throughputGbps>=40 (repeatable)', collect, [] as string[])
-      .option('--search <text>', 'full-text search in run names and notes')
-      .option('--experiment <name>', 'only runs of this experiment (a sweep is one)')
+    withListFilters(runs.command('list').description('list runs, newest first (filter, sort, paginate)'))
       .option('--sort <key>', `${SORT_KEYS.join(', ')} or a metric name`, 'created')
       .option('--asc', 'ascending order (default: descending)', false)
       .option('--limit <n>', 'rows per page', parseIntOption('--limit', 1, 1000), 50)
       .option('--offset <n>', 'skip this many rows', parseIntOption('--offset', 0, Number.MAX_SAFE_INTEGER), 0)
       .option('--json', 'print {total, rows} as JSON', false),
   ).action(async (opts: ListOpts) => {
-    for (const s of opts.status) {
-      if (!(RUN_STATUSES as readonly string[]).includes(s)) throw new UsageError(`--status must be one of ${RUN_STATUSES.join(', ')}; got "${s}"`);
-    }
     const sort = sortOf(opts.sort);
     const metrics = [...new Set([...LIST_METRICS, ...(sort.by.startsWith('metric:') ? [sort.by.slice(7)] : [])])];
     const query: Params<'runs.list'> = {
-      filter: {
-        ...(opts.status.length ? { status: opts.status as (typeof RUN_STATUSES)[number][] } : {}),
-        ...(opts.tag.length ? { tags: opts.tag } : {}),
-        ...(opts.where.length ? { scenario: opts.where.map(parseWhere) } : {}),
-        ...(opts.metric.length ? { metric: opts.metric.map(parseMetric) } : {}),
-        ...(opts.search ? { text: opts.search } : {}),
-        ...(opts.experiment ? { experiment: opts.experiment } : {}),
-      },
+      filter: filterFrom(opts),
       sort: { ...sort, dir: opts.asc ? 'asc' : 'desc' },
       page: { limit: opts.limit, offset: opts.offset },
       metrics,
