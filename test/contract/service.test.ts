@@ -3,7 +3,7 @@
 // writes nothing, runs go through real workers with progress and cancellation.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Lab, ServiceError, type EventData, type SweepSpec } from '../../service/index.ts';
@@ -236,5 +236,78 @@ describe('benchmarks', () => {
     const h = await lab.call('benchmarks.history', { name: 'seed rx' });
     assert.equal(h.points.length, 1);
     assert.equal(h.markers[0]!.label, 'guest kernel moved to 6.3');
+  });
+});
+
+describe('measured results, run-set statistics, histories and exports', () => {
+  const fixture = (p: string) => readFileSync(new URL(`../fixtures/${p}`, import.meta.url), 'utf8');
+
+  test('an iperf3 import becomes a measured run and a benchmark point; a truncated file writes nothing', async () => {
+    await lab.call('benchmarks.create', { name: 'loopback rx', metric: 'receivedGbps', higherIsBetter: true });
+    const r = await lab.call('measurements.import', { tool: 'iperf3', text: fixture('iperf3/tcp-send.json'), benchmark: 'loopback rx', context: { kernel: '6.3', host: 'lab1' } });
+    const run = await lab.call('runs.get', { id: r.runId });
+    assert.equal(run.kind, 'measured');
+    assert.equal(run.metrics.receivedGbps, r.value);
+    assert.ok(run.series.throughputGbps!.v.length >= 3);
+    assert.equal(r.point.source, 'iperf3');
+    const before = footprint();
+    const points = (await lab.call('benchmarks.history', { name: 'loopback rx' })).points.length;
+    await rejects(lab.call('measurements.import', { tool: 'iperf3', text: fixture('iperf3/truncated.json'), benchmark: 'loopback rx' }), 'invalid', /^text/);
+    await rejects(lab.call('measurements.import', { tool: 'fio', text: fixture('fio/randread.json'), benchmark: 'loopback rx' }), 'invalid', /^benchmark$/);
+    await rejects(lab.call('measurements.import', { tool: 'iperf3', text: fixture('iperf3/tcp-send.json'), benchmark: 'loopback rx', context: { colour: 'red' } }), 'invalid', /^context\.colour$/);
+    assert.deepEqual(footprint(), before);
+    assert.equal((await lab.call('benchmarks.history', { name: 'loopback rx' })).points.length, points);
+  });
+
+  test('A vs B paired by seed: lazy beats strict on nested first level with a verdict and an interval', async () => {
+    const strict = await lab.call('runs.start', { source: { preset: 'seed-after-fix', overrides: [...TINY, 'policy=strict'] }, seeds: 6 });
+    const lazy = await lab.call('runs.start', { source: { preset: 'seed-after-fix', overrides: [...TINY, 'policy=lazy'] }, seeds: 6 });
+    await lab.call('runs.wait', { ids: [...strict.runIds, ...lazy.runIds] });
+    const report = await lab.call('runs.compareSets', { base: strict.runIds, head: lazy.runIds, metrics: ['throughputGbps', 'vmExitsPerSec'] });
+    assert.equal(report.comparison.paired, true);
+    const verdicts = Object.fromEntries(report.comparison.metrics.map((m) => [m.metric, m]));
+    assert.equal(verdicts.throughputGbps!.verdict, 'better');
+    assert.equal(verdicts.vmExitsPerSec!.verdict, 'better', 'fewer exits is better');
+    const ratio = verdicts.throughputGbps!.ratio as { lo: number; hi: number };
+    assert.ok(ratio.lo > 1 && ratio.hi > ratio.lo);
+    const text = await lab.call('runs.report', { base: strict.runIds, head: lazy.runIds, format: 'text' });
+    assert.match(text.content, /%change/);
+    assert.match(text.content, /throughputGbps/);
+    const html = await lab.call('runs.report', { base: strict.runIds, head: lazy.runIds, format: 'html' });
+    assert.match(html.content, /<svg/);
+    assert.doesNotMatch(html.content, /<script/);
+    await rejects(lab.call('runs.compareSets', { base: strict.runIds, head: ['ffffffff'] }), 'not_found');
+  });
+
+  test('a benchmark history flags the strict -> lazy step as an improvement, in a worker', async () => {
+    await lab.call('benchmarks.create', { name: 'policy step', metric: 'throughputGbps', higherIsBetter: true });
+    for (const policy of ['strict', 'lazy']) {
+      const { runIds } = await lab.call('runs.start', { source: { preset: 'seed-after-fix', overrides: [...TINY, `policy=${policy}`] }, seeds: 8 });
+      await lab.call('runs.wait', { ids: runIds });
+      for (const runId of runIds) await lab.call('benchmarks.addRun', { benchmark: 'policy step', runId });
+    }
+    const h = await lab.call('benchmarks.analyze', { name: 'policy step' });
+    assert.equal(h.points.length, 16);
+    assert.deepEqual(h.changes.map((c) => [c.kind, (c as { index: number }).index]), [['improvement', 8]]);
+  });
+
+  test('export: every matching run as CSV, one row each', async () => {
+    const all = await lab.call('runs.list', { filter: { status: ['done'] }, page: { limit: 1 } });
+    const csv = await lab.call('runs.export', { format: 'csv', query: { filter: { status: ['done'] } } });
+    assert.equal(csv.runs, all.total);
+    assert.equal(csv.content.trim().split('\n').length, all.total + 1);
+    assert.match(csv.content.split('\n')[0]!, /^id,name,/);
+  });
+
+  test('backup makes a journal that opens with the same runs; it never overwrites', async () => {
+    const copy = join(dir, 'backup.db');
+    await lab.call('journal.backup', { path: copy });
+    const other = Lab.open({ journalPath: copy });
+    try {
+      assert.equal((await other.call('runs.list', {})).total, (await lab.call('runs.list', {})).total);
+    } finally {
+      await other.close();
+    }
+    await rejects(lab.call('journal.backup', { path: copy }), 'invalid', /^toPath$/);
   });
 });
