@@ -288,7 +288,7 @@ describe('measured results, run-set statistics, histories and exports', () => {
     }
     const h = await lab.call('benchmarks.analyze', { name: 'policy step' });
     assert.equal(h.points.length, 16);
-    assert.deepEqual(h.changes.map((c) => [c.kind, (c as { index: number }).index]), [['improvement', 8]]);
+    assert.deepEqual(h.changes.map((c) => [c.kind, c.index]), [['improvement', 8]]);
   });
 
   test('export: every matching run as CSV, one row each', async () => {
