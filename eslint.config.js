@@ -4,6 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 import { builtinModules } from 'node:module';
+import svelte from 'eslint-plugin-svelte';
 
 const nodeBuiltins = builtinModules.flatMap((m) => [m, `${m}/*`, `node:${m}`, `node:${m}/*`]);
 const project = (dir) => [`**/${dir}`, `**/${dir}/**`];
@@ -55,5 +56,57 @@ export default tseslint.config(
     rules: boundary('hosts talk to service/ only', ['electron', 'renderer', 'db'], [
       { group: project('core'), allowTypeImports: true, message: 'cli/ goes through service/' },
     ]),
+  },
+  // renderer/: a browser page. From outside renderer/ it loads service/contract.ts
+  // only (the wire types and schemas); anything else of the project by `import type`.
+  ...svelte.configs.recommended,
+  {
+    files: ['renderer/**/*.svelte', 'renderer/**/*.svelte.ts'],
+    languageOptions: { parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'] } },
+    // Plain Maps and Sets are kept on purpose for bookkeeping that must not trigger updates.
+    rules: { 'svelte/prefer-svelte-reactivity': 'off' },
+  },
+  {
+    files: ['renderer/src/**/*.ts', 'renderer/src/**/*.svelte'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['cli', 'bench', 'test'].flatMap(project), message: 'renderer/ talks to the service through its contract only' },
+          { group: [...['core', 'db', 'electron'].flatMap(project), '**/service/**', '!**/service/contract.ts'], allowTypeImports: true, message: 'renderer/ loads service/contract.ts only; use `import type` for other types' },
+          { group: nodeBuiltins, message: 'renderer/ runs in a sandboxed page: no Node APIs' },
+        ],
+      }],
+    },
+  },
+  // electron/: the desktop shell, a host like cli/: it loads electron and service/ only.
+  {
+    files: ['electron/**/*.ts'],
+    rules: boundary('the desktop shell talks to service/ only', ['cli', 'renderer', 'db', 'core', 'bench', 'test']),
+  },
+  {
+    // Sandboxed preloads cannot load Node modules: electron at runtime, anything else as types.
+    files: ['electron/preload.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['*', '.*', '!electron'], allowTypeImports: true, message: 'the sandboxed preload loads only electron at runtime' }],
+      }],
+    },
+  },
+  {
+    files: ['electron/**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  // The New run form's tests run under Node (vitest): they check the form against
+  // the real scenario schema and the service's own validation (core/, service/).
+  {
+    files: ['renderer/src/lib/form/*.test.ts', 'renderer/src/views/NewRun.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: [...['cli', 'electron', 'bench'].flatMap(project), 'electron'], message: 'renderer tests load core/ and service/ at most' }],
+      }],
+    },
   },
 );

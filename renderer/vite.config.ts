@@ -11,7 +11,7 @@ export default defineConfig({
   root,
   // Relative asset URLs: the same build loads from file:// (desktop) and http:// (serve).
   base: './',
-  plugins: [svelte(), svelteTesting()],
+  plugins: [svelte({ configFile: false }), svelteTesting()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

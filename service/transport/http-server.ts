@@ -3,13 +3,14 @@
 // loopback port, so the API needs the random token, and Host/Origin checks
 // shut out DNS rebinding and cross-site pages.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { extname, resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { attachChannel, type DispatchTarget } from './dispatch.ts';
+import { contentTypeFor, isHtml, rendererCsp, resolveStaticPath } from './static-files.ts';
 
 export interface ServerOptions {
   lab: DispatchTarget;
@@ -35,38 +36,9 @@ const HOST = '127.0.0.1';
 /** Far above any contract message (a sweep of 10k run ids); stops a peer from making the server buffer gigabytes. */
 const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.wasm': 'application/wasm',
-  '.txt': 'text/plain; charset=utf-8',
-};
-
 /** The renderer's CSP: its own scripts only, and WebSocket back to this server only. */
 export function contentSecurityPolicy(port: number): string {
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
-    "object-src 'none'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
+  return rendererCsp([`ws://127.0.0.1:${port}`, `ws://localhost:${port}`]);
 }
 
 export function generateToken(): string {
@@ -112,7 +84,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const sendHtmlHeaders = (res: ServerResponse, extra: Record<string, string>): void => {
     res.writeHead(200, {
-      'Content-Type': CONTENT_TYPES['.html'] as string,
+      'Content-Type': contentTypeFor('index.html'),
       'Content-Security-Policy': contentSecurityPolicy(port),
       'X-Content-Type-Options': 'nosniff',
       // The page URL carries the token: never leak it in a Referer.
@@ -121,38 +93,29 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     });
   };
 
-  const serveStatic = (req: IncomingMessage, res: ServerResponse, pathname: string): void => {
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(pathname);
-    } catch {
-      return sendText(res, 400, 'malformed path');
-    }
-    if (decoded.includes('\0') || decoded.includes('\\')) return sendText(res, 400, 'malformed path');
-    const indexPath = resolve(root, 'index.html');
-    if (decoded === '/' || decoded === '/index.html') {
-      if (!existsSync(indexPath)) {
-        sendHtmlHeaders(res, { 'Cache-Control': 'no-store' });
-        return void res.end(NOT_BUILT_PAGE);
-      }
-    }
-    const target = decoded === '/' ? indexPath : resolve(root, `.${decoded}`);
-    if (target !== root && !target.startsWith(root + sep)) return sendText(res, 403, 'path outside the served folder');
+  const serveStatic = (req: IncomingMessage, res: ServerResponse, encodedPath: string): void => {
+    const resolved = resolveStaticPath(root, encodedPath);
+    if (!resolved.ok) return sendText(res, resolved.reason === 'outside' ? 403 : 400, resolved.reason === 'outside' ? 'path outside the served folder' : 'malformed path');
+    const target = resolved.path;
+    const isIndex = target === resolve(root, 'index.html');
     let size: number;
     try {
       const st = statSync(target);
       if (!st.isFile()) return sendText(res, 404, 'not found');
       size = st.size;
     } catch {
+      if (isIndex) {
+        sendHtmlHeaders(res, { 'Cache-Control': 'no-store' });
+        return void res.end(NOT_BUILT_PAGE);
+      }
       return sendText(res, 404, 'not found');
     }
-    const ext = extname(target).toLowerCase();
-    if (ext === '.html') {
+    if (isHtml(target)) {
       // The entry page is never cached: a rebuilt UI must not load stale asset names.
-      sendHtmlHeaders(res, { 'Content-Length': String(size), ...(target === indexPath ? { 'Cache-Control': 'no-store' } : {}) });
+      sendHtmlHeaders(res, { 'Content-Length': String(size), ...(isIndex ? { 'Cache-Control': 'no-store' } : {}) });
     } else {
       res.writeHead(200, {
-        'Content-Type': CONTENT_TYPES[ext] ?? 'application/octet-stream',
+        'Content-Type': contentTypeFor(target),
         'Content-Length': String(size),
         'X-Content-Type-Options': 'nosniff',
         'Referrer-Policy': 'no-referrer',

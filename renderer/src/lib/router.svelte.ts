@@ -1,0 +1,48 @@
+// Hash routes: #/runs, #/runs/ID, #/new?from=ID, #/compare?ids=a,b,
+// #/benchmarks, #/benchmarks/NAME. The hash keeps the page loadable from
+// file:// in the desktop shell and bookmarkable under `serve`.
+
+export interface Route {
+  /** Path segments after "#/", decoded. */
+  segments: string[];
+  query: URLSearchParams;
+}
+
+export function parseHash(hash: string): Route {
+  const body = hash.replace(/^#\/?/, '');
+  const q = body.indexOf('?');
+  const path = q >= 0 ? body.slice(0, q) : body;
+  const query = new URLSearchParams(q >= 0 ? body.slice(q + 1) : '');
+  const segments = path.split('/').filter(Boolean).map((s) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  });
+  return { segments, query };
+}
+
+class Router {
+  route = $state<Route>(parseHash(typeof location === 'undefined' ? '' : location.hash));
+
+  constructor() {
+    if (typeof window !== 'undefined') window.addEventListener('hashchange', () => (this.route = parseHash(location.hash)));
+  }
+
+  go(hash: string): void {
+    if (location.hash === hash) this.route = parseHash(hash);
+    else location.hash = hash;
+  }
+}
+
+export const router = new Router();
+
+export const links = {
+  runs: '#/runs',
+  run: (id: string) => `#/runs/${encodeURIComponent(id)}`,
+  newRun: (from?: string) => (from ? `#/new?from=${encodeURIComponent(from)}` : '#/new'),
+  compare: (ids: readonly string[]) => `#/compare?ids=${ids.map(encodeURIComponent).join(',')}`,
+  benchmarks: '#/benchmarks',
+  benchmark: (name: string) => `#/benchmarks/${encodeURIComponent(name)}`,
+};
