@@ -45,7 +45,8 @@ const PRELOAD_PATH = join(here, 'preload.cjs');
 const SERVICE_HOST_PATH = join(here, 'service-host.js');
 
 // Must run before `ready`: app:// behaves like https (standard origin, secure context, fetch).
-protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+// corsEnabled: Vite marks its module script and stylesheet crossorigin, which a custom scheme must allow.
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } }]);
 
 let mainWindow: BrowserWindow | null = null;
 let serviceHost: UtilityProcess | null = null;
