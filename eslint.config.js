@@ -109,4 +109,13 @@ export default tseslint.config(
       }],
     },
   },
+  // The run-set view's test computes its verdicts with the service's real statistics.
+  {
+    files: ['renderer/src/components/RunSets.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: [...['cli', 'electron', 'bench'].flatMap(project), 'electron'], message: 'renderer tests load core/ and service/ at most' }],
+      }],
+    },
+  },
 );

@@ -1,6 +1,7 @@
 // The UI end to end in Debian Chromium against `iommu-lab serve` on a fresh
 // journal: a run from a preset, its detail, a comparison, a cancelled sweep,
-// and a field the form refuses. Needs a built renderer (npx vite build
+// and a field the form refuses; then, on a journal seeded with strict and lazy
+// runs, a benchmark's change point and a run-set comparison's verdict. Needs a built renderer (npx vite build
 // --config renderer/vite.config.ts) and /usr/bin/chromium; saves screenshots
 // to test-artifacts/. Waits on what the page shows, never on fixed delays.
 import { after, before, describe, it } from 'node:test';
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { Lab } from '../../service/lab.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const OUT = join(ROOT, 'test-artifacts');
@@ -23,6 +25,27 @@ const missing = !existsSync(join(ROOT, 'renderer/dist/index.html'))
     ? `${CHROMIUM} is missing (apt-get install -y chromium)`
     : false;
 
+/** `iommu-lab serve` on a journal; resolves with the child and the URL it prints (with its token). */
+async function startServe(journal: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [join(ROOT, 'bin/iommu-lab.js'), 'serve', '--port', '0', '--journal', journal], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /Listening on (\S+)/.exec(out);
+      if (m?.[1]) resolveUrl(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited (${code}): ${out}`)));
+  });
+  return { child, url };
+}
+
+const launchChromium = (): Promise<Browser> =>
+  chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+
 describe('UI end to end', { skip: missing, timeout: 300_000 }, () => {
   let dir = '';
   let serve: ChildProcess | undefined;
@@ -34,22 +57,11 @@ describe('UI end to end', { skip: missing, timeout: 300_000 }, () => {
   before(async () => {
     mkdirSync(OUT, { recursive: true });
     dir = mkdtempSync(join(tmpdir(), 'iommu-lab-e2e-'));
-    const child = spawn(process.execPath, [join(ROOT, 'bin/iommu-lab.js'), 'serve', '--port', '0', '--journal', join(dir, 'e2e.db')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    serve = child;
-    const url = await new Promise<string>((resolveUrl, reject) => {
-      let out = '';
-      child.stdout?.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /Listening on (\S+)/.exec(out);
-        if (m?.[1]) resolveUrl(m[1]);
-      });
-      child.once('exit', (code) => reject(new Error(`serve exited (${code}): ${out}`)));
-    });
+    const started = await startServe(join(dir, 'e2e.db'));
+    serve = started.child;
+    const url = started.url;
     base = url.replace(/\?.*$/, '');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -129,6 +141,103 @@ describe('UI end to end', { skip: missing, timeout: 300_000 }, () => {
     assert.equal(await vcpus.getAttribute('aria-invalid'), 'true');
     assert.equal(await page.getByRole('button', { name: 'Start run' }).isDisabled(), true);
     await shot('invalid-field');
+  });
+
+  it('raised no page errors', () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});
+
+/**
+ * Six seeds of seed-after-fix under strict invalidation, then the same six
+ * seeds under lazy, all added to a "policy step" benchmark in that order.
+ * Lazy runs start only once the strict ones are done, so every lazy point is
+ * later in time than every strict one and the history has one step up.
+ */
+async function seedPolicyStep(journal: string): Promise<{ strict: string[]; lazy: string[] }> {
+  const lab = Lab.open({ journalPath: journal, workers: 2 });
+  try {
+    const runPolicy = async (policy: string): Promise<string[]> => {
+      const { runIds } = await lab.call('runs.start', {
+        source: { preset: 'seed-after-fix', overrides: [`policy=${policy}`, 'durationMs=30', 'warmupMs=3'] },
+        seeds: 6,
+        tags: [policy],
+      });
+      const ended = await lab.call('runs.wait', { ids: runIds });
+      const notDone = ended.filter((r) => r.status !== 'done');
+      assert.deepEqual(notDone.map((r) => `${r.name}: ${r.status} ${r.error ?? ''}`), [], `${policy} runs did not finish`);
+      return runIds;
+    };
+    const strict = await runPolicy('strict');
+    const lazy = await runPolicy('lazy');
+    await lab.call('benchmarks.create', { name: 'policy step', metric: 'throughputGbps', description: 'strict, then lazy invalidation', higherIsBetter: true });
+    for (const runId of [...strict, ...lazy]) await lab.call('benchmarks.addRun', { benchmark: 'policy step', runId });
+    return { strict, lazy };
+  } finally {
+    await lab.close();
+  }
+}
+
+describe('UI end to end: change points and run-set verdicts', { skip: missing, timeout: 300_000 }, () => {
+  let dir = '';
+  let serve: ChildProcess | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+  let base = '';
+  let runs: { strict: string[]; lazy: string[] } = { strict: [], lazy: [] };
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    mkdirSync(OUT, { recursive: true });
+    dir = mkdtempSync(join(tmpdir(), 'iommu-lab-e2e-sets-'));
+    const journal = join(dir, 'e2e.db');
+    runs = await seedPolicyStep(journal);
+    const started = await startServe(journal);
+    serve = started.child;
+    base = started.url.replace(/\?.*$/, '');
+    browser = await launchChromium();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    page = await context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(`${started.url}#/runs`);
+    await page.getByRole('row').nth(1).waitFor();
+  });
+
+  after(async () => {
+    await browser?.close();
+    serve?.kill('SIGTERM');
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const shot = (name: string): Promise<Buffer> => page.screenshot({ path: join(OUT, `e2e-${name}.png`) });
+
+  it('shows the strict-to-lazy step as a detected improvement, and lazy as better in run-set mode', async () => {
+    await page.goto(`${base}#/benchmarks/${encodeURIComponent('policy step')}`);
+    const changes = page.getByRole('table', { name: 'Detected changes' });
+    await changes.waitFor();
+    const change = changes.locator('.change.improvement');
+    assert.equal(await change.count(), 1, 'one detected change, an improvement');
+    assert.match(await change.innerText(), /^improvement \+\d+(\.\d)?%$/);
+    // The points table flags one point as opening the new level: a lazy run's (the first lazy one to finish).
+    const flagged = page.locator('tr.opens-change');
+    assert.equal(await flagged.count(), 1);
+    const href = decodeURIComponent((await flagged.locator('a').getAttribute('href')) ?? '');
+    assert.ok(runs.lazy.some((id) => href.endsWith(id)), `a lazy run opens the change, got ${href}`);
+    await page.getByText('Latest vs baseline:').waitFor();
+    await page.locator('.uplot').first().waitFor();
+    await shot('benchmark-change-point');
+
+    // The default split takes the first configuration in the URL as the base: strict, so lazy is the head.
+    await page.goto(`${base}#/compare?ids=${[...runs.strict, ...runs.lazy].join(',')}`);
+    await page.getByRole('tab', { name: 'Run sets' }).click();
+    const verdicts = page.getByRole('table', { name: 'Run set verdicts' });
+    await verdicts.waitFor({ timeout: RUN_TIMEOUT_MS });
+    const row = verdicts.locator('tr[data-metric="throughputGbps"]');
+    const text = (await row.innerText()).replace(/\s+/g, ' ');
+    assert.equal((await row.locator('.verdict').innerText()).trim(), 'better', text);
+    assert.match(text, /×\d+\.\d{3} \[\d+\.\d{3}, \d+\.\d{3}\]/, 'a ratio with its interval');
+    assert.ok(((await row.locator('.verdict').getAttribute('title')) ?? '').length > 0, 'the verdict explains itself on hover');
+    await shot('compare-run-sets');
   });
 
   it('raised no page errors', () => {

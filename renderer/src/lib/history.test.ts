@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import type { HistoryAnalysis } from '../../../service/history.ts';
+import { changeByPoint, changeLabel, historyChartData, historyMarkers, signedPct } from './history.ts';
+
+const at = (day: number): string => new Date(Date.UTC(2026, 0, day)).toISOString();
+
+/** Three points at 10, then three at 15 (one of them measured), and a user marker in between. */
+function analysis(): HistoryAnalysis {
+  const values = [10, 10, 10, 15, 15, 15];
+  const points = values.map((value, index) => ({ index, id: `p${index}`, measuredAt: at(index + 1), value, source: index === 5 ? 'iperf3' : 'simulated', runId: null }));
+  return {
+    benchmark: { name: 'b', metric: 'throughputGbps', higherIsBetter: true },
+    points,
+    segments: [
+      { from: 0, to: 3, fromAt: at(1), toAt: at(3), startsWith: 'start', n: 3, mean: 10, sd: 0 },
+      { from: 3, to: 6, fromAt: at(4), toAt: at(6), startsWith: 'change', n: 3, mean: 15, sd: 0 },
+    ],
+    changes: [{ index: 3, at: at(4), pointId: 'p3', meanBefore: 10, meanAfter: 15, changePct: 50, pValue: 0.01, kind: 'improvement' }],
+    knownShifts: [{ markerId: 'm1', label: 'new kernel', at: at(2), index: 1, meanBefore: null, meanAfter: null, changePct: null }],
+    latest: null,
+  };
+}
+
+describe('signedPct and changeLabel', () => {
+  it('signs and rounds to one decimal', () => {
+    expect(signedPct(12.345)).toBe('+12.3%');
+    expect(signedPct(-4)).toBe('-4.0%');
+    expect(signedPct(0.01)).toBe('±0.0%');
+    expect(signedPct(null)).toBe('n/a');
+    expect(signedPct(Number.NaN)).toBe('n/a');
+  });
+  it('names the kind of change', () => {
+    expect(changeLabel({ kind: 'regression', changePct: -7.26 })).toBe('regression -7.3%');
+    expect(changeLabel({ kind: 'improvement', changePct: 50 })).toBe('improvement +50.0%');
+  });
+});
+
+describe('historyChartData', () => {
+  it('puts each point in its source column and its segment mean in the last column', () => {
+    const [x, simulated, measured, means] = historyChartData(analysis(), ['simulated', 'iperf3']);
+    expect(x).toHaveLength(6);
+    expect(x[1]! - x[0]!).toBe(86_400);
+    expect(simulated).toEqual([10, 10, 10, 15, 15, null]);
+    expect(measured).toEqual([null, null, null, null, null, 15]);
+    expect(means).toEqual([10, 10, 10, 15, 15, 15]);
+  });
+});
+
+describe('historyMarkers', () => {
+  it('draws changes solid in their verdict color and markers dashed', () => {
+    const markers = historyMarkers(analysis());
+    expect(markers).toEqual([
+      { x: Date.parse(at(4)) / 1000, label: 'improvement +50.0%', color: '--good', dashed: false },
+      { x: Date.parse(at(2)) / 1000, label: 'marker: new kernel', color: '--warn', dashed: true },
+    ]);
+  });
+  it('colors a regression red', () => {
+    const a = analysis();
+    a.changes = [{ ...a.changes[0]!, kind: 'regression', changePct: -33.3 }];
+    expect(historyMarkers(a)[0]).toMatchObject({ color: '--bad', label: 'regression -33.3%' });
+  });
+});
+
+describe('changeByPoint', () => {
+  it('flags the first point of each change, falling back to the index without a point id', () => {
+    const a = analysis();
+    expect([...changeByPoint(a).keys()]).toEqual(['p3']);
+    a.changes = [{ ...a.changes[0]!, pointId: null, index: 4 }];
+    expect([...changeByPoint(a).keys()]).toEqual(['p4']);
+  });
+});
