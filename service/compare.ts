@@ -35,6 +35,11 @@ export function flatten(value: JsonValue, prefix = '', out = new Map<string, Jso
   return out;
 }
 
+/** A run without its documents: what lists and comparisons show. */
+export function summaryOf({ scenario: _s, result: _r, series: _ser, notes: _n, ...summary }: Run): RunSummary {
+  return summary;
+}
+
 export function compareRuns(runs: readonly Run[]): Comparison {
   const flat = runs.map((r) => flatten(r.scenario));
   const paths = [...new Set(flat.flatMap((f) => [...f.keys()]))];
@@ -53,6 +58,5 @@ export function compareRuns(runs: readonly Run[]): Comparison {
       ratio: values.map((v, i) => (i === 0 || v === null || base === null || base === 0 ? null : v / base)),
     };
   });
-  const summaries: RunSummary[] = runs.map(({ scenario: _s, result: _r, series: _ser, notes: _n, ...summary }) => summary);
-  return { runs: summaries, differences, metrics };
+  return { runs: runs.map(summaryOf), differences, metrics };
 }

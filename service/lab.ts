@@ -8,7 +8,7 @@ import { BACKENDS, MODEL_VERSION, parseScenario, POLICIES, PRESETS, scenarioJson
 import { resolvePolicy } from '../core/policy/index.ts';
 import { openJournal, type Journal, type Run, type RunStatus, type RunSummary } from '../db/index.ts';
 import { events, isMethodName, methods, type EventData, type EventName, type LabApi, type MethodName, type Params, type ParsedParams, type Result } from './contract.ts';
-import { compareRuns } from './compare.ts';
+import { compareRuns, summaryOf } from './compare.ts';
 import { fieldsOfZodError, ServiceError, toServiceError } from './errors.ts';
 import { previewScenario } from './preview.ts';
 import { RunScheduler } from './scheduler.ts';
@@ -124,10 +124,7 @@ export class Lab implements LabApi {
   }
 
   #summaries(ids: readonly string[]): RunSummary[] {
-    return ids.map((id) => {
-      const { scenario: _s, result: _r, series: _ser, notes: _n, ...summary } = this.journal.getRun(id, { series: false });
-      return summary;
-    });
+    return ids.map((id) => summaryOf(this.journal.getRun(id, { series: false })));
   }
 
   /** Journals the runs (all or none), then hands them to the workers. */
