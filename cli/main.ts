@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerPolicy } from './commands/policy.ts';
 import { ScenarioError, ServiceError } from '../service/index.ts';
+import { registerCalibrate } from './commands/calibrate.ts';
 import { registerCompare } from './commands/compare.ts';
 import { registerHistory } from './commands/history.ts';
 import { registerIo } from './commands/io.ts';
@@ -28,6 +29,7 @@ export function buildProgram(io: Io): Command {
   registerSweep(program, io);
   registerCompare(program, io);
   registerHistory(program, io);
+  registerCalibrate(program, io);
   registerIo(program, io);
   registerServe(program, io);
   const exitOverride = (cmd: Command): void => {

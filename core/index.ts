@@ -2,7 +2,7 @@
 export { simulate, SimulationStopped, resolveScenarioPolicy, effectiveMode, type SimulateOptions } from './simulate.ts';
 export { estimate, type AnalyticEstimate } from './analytic/estimate.ts';
 export { parseScenario, safeParseScenario, applyOverrides, mergeDeep, setPath, scenarioJsonSchema, ScenarioError, BACKENDS, POLICIES, WORKLOADS, type Scenario, type ScenarioInput, type FieldError } from './model/scenario.ts';
-export { COST_TABLE, COST_NAMES, defaultCosts, type Costs, type CostEntry } from './model/costs.ts';
+export { COST_TABLE, COST_NAMES, defaultCosts, type Costs, type CostEntry, type CostName } from './model/costs.ts';
 export { PRESETS, PRESET_NAMES, findPreset, type Preset } from './model/presets.ts';
 export { MODEL_VERSION } from './model/version.ts';
-export { scalarMetrics, type SimulationResult, type BottleneckKind } from './model/result.ts';
+export { scalarMetrics, SCALAR_METRIC_NAMES, type SimulationResult, type BottleneckKind } from './model/result.ts';

@@ -22,6 +22,17 @@ export class JournalInputError extends Error {
   }
 }
 
+/** A named record that already exists, where the caller did not ask to overwrite it. */
+export class ConflictError extends Error {
+  override readonly name = 'ConflictError';
+  constructor(
+    readonly entity: 'cost profile',
+    readonly key: string,
+  ) {
+    super(`${entity} ${JSON.stringify(key)} already exists; pass replace to overwrite it`);
+  }
+}
+
 /** A lifecycle step that does not apply to the run's current status (e.g. completing a failed run). */
 export class RunStateError extends Error {
   override readonly name = 'RunStateError';

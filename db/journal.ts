@@ -1,6 +1,7 @@
 // The experiment journal: one SQLite file holding runs, experiments and
-// benchmark histories. Journal is the single entry point; the work is done by
-// the stores it holds (runs.ts, run-query.ts, experiments.ts, benchmarks.ts, merge.ts).
+// benchmark histories and cost profiles. Journal is the single entry point; the work
+// is done by the stores it holds (runs.ts, run-query.ts, experiments.ts,
+// benchmarks.ts, profiles.ts, merge.ts).
 import { existsSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import { BenchmarkStore } from './benchmarks.ts';
@@ -12,6 +13,7 @@ import { userVersion } from './migrate.ts';
 import { openDatabase } from './open.ts';
 import type { OpenOptions } from './open.ts';
 import { claimOwner, releaseOwner } from './owner.ts';
+import { ProfileStore } from './profiles.ts';
 import { listRuns } from './run-query.ts';
 import { RunStore } from './runs.ts';
 import { Sql } from './statements.ts';
@@ -19,11 +21,13 @@ import type {
   Benchmark,
   BenchmarkMarker,
   BenchmarkPoint,
+  CostProfile,
   Experiment,
   ImportedRun,
   MergeReport,
   NewBenchmark,
   NewBenchmarkPoint,
+  NewCostProfile,
   NewExperiment,
   NewRun,
   Note,
@@ -53,6 +57,7 @@ export class Journal {
   readonly #runs: RunStore;
   readonly #experiments: ExperimentStore;
   readonly #benchmarks: BenchmarkStore;
+  readonly #profiles: ProfileStore;
 
   /** Use openJournal(); the constructor takes an already opened and migrated database. */
   constructor(
@@ -66,6 +71,7 @@ export class Journal {
     this.#runs = new RunStore(this.#sql, this.#owner);
     this.#experiments = new ExperimentStore(this.#sql);
     this.#benchmarks = new BenchmarkStore(this.#sql);
+    this.#profiles = new ProfileStore(this.#sql);
   }
 
   get schemaVersion(): number {
@@ -185,6 +191,28 @@ export class Journal {
 
   listMarkers(benchmark: string): BenchmarkMarker[] {
     return this.#benchmarks.listMarkers(benchmark);
+  }
+
+  // Cost profiles
+
+  /** Stores a named profile; an existing name throws ConflictError unless `replace` (keeps id and createdAt). */
+  saveCostProfile(profile: NewCostProfile, opts?: { replace?: boolean }): CostProfile {
+    return this.#profiles.saveCostProfile(profile, opts);
+  }
+
+  /** The profile of that name, or undefined. */
+  getCostProfile(name: string): CostProfile | undefined {
+    return this.#profiles.getCostProfile(name);
+  }
+
+  /** All profiles, ordered by name. */
+  listCostProfiles(): CostProfile[] {
+    return this.#profiles.listCostProfiles();
+  }
+
+  /** Removes the profile of that name; false if there was none. */
+  deleteCostProfile(name: string): boolean {
+    return this.#profiles.deleteCostProfile(name);
   }
 
   /** Runs `fn` in one write transaction: every journal write inside it commits together or not at all. */

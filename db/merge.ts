@@ -1,6 +1,7 @@
 // Merging another journal into this one, matched by UUID: runs missing here
 // are copied with their metrics, series, tags and notes; runs present on both
-// sides gain the other side's new tags and notes. Merging twice adds nothing.
+// sides gain the other side's new tags and notes; cost profiles are copied by
+// name, a name present here keeping its profile. Merging twice adds nothing.
 import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,12 +76,17 @@ const COPY_STEPS: ReadonlyArray<[keyof MergeReport | null, string]> = [
   ['markersAdded', `
     INSERT OR IGNORE INTO main.benchmark_markers (id, benchmark_id, at, label, created_at)
     SELECT k.id, mb.dst_id, k.at, k.label, k.created_at FROM src.benchmark_markers k JOIN temp.merge_benchmarks mb ON mb.src_id = k.benchmark_id`],
+  // Profiles go by name (scenarios refer to them by name); the id check guards the primary key.
+  ['profilesAdded', `
+    INSERT INTO main.cost_profiles (id, name, description, costs_json, fit_json, model_version, created_at, updated_at)
+    SELECT p.id, p.name, p.description, p.costs_json, p.fit_json, p.model_version, p.created_at, p.updated_at FROM src.cost_profiles p
+    WHERE NOT EXISTS (SELECT 1 FROM main.cost_profiles m WHERE m.id = p.id OR m.name = p.name)`],
   [null, 'DROP TABLE temp.merge_runs'],
   [null, 'DROP TABLE temp.merge_benchmarks'],
 ];
 
 function emptyReport(): MergeReport {
-  return { runsAdded: 0, runsAlreadyPresent: 0, runsSkippedActive: 0, experimentsAdded: 0, tagsAdded: 0, notesAdded: 0, benchmarksAdded: 0, pointsAdded: 0, markersAdded: 0 };
+  return { runsAdded: 0, runsAlreadyPresent: 0, runsSkippedActive: 0, experimentsAdded: 0, tagsAdded: 0, notesAdded: 0, benchmarksAdded: 0, pointsAdded: 0, markersAdded: 0, profilesAdded: 0 };
 }
 
 export function mergeFrom(sql: Sql, ownPath: string, otherPath: string): MergeReport {

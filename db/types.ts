@@ -217,4 +217,27 @@ export interface MergeReport {
   benchmarksAdded: number;
   pointsAdded: number;
   markersAdded: number;
+  /** Cost profiles whose name was not here; a profile of the same name here is kept as it is. */
+  profilesAdded: number;
+}
+
+/** A named set of cost overrides (ns), keyed by the simulator's cost names. */
+export interface CostProfile {
+  id: string;
+  name: string;
+  description: string;
+  costs: Record<string, number>;
+  /** The calibration report the costs were fitted by; null when typed by hand. */
+  fit: JsonValue | null;
+  modelVersion: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewCostProfile {
+  name: string;
+  description?: string;
+  costs: Record<string, number>;
+  fit?: JsonValue | null;
+  modelVersion: string;
 }

@@ -247,17 +247,40 @@ export const pointFilter = z.object({
 
 export const newMarker = z.object({ at: timestamp, label: text(500) });
 
+// Profile names are typed on command lines and in scenario files: no spaces, no quoting.
+const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
+export const profileName = z
+  .string({ error: (iss) => `must be a profile name string, got ${describe(iss.input)}` })
+  .max(100, { error: 'must be at most 100 characters' })
+  .regex(PROFILE_NAME, { error: (iss) => `must be a profile name (a letter or digit, then letters, digits, . _ + -; 1 to 100 characters), got ${describe(iss.input)}` });
+
+// Which cost names exist is the simulator's business (the service checks); here only their shape.
+const COST_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+const costName = z
+  .string()
+  .regex(COST_NAME, { error: (iss) => `must be a cost name (a letter or _, then letters, digits, _; at most 128), got ${describe(iss.input)}` });
+
+export const newCostProfile = z.object({
+  name: profileName,
+  description: z.string({ error: (iss) => `must be a string, got ${describe(iss.input)}` }).max(2000, { error: 'must be at most 2000 characters' }).default(''),
+  costs: z
+    .record(costName, nonNegative, { error: (iss) => (iss.code === 'invalid_key' ? undefined : `must be an object of cost name -> ns (a number >= 0), got ${describe(iss.input)}`) })
+    .refine((costs) => Object.keys(costs).length > 0, { error: 'must name at least one cost' }),
+  fit: jsonValue.nullish().transform((fit) => fit ?? null),
+  modelVersion: text(100),
+});
+
 function formatPath(root: string, path: readonly PropertyKey[]): string {
   let out = root;
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`;
-    else if (typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key)) out += `.${key}`;
+    else if (typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key)) out += out === '' ? key : `.${key}`;
     else out += `[${JSON.stringify(String(key))}]`;
   }
   return out;
 }
 
-/** Parses `value`, or throws JournalInputError naming the first bad field as `root.path.to.field`. */
+/** Parses `value`, or throws JournalInputError naming the first bad field as `root.path.to.field` (`path.to.field` when root is ''). */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, root: string): z.output<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;

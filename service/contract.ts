@@ -6,6 +6,7 @@
 // This module is imported by the renderer too: it holds schemas and types
 // only (zod and constants), nothing that touches Node.
 import { z } from 'zod';
+import { COST_NAMES } from '../core/model/costs.ts';
 import { BENCHMARK_SOURCES, RUN_KINDS, RUN_STATUSES } from '../db/types.ts';
 
 const id = z.string().min(1).max(100);
@@ -85,6 +86,126 @@ export const sweepSpecSchema = z.strictObject({
   tags: z.array(tag).max(20).optional(),
 });
 export type SweepSpec = z.input<typeof sweepSpecSchema>;
+
+/** An object keyed by cost names (core/model/costs.ts); an unknown name is reported with the allowed ones. */
+function costRecord<T extends z.ZodType>(value: T) {
+  return z.record(z.string(), value).superRefine((record, ctx) => {
+    for (const key of Object.keys(record)) {
+      if (!(COST_NAMES as readonly string[]).includes(key)) ctx.addIssue({ code: 'custom', path: [key], message: `unknown cost ${JSON.stringify(key)}; allowed: ${COST_NAMES.join(', ')}` });
+    }
+  });
+}
+export const profileNameSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, 'must start with a letter or digit and use only letters, digits and . _ + -');
+
+/** One cost to fit, in ns, searched within [min, max]. */
+const fitParameterSchema = z
+  .strictObject({
+    min: z.number().min(0),
+    max: z.number().positive().max(1e9),
+    /** Where the search starts; default: the base profile's value or the table's, clamped into [min, max]. */
+    initial: z.number().min(0).max(1e9).optional(),
+  })
+  .refine((p) => p.min < p.max, { message: 'min must be less than max', path: ['max'] })
+  .refine((p) => p.initial === undefined || (p.initial >= p.min && p.initial <= p.max), { message: 'initial must lie within [min, max]', path: ['initial'] });
+
+/** One observation the fit must reproduce: a measured run in the journal, or a published figure. */
+const calibrationPointSchema = z.strictObject({
+  label: z.string().trim().min(1).max(200).optional(),
+  /** A measured run (an iperf3 or fio import); give either run or value. */
+  run: id.optional(),
+  /** A figure from elsewhere (a paper, a mailing-list post); give either run or value. */
+  value: z.number().positive().optional(),
+  /** Where `value` comes from. */
+  source: z.string().max(500).optional(),
+  /** The simulated metric compared with the observation. */
+  metric: z.string().min(1).default('throughputGbps'),
+  /** The measured run's metric, when its name differs (default: receivedGbps for throughputGbps, else the same name). */
+  measuredMetric: z.string().min(1).optional(),
+  /** The scenario that models what was measured. */
+  scenario: scenarioSourceSchema,
+  /** Relative weight of this point in the sum of squares. */
+  weight: z.number().positive().max(1000).default(1),
+});
+
+/** Fits chosen costs so the simulator reproduces observations, and saves them as a named cost profile. */
+export const calibrationSpecSchema = z.strictObject({
+  /** Name the fitted costs are saved under. */
+  profile: profileNameSchema,
+  description: z.string().max(2000).optional(),
+  /** Start from this profile's costs (fixed and initial values) instead of the built-in table. */
+  baseProfile: profileNameSchema.optional(),
+  parameters: costRecord(fitParameterSchema)
+    .refine((p) => Object.keys(p).length > 0, { message: `must name at least one cost to fit; allowed: ${COST_NAMES.join(', ')}` })
+    .refine((p) => Object.keys(p).length <= 8, { message: 'at most 8 costs can be fitted at once' }),
+  points: z.array(calibrationPointSchema).min(1, 'needs at least one point').max(100),
+  /** Levenberg-Marquardt iterations at most. */
+  maxIterations: z.number().int().min(1).max(200).default(30),
+  /** Save the profile when the fit ends (default); false keeps it for review and calibration.save. */
+  save: z.boolean().default(true),
+  /** Overwrite a profile of the same name. */
+  replace: z.boolean().default(false),
+});
+export type CalibrationSpec = z.input<typeof calibrationSpecSchema>;
+
+const calibrationReportSchema = z.object({
+  profile: z.string(),
+  baseProfile: z.string().nullable(),
+  modelVersion: z.string(),
+  parameters: z.array(
+    z.object({
+      name: z.string(),
+      min: z.number(),
+      max: z.number(),
+      tableValue: z.number(),
+      initial: z.number(),
+      fitted: z.number(),
+      /** The fit pressed against a bound: the data want a value outside [min, max]. */
+      atBound: z.enum(['min', 'max']).nullable(),
+    }),
+  ),
+  points: z.array(
+    z.object({
+      label: z.string(),
+      run: z.string().nullable(),
+      source: z.string().nullable(),
+      metric: z.string(),
+      measuredMetric: z.string().nullable(),
+      weight: z.number(),
+      observed: z.number(),
+      initialSimulated: z.number(),
+      fittedSimulated: z.number(),
+      /** (fitted simulated - observed) / observed. */
+      relativeResidual: z.number(),
+    }),
+  ),
+  /** Root mean square of the weighted relative residuals, before and after the fit. */
+  rmsBefore: z.number(),
+  rmsAfter: z.number(),
+  iterations: z.number(),
+  evaluations: z.number(),
+  elapsedMs: z.number(),
+  /** Everything the profile overrides: the base profile's costs and the fitted ones. */
+  costs: z.record(z.string(), z.number()),
+});
+export type CalibrationReport = z.output<typeof calibrationReportSchema>;
+
+const costProfileSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  costs: z.record(z.string(), z.number()),
+  fit: calibrationReportSchema.nullable(),
+  modelVersion: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+const calibrationStatusSchema = z.enum(['running', 'done', 'failed', 'cancelled']);
 
 const startRunParams = z.strictObject({
   source: scenarioSourceSchema,
@@ -237,6 +358,8 @@ export const methods = {
       format: z.enum(['text', 'html', 'json']),
       threshold: z.number().min(0).max(1).default(0.02),
       alpha: z.number().gt(0).max(0.5).default(0.05),
+      /** Compare these metrics only (Benjamini-Hochberg runs across them); default: all. */
+      metrics: z.array(z.string().min(1)).max(100).optional(),
       title: z.string().max(200).optional(),
     }),
     result: z.object({ format: z.enum(['text', 'html', 'json']), fileName: z.string(), content: z.string() }),
@@ -272,6 +395,35 @@ export const methods = {
   'journal.backup': { params: z.strictObject({ path: z.string().min(1) }), result: z.object({ path: z.string() }) },
   /** Copies in the runs, tags, notes and benchmarks of another journal, by UUID (runs already present are not duplicated). */
   'journal.merge': { params: z.strictObject({ path: z.string().min(1) }), result: z.record(z.string(), z.number()) },
+  /** Validates a calibration (every point's run and scenario), then fits it in a worker; returns at once. */
+  'calibration.start': {
+    params: z.strictObject({ spec: calibrationSpecSchema, dryRun: z.boolean().default(false) }),
+    result: z.object({ calibrationId: z.string().nullable(), parameters: z.array(z.string()), points: z.number() }),
+  },
+  /** Resolves when the fit has ended: its report, and the profile if it was saved. */
+  'calibration.wait': {
+    params: z.strictObject({ calibrationId: id }),
+    result: z.object({ status: calibrationStatusSchema.exclude(['running']), error: z.string().nullable(), report: calibrationReportSchema.nullable(), profile: costProfileSchema.nullable() }),
+  },
+  'calibration.cancel': { params: z.strictObject({ calibrationId: id }), result: z.object({ cancelled: z.boolean() }) },
+  /** Saves a finished fit that was started with save: false (after review), optionally under another name. */
+  'calibration.save': {
+    params: z.strictObject({ calibrationId: id, profile: profileNameSchema.optional(), replace: z.boolean().default(false) }),
+    result: costProfileSchema,
+  },
+  'profiles.list': { params: z.strictObject({}), result: z.array(costProfileSchema) },
+  'profiles.get': { params: z.strictObject({ name: profileNameSchema }), result: costProfileSchema },
+  /** A hand-made profile: costs typed in, no fit behind them. */
+  'profiles.save': {
+    params: z.strictObject({
+      name: profileNameSchema,
+      description: z.string().max(2000).optional(),
+      costs: costRecord(z.number().min(0).max(1e9)).refine((c) => Object.keys(c).length > 0, { message: 'must set at least one cost' }),
+      replace: z.boolean().default(false),
+    }),
+    result: costProfileSchema,
+  },
+  'profiles.delete': { params: z.strictObject({ name: profileNameSchema }), result: z.object({ deleted: z.boolean() }) },
 } as const;
 
 /** Event name -> data schema. */
@@ -279,6 +431,8 @@ export const events = {
   'run.progress': z.object({ runId: z.string(), fraction: z.number().min(0).max(1) }),
   'run.status': z.object({ runId: z.string(), status: runStatusSchema, error: z.string().nullable() }),
   'sweep.progress': z.object({ sweepId: z.string(), total: z.number(), ended: z.number(), failed: z.number(), cancelled: z.number() }),
+  'calibration.progress': z.object({ calibrationId: z.string(), fraction: z.number().min(0).max(1) }),
+  'calibration.status': z.object({ calibrationId: z.string(), status: calibrationStatusSchema, error: z.string().nullable() }),
 } as const;
 
 export type MethodName = keyof typeof methods;

@@ -1,7 +1,7 @@
 // Errors a service call ends with, in the one shape every host carries:
 // a code, a message, and for invalid input the fields at fault.
 import { z } from 'zod';
-import { IncompatibleJournalError, JournalInputError, NotFoundError, RunStateError } from '../db/index.ts';
+import { ConflictError, IncompatibleJournalError, JournalInputError, NotFoundError, RunStateError } from '../db/index.ts';
 import { ScenarioError } from '../core/index.ts';
 import type { ErrorCode, ServiceErrorData } from './contract.ts';
 
@@ -39,7 +39,7 @@ export function toServiceError(err: unknown): ServiceError {
   if (err instanceof z.ZodError) return ServiceError.invalid(fieldsOfZodError(err));
   if (err instanceof JournalInputError) return ServiceError.invalid([{ path: err.field, message: err.message.slice(err.field.length + 1) }]);
   if (err instanceof NotFoundError) return new ServiceError('not_found', err.message);
-  if (err instanceof RunStateError) return new ServiceError('conflict', err.message);
+  if (err instanceof RunStateError || err instanceof ConflictError) return new ServiceError('conflict', err.message);
   if (err instanceof IncompatibleJournalError) return new ServiceError('unavailable', err.message);
   return new ServiceError('internal', err instanceof Error ? err.message : String(err));
 }

@@ -1,6 +1,6 @@
 // The host-agnostic service: what the CLI (in process), the desktop app and
 // `serve` call. Hosts import this module, never core/ or db/ directly.
-export { buildScenario, withSeed, type ScenarioSource } from './scenarios.ts';
+export { buildScenario, journalProfiles, NO_PROFILES, withSeed, type CostProfiles, type ScenarioSource } from './scenarios.ts';
 export {
   simulate,
   estimate,
@@ -23,7 +23,7 @@ export {
 export { resolvePolicy, formatDecision, type PolicyDecision, type PolicyInput } from '../core/policy/index.ts';
 export { Lab, type LabOptions } from './lab.ts';
 export { ServiceError } from './errors.ts';
-export { defaultJournalPath, RUN_STATUSES, type RunSortKey, type RunStatus } from '../db/index.ts';
+export { defaultJournalPath, openJournal, RUN_STATUSES, type RunSortKey, type RunStatus } from '../db/index.ts';
 export * from './contract.ts';
 export { MAX_SWEEP_RUNS } from './sweep.ts';
 export { attachChannel, type AttachedChannel, type DispatchTarget, type WireChannel } from './transport/dispatch.ts';

@@ -6,18 +6,20 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { BACKENDS, MODEL_VERSION, parseScenario, POLICIES, PRESETS, scenarioJsonSchema, WORKLOADS, type Scenario } from '../core/index.ts';
 import { resolvePolicy } from '../core/policy/index.ts';
-import { openJournal, type Journal, type Run, type RunStatus, type RunSummary } from '../db/index.ts';
-import { events, isMethodName, methods, type EventData, type EventName, type LabApi, type MethodName, type Params, type ParsedParams, type Result } from './contract.ts';
+import { openJournal, type Journal, type JsonValue, type Run, type RunStatus, type RunSummary } from '../db/index.ts';
+import { events, isMethodName, methods, type CalibrationReport, type EventData, type EventName, type LabApi, type MethodName, type Params, type ParsedParams, type Result } from './contract.ts';
 import { compareRuns, summaryOf } from './compare.ts';
 import { fieldsOfZodError, ServiceError, toServiceError } from './errors.ts';
 import { previewScenario } from './preview.ts';
 import { RunScheduler } from './scheduler.ts';
-import { buildScenario, defaultRunName } from './scenarios.ts';
+import { buildScenario, defaultRunName, journalProfiles, type CostProfiles } from './scenarios.ts';
+import { buildReport, prepareCalibration, type CalibrationSpecParsed } from './calibration/prepare.ts';
+import type { CalibrationJobInput, CalibrationJobOutput } from './calibration/fit.ts';
 import { expandSweep } from './sweep.ts';
 import { buildComparisonReport, comparisonToHtml, comparisonToText, runsToCsv, runsToJson, type ReportRun } from './exporters/index.ts';
 import { HistoryInputError, type HistoryAnalysis, type HistoryInput } from './history.ts';
 import { importMeasurement } from './importers/index.ts';
-import { JobFailedError } from './pool/index.ts';
+import { JobCancelledError, JobFailedError } from './pool/index.ts';
 
 export interface LabOptions {
   journalPath: string;
@@ -30,6 +32,18 @@ export interface LabOptions {
 }
 
 const ENDED: readonly RunStatus[] = ['done', 'failed', 'cancelled', 'interrupted'];
+/** A fit of a few costs to a few points takes seconds to minutes; an hour means something is wrong. */
+const CALIBRATION_TIME_LIMIT_MS = 60 * 60_000;
+/** Finished calibrations kept for calibration.wait and calibration.save. */
+const KEPT_CALIBRATIONS = 50;
+
+type CalibrationOutcome = Result<'calibration.wait'>;
+interface Calibration {
+  controller: AbortController;
+  ended: Promise<CalibrationOutcome>;
+  outcome?: CalibrationOutcome;
+  description: string | undefined;
+}
 
 type Handlers = { [M in MethodName]: (params: ParsedParams<M>) => Result<M> | Promise<Result<M>> };
 
@@ -41,6 +55,9 @@ export class Lab implements LabApi {
   /** Sweeps this process carries: counts for sweep.progress. */
   readonly #sweeps = new Map<string, { total: number; ended: number; failed: number; cancelled: number }>();
   readonly #sweepOf = new Map<string, string>();
+  readonly #calibrations = new Map<string, Calibration>();
+  /** Cost profiles as scenarios resolve them. */
+  readonly #profiles: CostProfiles;
 
   static open(opts: LabOptions): Lab {
     return new Lab(openJournal(opts.journalPath), opts);
@@ -48,6 +65,7 @@ export class Lab implements LabApi {
 
   private constructor(journal: Journal, opts: LabOptions) {
     this.journal = journal;
+    this.#profiles = journalProfiles(journal);
     this.#validateResults = opts.validateResults === true;
     this.#events.setMaxListeners(0);
     this.#scheduler = new RunScheduler(
@@ -163,6 +181,66 @@ export class Lab implements LabApi {
     );
   }
 
+  #calibration(calibrationId: string): Calibration {
+    const c = this.#calibrations.get(calibrationId);
+    if (!c) throw new ServiceError('not_found', `calibration ${JSON.stringify(calibrationId)} is not known to this process (finished ones are kept until ${KEPT_CALIBRATIONS} newer ones end)`);
+    return c;
+  }
+
+  #assertProfileFree(name: string, replace: boolean): void {
+    if (!replace && this.journal.getCostProfile(name)) {
+      throw new ServiceError('conflict', `cost profile ${JSON.stringify(name)} already exists; pass replace (--replace) to overwrite it, or choose another name`);
+    }
+  }
+
+  #saveFitted(report: CalibrationReport, name: string, description: string | undefined, replace: boolean): Result<'profiles.get'> {
+    this.#assertProfileFree(name, replace);
+    const fit = { ...report, profile: name };
+    return this.journal.saveCostProfile(
+      { name, costs: report.costs, fit: fit as unknown as JsonValue, modelVersion: report.modelVersion, ...(description === undefined ? {} : { description }) },
+      { replace },
+    ) as Result<'profiles.get'>;
+  }
+
+  /** Fits in a worker; the outcome (report, saved profile, or why not) is kept for calibration.wait. */
+  #startCalibration(spec: CalibrationSpecParsed & { save: boolean; replace: boolean }, prepared: ReturnType<typeof prepareCalibration>): string {
+    const calibrationId = randomUUID();
+    const controller = new AbortController();
+    const job = this.#scheduler.job<CalibrationJobInput, CalibrationJobOutput>('calibrate', prepared.job, {
+      signal: controller.signal,
+      timeoutMs: CALIBRATION_TIME_LIMIT_MS,
+      onProgress: (fraction) => this.#emit('calibration.progress', { calibrationId, fraction }),
+    });
+    const ended = job
+      .then(
+        (out): CalibrationOutcome => {
+          const report = buildReport(spec, prepared, out);
+          if (!spec.save) return { status: 'done', error: null, report, profile: null };
+          try {
+            return { status: 'done', error: null, report, profile: this.#saveFitted(report, spec.profile, spec.description, spec.replace) };
+          } catch (err) {
+            // The fit is kept: calibration.save can store it under another name.
+            return { status: 'failed', error: `the fit ended but was not saved: ${toServiceError(err).message}`, report, profile: null };
+          }
+        },
+        (err: unknown): CalibrationOutcome => {
+          if (err instanceof JobCancelledError) return { status: 'cancelled', error: null, report: null, profile: null };
+          return { status: 'failed', error: err instanceof Error ? err.message : String(err), report: null, profile: null };
+        },
+      )
+      .then((outcome) => {
+        const c = this.#calibrations.get(calibrationId);
+        if (c) c.outcome = outcome;
+        this.#emit('calibration.status', { calibrationId, status: outcome.status, error: outcome.error });
+        const finished = [...this.#calibrations].filter(([, v]) => v.outcome);
+        for (const [id] of finished.slice(0, Math.max(0, finished.length - KEPT_CALIBRATIONS))) this.#calibrations.delete(id);
+        return outcome;
+      });
+    this.#calibrations.set(calibrationId, { controller, ended, description: spec.description });
+    this.#emit('calibration.status', { calibrationId, status: 'running', error: null });
+    return calibrationId;
+  }
+
   readonly #handlers: Handlers = {
     'journal.info': () => ({
       path: this.journal.path,
@@ -183,7 +261,7 @@ export class Lab implements LabApi {
     }),
 
     'scenario.preview': ({ source }) => {
-      const p = previewScenario(source);
+      const p = previewScenario(source, this.#profiles);
       if (!p.ok) return { ok: false as const, errors: p.errors.map((e) => ({ path: `scenario.${e.path}`.replace(/\.$/, ''), message: e.message })) };
       return p as unknown as Result<'scenario.preview'>;
     },
@@ -206,7 +284,7 @@ export class Lab implements LabApi {
     },
 
     'runs.start': (p) => {
-      const base = buildScenario(p.source);
+      const base = buildScenario(p.source, this.#profiles);
       const name = p.name ?? defaultRunName(p.source, base);
       const runs = Array.from({ length: p.seeds }, (_, i) => {
         const scenario = i === 0 ? base : parseScenario({ ...base, seed: base.seed + i });
@@ -251,7 +329,7 @@ export class Lab implements LabApi {
     },
 
     'sweeps.start': ({ spec, dryRun }) => {
-      const expanded = expandSweep(spec);
+      const expanded = expandSweep(spec, this.#profiles);
       if (dryRun) return { sweepId: null, runIds: [], points: expanded.points, total: expanded.runs.length };
       const sweepId = randomUUID();
       const name = spec.name ?? `sweep ${new Date().toISOString().slice(0, 19).replace('T', ' ')}`;
@@ -310,6 +388,50 @@ export class Lab implements LabApi {
         throw err;
       }
     },
+
+    'calibration.start': ({ spec, dryRun }) => {
+      const prepared = prepareCalibration(spec, {
+        getRun: (id) => this.journal.getRun(this.resolveRunId(id), { series: false }),
+        getProfileCosts: (name) => this.journal.getCostProfile(name)?.costs,
+      });
+      if (spec.save) this.#assertProfileFree(spec.profile, spec.replace);
+      const summary = { parameters: prepared.job.parameters.map((p) => p.name), points: prepared.job.points.length };
+      if (dryRun) return { calibrationId: null, ...summary };
+      return { calibrationId: this.#startCalibration(spec, prepared), ...summary };
+    },
+
+    'calibration.wait': ({ calibrationId }) => this.#calibration(calibrationId).ended,
+
+    'calibration.cancel': ({ calibrationId }) => {
+      const c = this.#calibration(calibrationId);
+      const active = c.outcome === undefined && !c.controller.signal.aborted;
+      c.controller.abort();
+      return { cancelled: active };
+    },
+
+    'calibration.save': ({ calibrationId, profile, replace }) => {
+      const c = this.#calibration(calibrationId);
+      if (!c.outcome) throw new ServiceError('conflict', `calibration ${calibrationId} is still running; wait for it first`);
+      if (!c.outcome.report) throw new ServiceError('conflict', `calibration ${calibrationId} ended ${c.outcome.status} without a fit to save`);
+      const saved = this.#saveFitted(c.outcome.report, profile ?? c.outcome.report.profile, c.description, replace);
+      c.outcome = { ...c.outcome, status: 'done', error: null, profile: saved };
+      return saved;
+    },
+
+    'profiles.list': () => this.journal.listCostProfiles() as Result<'profiles.list'>,
+
+    'profiles.get': ({ name }) => {
+      const profile = this.journal.getCostProfile(name);
+      if (!profile) throw new ServiceError('not_found', `cost profile ${JSON.stringify(name)} not found in the journal`);
+      return profile as Result<'profiles.get'>;
+    },
+
+    'profiles.save': ({ name, description, costs, replace }) => {
+      this.#assertProfileFree(name, replace);
+      return this.journal.saveCostProfile({ name, costs: costs as Record<string, number>, fit: null, modelVersion: MODEL_VERSION, ...(description === undefined ? {} : { description }) }, { replace }) as Result<'profiles.get'>;
+    },
+
+    'profiles.delete': ({ name }) => ({ deleted: this.journal.deleteCostProfile(name) }),
 
     'journal.backup': ({ path }) => {
       this.journal.backup(path);

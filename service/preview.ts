@@ -4,7 +4,7 @@ import { effectiveMode, estimate, resolveScenarioPolicy, safeParseScenario } fro
 import { ScenarioError, type AnalyticEstimate, type FieldError, type Scenario } from '../core/index.ts';
 import type { PolicyDecision } from '../core/policy/index.ts';
 import { hashJson } from '../db/index.ts';
-import { scenarioInput, type ScenarioSource } from './scenarios.ts';
+import { safeApplyCostProfile, scenarioInput, type CostProfiles, type ScenarioSource } from './scenarios.ts';
 
 export type Preview =
   | {
@@ -16,7 +16,7 @@ export type Preview =
     }
   | { ok: false; errors: FieldError[] };
 
-export function previewScenario(src: ScenarioSource): Preview {
+export function previewScenario(src: ScenarioSource, profiles: CostProfiles): Preview {
   let input: unknown;
   try {
     input = scenarioInput(src);
@@ -24,7 +24,8 @@ export function previewScenario(src: ScenarioSource): Preview {
     if (err instanceof ScenarioError) return { ok: false, errors: err.fields };
     throw err;
   }
-  const parsed = safeParseScenario(input);
+  const withProfile = safeApplyCostProfile(input, profiles);
+  const parsed = withProfile.ok ? safeParseScenario(withProfile.input) : withProfile;
   if (!parsed.ok) return { ok: false, errors: parsed.errors };
   const s = parsed.scenario;
   const decision = resolveScenarioPolicy(s);

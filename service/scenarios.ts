@@ -1,6 +1,7 @@
 // Building a scenario from what a user gives: a preset or a config object,
 // then `path=value` overrides. Every problem is reported with its field.
-import { applyOverrides, findPreset, mergeDeep, parseScenario, PRESET_NAMES, ScenarioError, type Scenario } from '../core/index.ts';
+import type { Journal } from '../db/index.ts';
+import { applyOverrides, findPreset, mergeDeep, parseScenario, PRESET_NAMES, ScenarioError, type FieldError, type Scenario } from '../core/index.ts';
 
 export interface ScenarioSource {
   preset?: string | undefined;
@@ -24,8 +25,47 @@ export function scenarioInput(src: ScenarioSource): unknown {
   return applyOverrides(base, src.overrides ?? []);
 }
 
-export function buildScenario(src: ScenarioSource): Scenario {
-  return parseScenario(scenarioInput(src));
+/** The journal's cost profiles, as scenarios see them. */
+export interface CostProfiles {
+  get(name: string): { costs: Record<string, number> } | undefined;
+  names(): string[];
+}
+
+/** Profiles saved in a journal. */
+export function journalProfiles(journal: Pick<Journal, 'getCostProfile' | 'listCostProfiles'>): CostProfiles {
+  return { get: (name) => journal.getCostProfile(name), names: () => journal.listCostProfiles().map((p) => p.name) };
+}
+
+/** Where no journal is open: a scenario naming a profile is refused. */
+export const NO_PROFILES: CostProfiles = { get: () => undefined, names: () => [] };
+
+/**
+ * Applies a scenario input's `costProfile`: the profile's costs go under the
+ * input's own `costs` (explicit values win), so a journaled scenario, whose
+ * costs are complete, reruns the same even if the profile changes later.
+ */
+export function safeApplyCostProfile(input: unknown, profiles: CostProfiles): { ok: true; input: unknown } | { ok: false; errors: FieldError[] } {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return { ok: true, input };
+  const { costProfile, costs } = input as { costProfile?: unknown; costs?: unknown };
+  if (costProfile === undefined || typeof costProfile !== 'string') return { ok: true, input }; // the schema reports a wrong type
+  const profile = profiles.get(costProfile);
+  if (!profile) {
+    const names = profiles.names();
+    const known = names.length ? `saved profiles: ${names.join(', ')}` : 'no profile is saved yet (iommu-lab calibrate or iommu-lab profiles save creates one)';
+    return { ok: false, errors: [{ path: 'costProfile', message: `unknown cost profile ${JSON.stringify(costProfile)}; ${known}` }] };
+  }
+  const own = costs !== null && typeof costs === 'object' && !Array.isArray(costs) ? (costs as Record<string, unknown>) : {};
+  return { ok: true, input: { ...input, costs: { ...profile.costs, ...own } } };
+}
+
+export function applyCostProfile(input: unknown, profiles: CostProfiles): unknown {
+  const r = safeApplyCostProfile(input, profiles);
+  if (!r.ok) throw new ScenarioError(r.errors);
+  return r.input;
+}
+
+export function buildScenario(src: ScenarioSource, profiles: CostProfiles): Scenario {
+  return parseScenario(applyCostProfile(scenarioInput(src), profiles));
 }
 
 /** The same scenario with another seed (for --seeds N: seeds s, s+1, ...). */

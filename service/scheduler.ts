@@ -86,9 +86,13 @@ export class RunScheduler {
     return ended;
   }
 
-  /** A job that is not a run (e.g. history analysis) on the same workers, so the host's thread stays responsive. */
-  job<TIn, TOut>(kind: string, input: TIn): Promise<TOut> {
-    return this.#poolFor().run<TIn, TOut>(kind, input, { timeoutMs: DEFAULT_TIME_LIMIT_MS });
+  /** A job that is not a run (history analysis, calibration) on the same workers, so the host's thread stays responsive. */
+  job<TIn, TOut>(kind: string, input: TIn, opts: { signal?: AbortSignal; onProgress?: (fraction: number) => void; timeoutMs?: number } = {}): Promise<TOut> {
+    return this.#poolFor().run<TIn, TOut>(kind, input, {
+      timeoutMs: opts.timeoutMs ?? DEFAULT_TIME_LIMIT_MS,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.onProgress ? { onProgress: ({ fraction }: { fraction: number }) => opts.onProgress?.(fraction) } : {}),
+    });
   }
 
   isActive(runId: string): boolean {

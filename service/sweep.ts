@@ -4,7 +4,7 @@
 import { parseScenario, safeParseScenario, ScenarioError, setPath, type FieldError, type Scenario } from '../core/index.ts';
 import type { SweepSpec } from './contract.ts';
 import { ServiceError } from './errors.ts';
-import { scenarioInput } from './scenarios.ts';
+import { safeApplyCostProfile, scenarioInput, type CostProfiles } from './scenarios.ts';
 
 /** A sweep larger than this is almost certainly a typo in the grid. */
 export const MAX_SWEEP_RUNS = 10_000;
@@ -32,7 +32,7 @@ function* combinations(grid: [string, GridValue[]][]): Generator<[string, GridVa
   for (const v of values) for (const tail of combinations(rest)) yield [[path, v], ...tail];
 }
 
-export function expandSweep(spec: Required<Pick<SweepSpec, 'base' | 'grid' | 'seeds'>> & { name?: string | undefined }): ExpandedSweep {
+export function expandSweep(spec: Required<Pick<SweepSpec, 'base' | 'grid' | 'seeds'>> & { name?: string | undefined }, profiles: CostProfiles): ExpandedSweep {
   const grid = Object.entries(spec.grid);
   const points = grid.reduce((n, [, values]) => n * values.length, 1);
   const total = points * spec.seeds;
@@ -51,7 +51,8 @@ export function expandSweep(spec: Required<Pick<SweepSpec, 'base' | 'grid' | 'se
   for (const combo of combinations(grid)) {
     let input = base;
     for (const [path, value] of combo) input = setPath(input, path.split('.'), value);
-    const parsed = safeParseScenario(input);
+    const withProfile = safeApplyCostProfile(input, profiles);
+    const parsed = withProfile.ok ? safeParseScenario(withProfile.input) : withProfile;
     const point = combo.map(([p, v]) => `${p}=${v}`);
     if (!parsed.ok) {
       // Name the grid entry when a grid value is at fault, else the base field.

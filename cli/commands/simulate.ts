@@ -1,7 +1,7 @@
 // iommu-lab simulate / presets / start: run the model from the terminal.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { buildScenario, PRESETS, simulate, withSeed, type Scenario, type ScenarioSourceInput, type SimulationResult } from '../../service/index.ts';
+import { buildScenario, defaultJournalPath, journalProfiles, NO_PROFILES, openJournal, PRESETS, simulate, withSeed, type CostProfiles, type Scenario, type ScenarioSourceInput, type SimulationResult } from '../../service/index.ts';
 import { fmt, pct, table } from '../format.ts';
 import { journalOption, withLab, type JournalOpts } from '../journal-option.ts';
 import { cancelOnInterrupt, showBatchProgress } from '../progress.ts';
@@ -53,6 +53,18 @@ export function formatResults(results: SimulationResult[], names: string[]): str
   const text = table(rows, ['l', ...names.map(() => 'r' as const)]);
   const sentences = results.map((r, i) => `${names.length > 1 ? `${names[i]}: ` : ''}${r.bottleneck.explanation}`);
   return `${text}\n\n${sentences.join('\n')}`;
+}
+
+/** --no-save still resolves a scenario's cost profile, from the journal opened read-only. */
+function withJournalProfiles<T>(opts: JournalOpts, fn: (profiles: CostProfiles) => T): T {
+  const path = opts.journal ?? defaultJournalPath();
+  if (!existsSync(path)) return fn(NO_PROFILES);
+  const journal = openJournal(path, { readonly: true });
+  try {
+    return fn(journalProfiles(journal));
+  } finally {
+    journal.close();
+  }
 }
 
 function runSeeds(s: Scenario, seeds: number): SimulationResult[] {
@@ -109,7 +121,7 @@ export function registerSimulate(program: Command, io: Io): void {
       .option('--json', 'print the result object (an array with --seeds > 1)', false),
   ).action(async (opts: SimulateOpts) => {
     if (opts.save) return simulateSaved(opts, io);
-    const scenario = buildScenario(sourceFrom(opts));
+    const scenario = withJournalProfiles(opts, (profiles) => buildScenario(sourceFrom(opts), profiles));
     const results = runSeeds(scenario, opts.seeds);
     if (opts.json) {
       io.out(JSON.stringify(opts.seeds > 1 ? results : results[0], null, 2));
@@ -137,7 +149,7 @@ export function registerSimulate(program: Command, io: Io): void {
     .description('the quick look: the seed setup before and after the v6.3 policy change, side by side')
     .action(() => {
       const names = ['seed-before-fix', 'seed-after-fix'];
-      const results = names.map((preset) => simulate(buildScenario({ preset })));
+      const results = names.map((preset) => simulate(buildScenario({ preset }, NO_PROFILES)));
       io.out('IOMMU Lab: strict vs lazy IOTLB invalidation on a nested first-level vIOMMU (iperf receive, 100 GbE)\n');
       io.out(formatResults(results, names));
       io.out('\nTry: iommu-lab simulate --preset seed-after-fix --set viommu.backend=shadow-sl   |   iommu-lab presets   |   iommu-lab --help');

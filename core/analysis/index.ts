@@ -46,3 +46,6 @@ export type { Downsampled } from './downsample.ts';
 
 export { createRng, xoshiro128ss } from './random.ts';
 export type { Rng } from './random.ts';
+
+export { boundedLeastSquares, LeastSquaresInputError } from './least-squares.ts';
+export type { BoundedParameter, LeastSquaresFit, LeastSquaresOptions } from './least-squares.ts';

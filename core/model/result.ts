@@ -67,6 +67,22 @@ export interface SimulationResult {
 }
 
 /** The scalar metrics a run is filtered and sorted by (flat names). */
+/** The scalar metrics every simulation reports, besides the per-reason `vmExitsPerSec.*` and `invalidationsPerSec.*`. */
+export const SCALAR_METRIC_NAMES = [
+  'throughputGbps',
+  'packetsPerSec',
+  'vmExitsPerSec',
+  'invalidationsPerSec',
+  'flushesPerSec',
+  'cpuUtilization',
+  'vmmLockUtilization',
+  'staleWindowMeanUs',
+  'staleWindowP99Us',
+  'staleWindowMaxUs',
+  'unmapsPerPacket',
+  'iovaRcacheHitRatio',
+] as const;
+
 export function scalarMetrics(r: SimulationResult): Record<string, number> {
   const m: Record<string, number> = {
     throughputGbps: r.throughputGbps,

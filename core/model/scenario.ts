@@ -95,6 +95,12 @@ export const scenarioInputSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * A named cost profile from the journal. The service resolves it before
+     * the run: the profile's costs apply over the table, and `costs` over the
+     * profile. The journaled scenario keeps the name and the resolved costs.
+     */
+    costProfile: z.string().min(1).max(100).optional(),
     costs: costsSchema.prefault({}),
   })
   .strict();

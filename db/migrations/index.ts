@@ -3,10 +3,11 @@ import type { Migration } from './types.ts';
 import { initial } from './001_initial.ts';
 import { kindAndBenchmarks } from './002_kind_and_benchmarks.ts';
 import { scenarioFieldIndexes } from './003_scenario_field_indexes.ts';
+import { costProfiles } from './004_cost_profiles.ts';
 
 export type { Migration } from './types.ts';
 
-export const MIGRATIONS: readonly Migration[] = [initial, kindAndBenchmarks, scenarioFieldIndexes];
+export const MIGRATIONS: readonly Migration[] = [initial, kindAndBenchmarks, scenarioFieldIndexes, costProfiles];
 export { INDEXED_SCENARIO_PATHS } from './003_scenario_field_indexes.ts';
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

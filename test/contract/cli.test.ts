@@ -188,3 +188,35 @@ test('sweep SPEC.json --json runs the grid; a bad spec names the field and write
   assert.equal(notJson.code, 2);
   assert.match(notJson.err, /spec: cannot read/);
 });
+
+test('calibrate SPEC.json fits a measured run, prints residuals and saves a profile that simulate --no-save resolves', async () => {
+  const journal = join(journalDir, 'calibrate.db');
+  assert.equal((await run('benchmarks', 'create', 'rx', '--metric', 'receivedGbps', '--journal', journal)).code, 0);
+  const imported = await run('import', 'iperf3', new URL('../fixtures/iperf3/tcp-parallel.json', import.meta.url).pathname, '--benchmark', 'rx', '--journal', journal);
+  const runId = /\(run ([0-9a-f-]{36})/.exec(imported.out)?.[1];
+  assert.ok(runId, imported.out);
+  const spec = join(journalDir, 'calibrate.json');
+  writeFileSync(spec, JSON.stringify({ profile: 'loop', parameters: { exitRoundTripNs: { min: 500, max: 60000 } }, points: [{ run: runId.slice(0, 8), scenario: { preset: 'seed-before-fix', overrides: ['durationMs=60', 'warmupMs=5'] } }] }));
+
+  const fitted = await run('calibrate', spec, '--journal', journal);
+  assert.equal(fitted.code, 0, fitted.err);
+  assert.match(fitted.out, /exitRoundTripNs\s+5298\s+5298\s+\d+\s+\[500, 60000\]/);
+  assert.match(fitted.out, /seed-before-fix vs [0-9a-f]{8}\s+throughputGbps ~ receivedGbps\s+19\.22\s+\S+\s+19\.2\d\s+[+-]0\.\d\d%/);
+  assert.match(fitted.out, /Saved as cost profile "loop"/);
+
+  const listed = await run('profiles', 'list', '--journal', journal);
+  assert.match(listed.out, /loop\s+fitted\s+exitRoundTripNs=\d+/);
+  const sim = await run('simulate', '--preset', 'seed-before-fix', '--set', 'durationMs=60', '--set', 'warmupMs=5', '--set', 'costProfile=loop', '--no-save', '--json', '--journal', journal);
+  assert.equal(sim.code, 0, sim.err);
+  assert.ok(Math.abs(JSON.parse(sim.out).throughputGbps / 19.22 - 1) < 0.01);
+
+  const again = await run('calibrate', spec, '--journal', journal);
+  assert.equal(again.code, 1);
+  assert.match(again.err, /cost profile "loop" already exists; pass replace/);
+  writeFileSync(spec, JSON.stringify({ profile: 'other', parameters: { bogusNs: { min: 1, max: 2 } }, points: [{ value: 40, scenario: { preset: 'seed-before-fix' } }] }));
+  const bad = await run('calibrate', spec, '--journal', journal);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /spec\.parameters\.bogusNs: unknown cost "bogusNs"; allowed: rxPacketNs/);
+  assert.equal((await run('profiles', 'delete', 'loop', '--journal', journal)).code, 0);
+  assert.match((await run('profiles', 'list', '--journal', journal)).out, /No cost profiles yet/);
+});

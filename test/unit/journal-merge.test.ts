@@ -82,6 +82,7 @@ describe('mergeFrom', () => {
         benchmarksAdded: 0,
         pointsAdded: 2,
         markersAdded: 1,
+        profilesAdded: 0,
       });
 
       const copied = a.getRun(fromB);
@@ -108,7 +109,7 @@ describe('mergeFrom', () => {
       const again = a.mergeFrom(pathB);
       assert.deepEqual(again, {
         runsAdded: 0, runsAlreadyPresent: 3, runsSkippedActive: 1, experimentsAdded: 0, tagsAdded: 0,
-        notesAdded: 0, benchmarksAdded: 0, pointsAdded: 0, markersAdded: 0,
+        notesAdded: 0, benchmarksAdded: 0, pointsAdded: 0, markersAdded: 0, profilesAdded: 0,
       });
       assert.deepEqual(all(a), before);
       assert.equal(before.total, 4);

@@ -23,7 +23,7 @@ describe('opening a journal', () => {
     const journal = openJournal(path);
     try {
       assert.equal(journal.schemaVersion, LATEST_SCHEMA_VERSION);
-      assert.equal(LATEST_SCHEMA_VERSION, 3);
+      assert.equal(LATEST_SCHEMA_VERSION, 4);
       assert.deepEqual(journal.checkIntegrity(), []);
       assert.deepEqual(journal.listRuns(), { total: 0, rows: [] });
     } finally {
@@ -33,7 +33,7 @@ describe('opening a journal', () => {
     try {
       assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table') ORDER BY name").pluck().all();
-      for (const t of ['experiments', 'runs', 'run_documents', 'run_metrics', 'run_series', 'run_tags', 'notes', 'runs_fts', 'notes_fts', 'benchmarks', 'benchmark_points', 'benchmark_markers']) {
+      for (const t of ['experiments', 'runs', 'run_documents', 'run_metrics', 'run_series', 'run_tags', 'notes', 'runs_fts', 'notes_fts', 'benchmarks', 'benchmark_points', 'benchmark_markers', 'cost_profiles']) {
         assert.ok(tables.includes(t), `table ${t} exists`);
       }
       assert.equal(db.pragma('application_id', { simple: true }), 1229933900);
@@ -218,7 +218,7 @@ describe('read-only journals', () => {
     assert.equal(existsSync(join(dir, 'missing.sqlite')), false);
     const v1 = join(dir, 'v1.sqlite');
     writeV1Journal(v1);
-    assert.throws(() => openJournal(v1, { readonly: true }), /uses schema 1; open it read-write once to upgrade it to schema 3/);
+    assert.throws(() => openJournal(v1, { readonly: true }), /uses schema 1; open it read-write once to upgrade it to schema 4/);
   });
 });
 

@@ -5,6 +5,7 @@ import { fireEvent, render, screen, waitFor, within } from '@testing-library/sve
 import { BACKENDS, parseScenario, POLICIES, PRESETS, scenarioJsonSchema, WORKLOADS } from '../../../core/index.ts';
 import { previewScenario } from '../../../service/preview.ts';
 import { expandSweep } from '../../../service/sweep.ts';
+import { NO_PROFILES } from '../../../service/scenarios.ts';
 import { sweepSpecSchema, type EventData, type EventName, type LabApi } from '../../../service/contract.ts';
 import { groupFields, schemaToFields } from '../lib/form/schema-form.ts';
 import { fieldId } from '../lib/form/ids.ts';
@@ -25,13 +26,13 @@ function fakeLab(opts: { runs?: Record<string, { name: string; tags: string[]; s
     'scenario.schema': () => ({ jsonSchema: scenarioJsonSchema(), defaults: parseScenario({}), backends: [...BACKENDS], policies: [...POLICIES], workloads: [...WORKLOADS] }),
     'presets.list': () => PRESETS,
     'scenario.preview': (p) => {
-      const r = previewScenario(p.source as never);
+      const r = previewScenario(p.source as never, NO_PROFILES);
       // As the service reports them: paths relative to the params.
       return r.ok ? r : { ok: false, errors: r.errors.map((e) => ({ path: `scenario.${e.path}`, message: e.message })) };
     },
     'sweeps.start': (p) => {
       const spec = sweepSpecSchema.parse(p.spec);
-      const expanded = expandSweep(spec);
+      const expanded = expandSweep(spec, NO_PROFILES);
       if (p.dryRun === true) return { sweepId: null, runIds: [], points: expanded.points, total: expanded.runs.length };
       return { sweepId: 'sweep-1', runIds: newIds(expanded.runs.length), points: expanded.points, total: expanded.runs.length };
     },

@@ -4,6 +4,7 @@ import { routeFieldErrors, routeServiceError, toErrorData } from './errors.ts';
 import { applyRunEvent, summarize } from './progress.ts';
 import { explainDecision, isKeyReason, kernelMode } from './policy-text.ts';
 import { previewScenario } from '../../../../service/preview.ts';
+import { NO_PROFILES } from '../../../../service/scenarios.ts';
 import type { PolicyDecision } from './policy-text.ts';
 
 const paths = new Set(['device.mtu', 'viommu.backend', 'guest.kernel']);
@@ -66,7 +67,7 @@ describe('progress bookkeeping', () => {
 
 describe('policy text', () => {
   const decisionOf = (preset: string): { decision: PolicyDecision; effective: string; source: 'auto' | 'scenario' } => {
-    const p = previewScenario({ preset });
+    const p = previewScenario({ preset }, NO_PROFILES);
     if (!p.ok) throw new Error('preset invalid');
     return p.policy;
   };
