@@ -273,6 +273,13 @@ describe('measured results, run-set statistics, histories and exports', () => {
     const text = await lab.call('runs.report', { base: strict.runIds, head: lazy.runIds, format: 'text' });
     assert.match(text.content, /%change/);
     assert.match(text.content, /throughputGbps/);
+    assert.match(text.content, /vmExitsPerSec\.\w+/, 'without metrics the report covers every metric, breakdowns included');
+    const chosen = await lab.call('runs.report', { base: strict.runIds, head: lazy.runIds, format: 'json', metrics: ['throughputGbps', 'vmExitsPerSec'] });
+    const chosenMetrics = (JSON.parse(chosen.content) as { comparison: { metrics: { metric: string; qValue: number }[] } }).comparison.metrics;
+    assert.deepEqual(chosenMetrics.map((m) => m.metric).sort(), ['throughputGbps', 'vmExitsPerSec']);
+    assert.ok(chosenMetrics.every((m) => typeof m.qValue === 'number'));
+    // Corrected over the same two metrics, the report's q values are the screen's.
+    assert.deepEqual(chosenMetrics.map((m) => m.qValue).sort(), report.comparison.metrics.map((m) => (m as unknown as { qValue: number }).qValue).sort());
     const html = await lab.call('runs.report', { base: strict.runIds, head: lazy.runIds, format: 'html' });
     assert.match(html.content, /<svg/);
     assert.doesNotMatch(html.content, /<script/);
