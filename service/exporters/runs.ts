@@ -28,15 +28,25 @@ function iso(at: string | null): string {
 }
 
 /**
+ * Text a user typed (names, tags, errors) that a spreadsheet would run as a
+ * formula gets a leading apostrophe (OWASP's CSV injection advice); numbers
+ * are never touched, so a negative value stays a number.
+ */
+function inertText(text: string): string {
+  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+}
+
+/**
  * CSV with a header row: the run columns of RUN_CSV_COLUMNS, then one column
  * per metric in the order given (empty where a run lacks the metric). Tags are
- * joined with spaces (a tag never holds one). Numbers keep full precision.
+ * joined with spaces (a tag never holds one). Numbers keep full precision;
+ * text that would start a spreadsheet formula is made inert.
  */
 export function runsToCsv(rows: readonly RunSummary[], metrics: readonly string[]): string {
   const header = [...RUN_CSV_COLUMNS, ...metrics];
   const records = rows.map((r) => [
     r.id,
-    r.name,
+    inertText(r.name),
     r.kind,
     r.status,
     String(r.seed),
@@ -47,8 +57,8 @@ export function runsToCsv(rows: readonly RunSummary[], metrics: readonly string[
     iso(r.startedAt),
     iso(r.finishedAt),
     r.durationMs === null ? '' : String(r.durationMs),
-    r.tags.join(' '),
-    r.error ?? '',
+    inertText(r.tags.join(' ')),
+    inertText(r.error ?? ''),
     ...metrics.map((m) => (r.metrics[m] === undefined ? '' : String(r.metrics[m]))),
   ]);
   return stringify([header, ...records], { record_delimiter: 'unix' });

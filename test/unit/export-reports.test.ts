@@ -75,6 +75,22 @@ describe('runsToCsv / runsToJson', () => {
     assert.equal(table[2]?.[col('finishedAt')], '');
   });
 
+  test('text that a spreadsheet would run as a formula is made inert; numbers stay numbers', () => {
+    const rows = [
+      summary(1, { name: '=HYPERLINK("http://x","y")', tags: ['+1', 'ok'], error: '@SUM(A1)', metrics: { throughputGbps: -1.5 } }),
+      summary(2, { name: '-2+3', error: 'plain' }),
+    ];
+    const table = parseCsv(runsToCsv(rows, ['throughputGbps']));
+    const col = (name: string) => table[0]?.indexOf(name) as number;
+    assert.equal(table[1]?.[col('name')], `'=HYPERLINK("http://x","y")`);
+    assert.equal(table[1]?.[col('tags')], "'+1 ok");
+    assert.equal(table[1]?.[col('error')], "'@SUM(A1)");
+    assert.equal(table[1]?.[col('throughputGbps')], '-1.5');
+    assert.equal(table[2]?.[col('name')], "'-2+3");
+    assert.equal(table[2]?.[col('error')], 'plain');
+    assert.equal(table[2]?.[col('tags')], 'lazy rx');
+  });
+
   test('timestamps given in another form come out as ISO-8601 UTC', () => {
     const table = parseCsv(runsToCsv([summary(1, { createdAt: '2025-03-01T12:00:00+02:00' })], []));
     assert.equal(table[1]?.[RUN_CSV_COLUMNS.indexOf('createdAt')], '2025-03-01T10:00:00.000Z');
