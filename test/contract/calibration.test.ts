@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findPreset } from '../../core/model/presets.ts';
 import { mergeDeep } from '../../core/model/scenario.ts';
-import { Lab, ServiceError, simulate, type CalibrationSpec, type EventData } from '../../service/index.ts';
+import { Lab, simulate, type CalibrationSpec, type EventData } from '../../service/index.ts';
+import { rejects } from './service-assert.ts';
 
 const SHORT = ['durationMs=60', 'warmupMs=5'];
 const TRUTH = { rxPacketNs: 1000, exitRoundTripNs: 7000 };
@@ -31,18 +32,6 @@ function throughputWith(preset: string, costs: Record<string, number>): number {
 
 function footprint(): { runs: number; profiles: string[] } {
   return { runs: lab.journal.listRuns({ page: { limit: 1 } }).total, profiles: lab.journal.listCostProfiles().map((p) => p.name) };
-}
-
-async function rejects(call: Promise<unknown>, code: string, field?: RegExp): Promise<ServiceError> {
-  try {
-    await call;
-  } catch (err) {
-    assert.ok(err instanceof ServiceError, `expected a ServiceError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    if (field) assert.ok(err.fields?.some((f) => field.test(f.path)), `no field matching ${field} in ${JSON.stringify(err.fields)}`);
-    return err;
-  }
-  assert.fail('the call should have failed');
 }
 
 async function calibrate(spec: CalibrationSpec) {

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Lab, ServiceError, type EventData, type SweepSpec } from '../../service/index.ts';
+import { Lab, type EventData, type SweepSpec } from '../../service/index.ts';
+import { rejects } from './service-assert.ts';
 
 const TINY = ['durationMs=20', 'warmupMs=2'];
 const dir = mkdtempSync(join(tmpdir(), 'iommu-lab-service-'));
@@ -27,18 +28,6 @@ function footprint(): Record<string, number> {
     experiments: lab.journal.listExperiments().length,
     benchmarks: lab.journal.listBenchmarks().length,
   };
-}
-
-async function rejects(call: Promise<unknown>, code: string, field?: RegExp): Promise<ServiceError> {
-  try {
-    await call;
-  } catch (err) {
-    assert.ok(err instanceof ServiceError, `expected a ServiceError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    if (field) assert.ok(err.fields?.some((f) => field.test(f.path)), `no field matching ${field} in ${JSON.stringify(err.fields)}`);
-    return err;
-  }
-  assert.fail('the call should have failed');
 }
 
 describe('catalog methods', () => {

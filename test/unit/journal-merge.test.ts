@@ -5,22 +5,13 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { IncompatibleJournalError, JournalInputError, LATEST_SCHEMA_VERSION, openJournal } from '../../db/index.ts';
 import type { Journal, RunPage } from '../../db/index.ts';
-import { cleanupTempDirs, completion, doneRun, newRun, tempDir, V1, writeV1Journal } from '../fixtures/journal-helpers.ts';
+import { cleanupTempDirs, completion, doneRun, newRun, tempDir, V1, writeV1Journal, withJournal } from '../fixtures/journal-helpers.ts';
 
 after(cleanupTempDirs);
 
 const SHARED_RUN = '5a5a5a5a-1111-4222-8333-944455556666';
 const MARKER = { at: '2025-02-10T00:00:00.000Z', label: 'kernel 6.9' };
 const RX = { name: 'rx', metric: 'throughputGbps', higherIsBetter: true };
-
-function withJournal<T>(path: string, fn: (j: Journal) => T): T {
-  const journal = openJournal(path);
-  try {
-    return fn(journal);
-  } finally {
-    journal.close();
-  }
-}
 
 /** Journal A: a shared run, a failed run, a benchmark with one point and one marker. */
 function makeA(path: string): void {

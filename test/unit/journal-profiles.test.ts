@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ConflictError, JournalInputError, LATEST_SCHEMA_VERSION, openJournal } from '../../db/index.ts';
-import type { CostProfile, Journal, NewCostProfile } from '../../db/index.ts';
+import type { CostProfile, NewCostProfile } from '../../db/index.ts';
 import { MIGRATIONS } from '../../db/migrations/index.ts';
-import { cleanupTempDirs, newRun, tableCounts, tempDir, V1, writeV1Journal } from '../fixtures/journal-helpers.ts';
+import { cleanupTempDirs, newRun, tableCounts, tempDir, V1, writeV1Journal, withJournal } from '../fixtures/journal-helpers.ts';
 
 after(cleanupTempDirs);
 
@@ -24,15 +24,6 @@ const LAB1: NewCostProfile = {
   fit: FIT,
   modelVersion: '0.3.0',
 };
-
-function withJournal<T>(path: string, fn: (j: Journal) => T): T {
-  const journal = openJournal(path);
-  try {
-    return fn(journal);
-  } finally {
-    journal.close();
-  }
-}
 
 /** A journal file at schema 3 with the v1 fixture's runs, migrated by the real steps 2 and 3 only. */
 function writeV3Journal(path: string): void {
