@@ -7,6 +7,9 @@
 // only (zod and constants), nothing that touches Node.
 import { z } from 'zod';
 import { COST_NAMES } from '../core/model/costs.ts';
+
+/** The cost table (values, basis, description, source): data only, so clients can show what a profile changes. */
+export { COST_TABLE, COST_NAMES, type CostName } from '../core/model/costs.ts';
 import { BENCHMARK_SOURCES, RUN_KINDS, RUN_STATUSES } from '../db/types.ts';
 
 const id = z.string().min(1).max(100);
@@ -176,6 +179,8 @@ const calibrationReportSchema = z.object({
       metric: z.string(),
       measuredMetric: z.string().nullable(),
       weight: z.number(),
+      /** The scenario the point was simulated with, as given (a profile's fit can be rerun from it). */
+      scenario: scenarioSourceSchema,
       observed: z.number(),
       initialSimulated: z.number(),
       fittedSimulated: z.number(),

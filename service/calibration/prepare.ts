@@ -37,7 +37,7 @@ export interface CalibrationDeps {
 export interface PreparedCalibration {
   job: CalibrationJobInput;
   baseCosts: Record<string, number>;
-  points: { label: string; run: string | null; source: string | null; metric: string; measuredMetric: string | null; weight: number }[];
+  points: { label: string; run: string | null; source: string | null; metric: string; measuredMetric: string | null; weight: number; scenario: CalibrationSpecParsed['points'][number]['scenario'] }[];
 }
 
 /** The measured metric a simulated one is compared with, when the spec does not say: iperf3 reports what the receiver got. */
@@ -129,6 +129,7 @@ export function prepareCalibration(spec: CalibrationSpecParsed, deps: Calibratio
       metric: point.metric,
       measuredMetric,
       weight: point.weight,
+      scenario: point.scenario,
     });
     jobPoints.push({ scenario, metric: point.metric, observed, weight: point.weight });
   });

@@ -72,6 +72,7 @@ describe('fitting', () => {
     assert.ok(report.points.every((p) => Math.abs(p.relativeResidual) < 0.003));
     assert.deepEqual(report.parameters.map((p) => p.atBound), [null, null]);
     assert.deepEqual(report.costs, fitted);
+    assert.deepEqual(report.points[0]!.scenario, { preset: 'seed-before-fix', overrides: SHORT }, 'a point keeps its scenario, so the fit can be rerun');
 
     assert.deepEqual(statuses, ['running', 'done']);
     assert.ok(fractions.length > 0 && fractions.every((f, i) => i === 0 || f >= fractions[i - 1]!), 'progress only moves forward');

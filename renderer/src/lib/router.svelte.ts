@@ -1,5 +1,6 @@
-// Hash routes: #/runs, #/runs/ID, #/new?from=ID, #/compare?ids=a,b,
-// #/benchmarks, #/benchmarks/NAME. The hash keeps the page loadable from
+// Hash routes: #/runs, #/runs/ID, #/new?from=ID&profile=NAME, #/compare?ids=a,b,
+// #/benchmarks, #/benchmarks/NAME, #/profiles, #/profiles/NAME,
+// #/calibrate?from=PROFILE|base=PROFILE|run=ID. The hash keeps the page loadable from
 // file:// in the desktop shell and bookmarkable under `serve`.
 
 export interface Route {
@@ -41,8 +42,19 @@ export const router = new Router();
 export const links = {
   runs: '#/runs',
   run: (id: string) => `#/runs/${encodeURIComponent(id)}`,
-  newRun: (from?: string) => (from ? `#/new?from=${encodeURIComponent(from)}` : '#/new'),
+  newRun: (from?: string, profile?: string) => withQuery('#/new', { from, profile }),
   compare: (ids: readonly string[]) => `#/compare?ids=${ids.map(encodeURIComponent).join(',')}`,
   benchmarks: '#/benchmarks',
   benchmark: (name: string) => `#/benchmarks/${encodeURIComponent(name)}`,
+  profiles: '#/profiles',
+  profile: (name: string) => `#/profiles/${encodeURIComponent(name)}`,
+  /** from: refill from a fitted profile; base: start from a profile's costs; run: with this measured run as a point. */
+  calibrate: (opts: { from?: string; base?: string; run?: string } = {}) => withQuery('#/calibrate', opts),
 };
+
+function withQuery(path: string, query: Record<string, string | undefined>): string {
+  const parts = Object.entries(query)
+    .filter((e): e is [string, string] => e[1] !== undefined && e[1] !== '')
+    .map(([k, v]) => `${k}=${encodeURIComponent(v)}`);
+  return parts.length ? `${path}?${parts.join('&')}` : path;
+}

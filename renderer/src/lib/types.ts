@@ -18,3 +18,6 @@ export const KEY_METRICS = ['throughputGbps', 'vmExitsPerSec', 'cpuUtilization',
 
 /** Series the simulation records, in the order charts show them. */
 export const SERIES_ORDER = ['throughputGbps', 'vmExitsPerSec', 'flushQueueOccupancy'] as const;
+export type CostProfile = Result<'profiles.get'>;
+export type CalibrationOutcome = Result<'calibration.wait'>;
+export type { CalibrationReport, CalibrationSpec } from '../../../service/contract.ts';

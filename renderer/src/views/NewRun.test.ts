@@ -5,7 +5,7 @@ import { fireEvent, render, screen, waitFor, within } from '@testing-library/sve
 import { BACKENDS, parseScenario, POLICIES, PRESETS, scenarioJsonSchema, WORKLOADS } from '../../../core/index.ts';
 import { previewScenario } from '../../../service/preview.ts';
 import { expandSweep } from '../../../service/sweep.ts';
-import { NO_PROFILES } from '../../../service/scenarios.ts';
+import { NO_PROFILES, type CostProfiles } from '../../../service/scenarios.ts';
 import { sweepSpecSchema, type EventData, type EventName, type LabApi } from '../../../service/contract.ts';
 import { groupFields, schemaToFields } from '../lib/form/schema-form.ts';
 import { fieldId } from '../lib/form/ids.ts';
@@ -16,8 +16,12 @@ interface Call {
   params: Record<string, unknown>;
 }
 
-function fakeLab(opts: { runs?: Record<string, { name: string; tags: string[]; scenario: Record<string, unknown> }> } = {}) {
+function fakeLab(opts: { runs?: Record<string, { name: string; tags: string[]; scenario: Record<string, unknown> }>; profiles?: Record<string, Record<string, number>> } = {}) {
   const calls: Call[] = [];
+  // The journal's profiles as the service's scenario building sees them.
+  const profiles: CostProfiles = opts.profiles
+    ? { get: (name) => (opts.profiles?.[name] ? { costs: opts.profiles[name] } : undefined), names: () => Object.keys(opts.profiles ?? {}) }
+    : NO_PROFILES;
   const listeners = new Map<string, Set<(data: unknown) => void>>();
   let nextRun = 1;
   const newIds = (n: number) => Array.from({ length: n }, () => `run-${String(nextRun++).padStart(4, '0')}-0000-0000`);
@@ -26,7 +30,7 @@ function fakeLab(opts: { runs?: Record<string, { name: string; tags: string[]; s
     'scenario.schema': () => ({ jsonSchema: scenarioJsonSchema(), defaults: parseScenario({}), backends: [...BACKENDS], policies: [...POLICIES], workloads: [...WORKLOADS] }),
     'presets.list': () => PRESETS,
     'scenario.preview': (p) => {
-      const r = previewScenario(p.source as never, NO_PROFILES);
+      const r = previewScenario(p.source as never, profiles);
       // As the service reports them: paths relative to the params.
       return r.ok ? r : { ok: false, errors: r.errors.map((e) => ({ path: `scenario.${e.path}`, message: e.message })) };
     },
@@ -37,6 +41,7 @@ function fakeLab(opts: { runs?: Record<string, { name: string; tags: string[]; s
       return { sweepId: 'sweep-1', runIds: newIds(expanded.runs.length), points: expanded.points, total: expanded.runs.length };
     },
     'runs.start': (p) => ({ runIds: newIds(Number(p.seeds ?? 1)), experimentId: null }),
+    'profiles.list': () => Object.entries(opts.profiles ?? {}).map(([name, costs]) => ({ name, costs, fit: null })),
     'runs.cancel': (p) => ({ cancelled: (p.ids as string[]).length }),
     'runs.get': (p) => {
       const run = opts.runs?.[p.id as string];
@@ -67,7 +72,7 @@ function fakeLab(opts: { runs?: Record<string, { name: string; tags: string[]; s
   return { api, calls, emit, callsOf: (method: string) => calls.filter((c) => c.method === method) };
 }
 
-function setup(props: { fromRunId?: string } = {}, lab = fakeLab()) {
+function setup(props: { fromRunId?: string; profile?: string } = {}, lab = fakeLab()) {
   const opened: string[][] = [];
   const view = render(NewRun, { props: { api: lab.api, onStarted: (ids: string[]) => opened.push(ids), previewDelayMs: 0, ...props } });
   return { ...view, lab, opened };
@@ -92,7 +97,8 @@ describe('NewRun', () => {
   it('renders a labelled input for every field of the real schema, in its section', async () => {
     const { container } = setup();
     await screen.findByLabelText('MTU');
-    const fields = schemaToFields(scenarioJsonSchema()).filter((f) => f.path !== 'name');
+    // The run's name is asked for with Start, the cost profile beside the preset.
+    const fields = schemaToFields(scenarioJsonSchema()).filter((f) => f.path !== 'name' && f.path !== 'costProfile');
     for (const group of groupFields(fields)) {
       const box = group.advanced ? container.querySelector('details fieldset') : screen.getByRole('group', { name: group.label });
       expect(box, group.label).not.toBeNull();
@@ -261,5 +267,49 @@ describe('NewRun', () => {
     expect(input('Tags').value).toBe('base');
     expect(screen.getByText(/Cloned from run “old run”/)).toBeTruthy();
     expect(lab.callsOf('runs.get')[0]?.params).toEqual({ id: 'abc-123', series: false });
+  });
+
+  it('picks a cost profile from the saved ones, keeps it across presets, and sends it with the run', async () => {
+    const lab = fakeLab({ profiles: { 'lab-a': { exitRoundTripNs: 9000 }, 'lab-b': { kvmExitNs: 500 } } });
+    setup({ profile: 'lab-a' }, lab);
+    const select = (await screen.findByLabelText('Cost profile')) as HTMLSelectElement;
+    await waitFor(() => expect(select.value).toBe('lab-a'), WAIT);
+    expect([...select.options].map((o) => o.text)).toEqual(['none: the built-in table', 'lab-a (by hand)', 'lab-b (by hand)']);
+    // The preview resolves the profile: an unset cost shows the profile's value, not the table's.
+    await waitFor(() => expect(input('Exit round trip (ns)').placeholder).toBe('auto: 9000'), WAIT);
+    expect(screen.getByText(/unset costs come from profile lab-a/)).toBeTruthy();
+
+    await fireEvent.change(screen.getByLabelText('Preset'), { target: { value: 'seed-after-fix' } });
+    await waitFor(() => expect(input('Kernel').value).toBe('6.3'));
+    expect(select.value).toBe('lab-a');
+
+    // A cost typed in the form overrides the profile, and the form says so.
+    await type('Exit round trip (ns)', '7000');
+    expect(screen.getByText('1 cost set under Costs override the profile.')).toBeTruthy();
+    await type('Exit round trip (ns)', '');
+
+    const start = screen.getByRole('button', { name: 'Start run' }) as HTMLButtonElement;
+    await waitFor(() => expect(start.disabled).toBe(false), WAIT);
+    await fireEvent.click(start);
+    await waitFor(() => expect(lab.callsOf('runs.start')).toHaveLength(1), WAIT);
+    const config = (lab.callsOf('runs.start')[0]?.params.source as { config: Record<string, unknown> }).config;
+    expect(config.costProfile).toBe('lab-a');
+    expect((config.costs as Record<string, unknown> | undefined)?.exitRoundTripNs).toBeUndefined();
+
+    // "none" takes the profile out of the scenario.
+    await fireEvent.change(select, { target: { value: '' } });
+    await waitFor(() => expect(input('Exit round trip (ns)').placeholder).toBe('auto: 5298'), WAIT);
+    expect(document.getElementById('cost-profile-hint')?.textContent).toContain('hold fitted costs');
+    expect(screen.getByText(/unset costs use the cost table/)).toBeTruthy();
+  });
+
+  it('keeps a profile the journal no longer has, and shows why the scenario is refused', async () => {
+    const lab = fakeLab({ profiles: { 'lab-a': { exitRoundTripNs: 9000 } } });
+    setup({ profile: 'gone' }, lab);
+    const select = (await screen.findByLabelText('Cost profile')) as HTMLSelectElement;
+    await waitFor(() => expect(select.value).toBe('gone'), WAIT);
+    expect(select.selectedOptions[0]?.text).toBe('gone (not in the journal)');
+    await waitFor(() => expect(errorOf(select)).toMatch(/unknown cost profile "gone"; saved profiles: lab-a/), WAIT);
+    expect((screen.getByRole('button', { name: 'Start run' }) as HTMLButtonElement).disabled).toBe(true);
   });
 });

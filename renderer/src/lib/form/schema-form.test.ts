@@ -31,7 +31,7 @@ describe('schemaToFields on the real scenario schema', () => {
 
   it('describes every leaf of the scenario, and every leaf has a section', () => {
     const defaults = parseScenario({}) as unknown as Record<string, Record<string, unknown> | unknown>;
-    // Every leaf of a fully defaulted scenario is editable (plus `name`, which has no default).
+    // Every leaf of a fully defaulted scenario is editable (plus `name` and `costProfile`, which have no default).
     const leaves: string[] = [];
     const collect = (obj: Record<string, unknown>, prefix: string) => {
       for (const [k, v] of Object.entries(obj)) {
@@ -43,7 +43,8 @@ describe('schemaToFields on the real scenario schema', () => {
     collect(defaults as Record<string, unknown>, '');
     for (const path of leaves) expect(byPath.has(path), path).toBe(true);
     expect(byPath.has('name')).toBe(true);
-    expect(fields.length).toBe(leaves.length + 1);
+    expect(byPath.get('costProfile')).toMatchObject({ kind: 'string', default: undefined });
+    expect(fields.length).toBe(leaves.length + 2);
   });
 
   it('carries kinds, bounds and defaults from the schema', () => {
