@@ -10,6 +10,8 @@ import { COST_NAMES } from '../core/model/costs.ts';
 
 /** The cost table (values, basis, description, source): data only, so clients can show what a profile changes. */
 export { COST_TABLE, COST_NAMES, type CostName } from '../core/model/costs.ts';
+/** The scalar metrics every simulation reports (calibration points compare against them). */
+export { SCALAR_METRIC_NAMES } from '../core/model/result.ts';
 import { BENCHMARK_SOURCES, RUN_KINDS, RUN_STATUSES } from '../db/types.ts';
 
 const id = z.string().min(1).max(100);

@@ -7,46 +7,16 @@
 // to test-artifacts/calibration-*.png. Waits on what the page shows.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { Lab } from '../../service/lab.ts';
+import { launchChromium, missing, OUT, ROOT, startServe } from './browser.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const OUT = join(ROOT, 'test-artifacts');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const FIT_TIMEOUT_MS = 90_000;
 const PROFILE = 'e2e-fit';
-
-const missing = !existsSync(join(ROOT, 'renderer/dist/index.html'))
-  ? 'renderer/dist is not built (npx vite build --config renderer/vite.config.ts)'
-  : !existsSync(CHROMIUM)
-    ? `${CHROMIUM} is missing (apt-get install -y chromium)`
-    : false;
-
-/** `iommu-lab serve` on a journal; resolves with the child and the URL it prints (with its token). */
-async function startServe(journal: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/iommu-lab.js'), 'serve', '--port', '0', '--journal', journal], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /Listening on (\S+)/.exec(out);
-      if (m?.[1]) resolveUrl(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited (${code}): ${out}`)));
-  });
-  return { child, url };
-}
-
-const launchChromium = (): Promise<Browser> =>
-  chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
 
 /** One measured run: the iperf3 fixture (two TCP streams, about 19 Gbit/s received). */
 async function seedMeasured(journal: string): Promise<string> {

@@ -4,17 +4,12 @@
 //
 //   npx vite build --config renderer/vite.config.ts
 //   node --import tsx test/e2e/screenshots.ts
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { Lab } from '../../service/lab.ts';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const OUT = join(ROOT, 'test-artifacts');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { CHROMIUM, launchChromium, OUT, ROOT, startServe } from './browser.ts';
 
 /** A journal with enough in it to show every view: presets, seeds, a sweep, tags, notes, a benchmark. */
 async function seedJournal(path: string): Promise<{ runIds: string[] }> {
@@ -48,21 +43,6 @@ async function seedJournal(path: string): Promise<{ runIds: string[] }> {
   }
 }
 
-function startServe(journal: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/iommu-lab.js'), 'serve', '--port', '0', '--journal', journal], { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolveUrl, reject) => {
-    let out = '';
-    let err = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /Listening on (\S+)/.exec(out);
-      if (m?.[1]) resolveUrl({ child, url: m[1] });
-    });
-    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-    child.once('exit', (code) => reject(new Error(`serve exited (${code}) before listening: ${err || out}`)));
-  });
-}
-
 async function settle(page: Page): Promise<void> {
   // Charts size themselves after layout; a couple of frames and idle network are enough.
   await page.waitForLoadState('networkidle');
@@ -77,10 +57,7 @@ async function main(): Promise<void> {
   const journal = join(dir, 'ui.db');
   const { runIds } = await seedJournal(journal);
   const { child, url } = await startServe(journal);
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  const browser = await launchChromium();
   const problems: string[] = [];
   try {
     const base = url.replace(/\?.*$/, '');

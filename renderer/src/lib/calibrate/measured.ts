@@ -1,6 +1,6 @@
 // Measured runs as the Calibrate form shows them: which of their metrics to
 // ask the journal for, and which one a point compares by default.
-import type { SCALAR_METRIC_NAMES } from '../../../../core/model/result.ts';
+import { SCALAR_METRIC_NAMES } from '../../../../service/contract.ts';
 import type { RunSummary } from '../types.ts';
 
 /** What the iperf3 and fio importers record (runs.list returns only the metrics asked for). */
@@ -26,24 +26,8 @@ export const MEASURED_METRICS = [
   'writeClatP99_9Us',
 ] as const;
 
-/**
- * The scalar metrics a simulation reports (the fit also takes `vmExitsPerSec.<reason>`
- * and `invalidationsPerSec.<kind>`); typed against core's list, so it cannot drift.
- */
-export const SIMULATED_METRICS: typeof SCALAR_METRIC_NAMES = [
-  'throughputGbps',
-  'packetsPerSec',
-  'vmExitsPerSec',
-  'invalidationsPerSec',
-  'flushesPerSec',
-  'cpuUtilization',
-  'vmmLockUtilization',
-  'staleWindowMeanUs',
-  'staleWindowP99Us',
-  'staleWindowMaxUs',
-  'unmapsPerPacket',
-  'iovaRcacheHitRatio',
-];
+/** The scalar metrics a simulation reports (the fit also takes `vmExitsPerSec.<reason>` and `invalidationsPerSec.<kind>`). */
+export const SIMULATED_METRICS = SCALAR_METRIC_NAMES;
 
 /** The id of the page's one datalist of SIMULATED_METRICS, which every point's metric input offers. */
 export const SIMULATED_METRICS_DATALIST = 'simulated-metrics';

@@ -1,0 +1,41 @@
+// What the Chromium end-to-end tests share: where things are, whether they
+// can run here, `iommu-lab serve` on a journal, and a headless Chromium.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const OUT = join(ROOT, 'test-artifacts');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Why the browser tests cannot run here, or false. */
+export const missing = !existsSync(join(ROOT, 'renderer/dist/index.html'))
+  ? 'renderer/dist is not built (npx vite build --config renderer/vite.config.ts)'
+  : !existsSync(CHROMIUM)
+    ? `${CHROMIUM} is missing (apt-get install -y chromium)`
+    : false;
+
+/** `iommu-lab serve` on a journal; resolves with the child and the URL it prints (with its token). */
+export async function startServe(journal: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [join(ROOT, 'bin/iommu-lab.js'), 'serve', '--port', '0', '--journal', journal], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    let out = '';
+    let err = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /Listening on (\S+)/.exec(out);
+      if (m?.[1]) resolveUrl(m[1]);
+    });
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    child.once('exit', (code) => reject(new Error(`serve exited (${code}) before listening: ${err || out}`)));
+  });
+  return { child, url };
+}
+
+export const launchChromium = (): Promise<Browser> =>
+  chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
