@@ -1,10 +1,11 @@
 // What the Chromium end-to-end tests share: where things are, whether they
 // can run here, `iommu-lab serve` on a journal, and a headless Chromium.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const OUT = join(ROOT, 'test-artifacts');
@@ -39,3 +40,45 @@ export const launchChromium = (): Promise<Browser> =>
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
   });
+
+/** A browser page on `iommu-lab serve` over a temporary journal. */
+export interface LabSession {
+  page: Page;
+  /** The server's address without the token (the page keeps its session). */
+  base: string;
+  /** Uncaught errors the page threw. */
+  pageErrors: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Seeds a temporary journal (before the server opens it), serves it, and
+ * opens it at `hash` in a 1280x800 Chromium page.
+ */
+export async function openLabSession(name: string, hash: string, seed: (journal: string) => Promise<void> = async () => {}): Promise<LabSession> {
+  mkdirSync(OUT, { recursive: true });
+  const dir = mkdtempSync(join(tmpdir(), `iommu-lab-e2e-${name}-`));
+  let serve: ChildProcess | undefined;
+  let browser: Browser | undefined;
+  const close = async (): Promise<void> => {
+    await browser?.close();
+    serve?.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const journal = join(dir, 'e2e.db');
+    await seed(journal);
+    const started = await startServe(journal);
+    serve = started.child;
+    browser = await launchChromium();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(`${started.url}${hash}`);
+    return { page, base: started.url.replace(/\?.*$/, ''), pageErrors, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

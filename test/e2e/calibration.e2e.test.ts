@@ -7,13 +7,11 @@
 // to test-artifacts/calibration-*.png. Waits on what the page shows.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { Lab } from '../../service/lab.ts';
-import { launchChromium, missing, OUT, ROOT, startServe } from './browser.ts';
+import { missing, openLabSession, OUT, ROOT, type LabSession } from './browser.ts';
 
 const FIT_TIMEOUT_MS = 90_000;
 const PROFILE = 'e2e-fit';
@@ -40,34 +38,21 @@ async function shownPercent(cell: Locator): Promise<number> {
 }
 
 describe('Calibration and cost profiles end to end', { skip: missing, timeout: 300_000 }, () => {
-  let dir = '';
-  let serve: ChildProcess | undefined;
-  let browser: Browser | undefined;
+  let session: LabSession | undefined;
   let page: Page;
   let base = '';
   let measuredRunId = '';
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   before(async () => {
-    mkdirSync(OUT, { recursive: true });
-    dir = mkdtempSync(join(tmpdir(), 'iommu-lab-e2e-calibration-'));
-    const journal = join(dir, 'e2e.db');
-    measuredRunId = await seedMeasured(journal);
-    const started = await startServe(journal);
-    serve = started.child;
-    base = started.url.replace(/\?.*$/, '');
-    browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(`${started.url}#/profiles`);
+    session = await openLabSession('calibration', '#/profiles', async (journal) => {
+      measuredRunId = await seedMeasured(journal);
+    });
+    ({ page, base, pageErrors } = session);
   });
 
-  after(async () => {
-    await browser?.close();
-    serve?.kill('SIGTERM');
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => session?.close());
+
 
   /** A screenshot; `whole` grows the window to the page's height first (the page scrolls inside <main>, so fullPage would not). */
   async function shot(name: string, whole = false): Promise<void> {

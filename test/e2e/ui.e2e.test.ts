@@ -6,43 +6,25 @@
 // to test-artifacts/. Waits on what the page shows, never on fixed delays.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { Lab } from '../../service/lab.ts';
-import { launchChromium, missing, OUT, startServe } from './browser.ts';
+import { missing, openLabSession, OUT, type LabSession } from './browser.ts';
 
 const RUN_TIMEOUT_MS = 90_000;
 
 describe('UI end to end', { skip: missing, timeout: 300_000 }, () => {
-  let dir = '';
-  let serve: ChildProcess | undefined;
-  let browser: Browser | undefined;
+  let session: LabSession | undefined;
   let page: Page;
   let base = '';
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   before(async () => {
-    mkdirSync(OUT, { recursive: true });
-    dir = mkdtempSync(join(tmpdir(), 'iommu-lab-e2e-'));
-    const started = await startServe(join(dir, 'e2e.db'));
-    serve = started.child;
-    const url = started.url;
-    base = url.replace(/\?.*$/, '');
-    browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(`${url}#/runs`);
+    session = await openLabSession('ui', '#/runs');
+    ({ page, base, pageErrors } = session);
   });
 
-  after(async () => {
-    await browser?.close();
-    serve?.kill('SIGTERM');
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => session?.close());
 
   const shot = (name: string): Promise<Buffer> => page.screenshot({ path: join(OUT, `e2e-${name}.png`) });
   const currentRunId = (): string => decodeURIComponent(/#\/runs\/([^/?]+)/.exec(page.url())?.[1] ?? '');
@@ -149,35 +131,21 @@ async function seedPolicyStep(journal: string): Promise<{ strict: string[]; lazy
 }
 
 describe('UI end to end: change points and run-set verdicts', { skip: missing, timeout: 300_000 }, () => {
-  let dir = '';
-  let serve: ChildProcess | undefined;
-  let browser: Browser | undefined;
+  let session: LabSession | undefined;
   let page: Page;
   let base = '';
   let runs: { strict: string[]; lazy: string[] } = { strict: [], lazy: [] };
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   before(async () => {
-    mkdirSync(OUT, { recursive: true });
-    dir = mkdtempSync(join(tmpdir(), 'iommu-lab-e2e-sets-'));
-    const journal = join(dir, 'e2e.db');
-    runs = await seedPolicyStep(journal);
-    const started = await startServe(journal);
-    serve = started.child;
-    base = started.url.replace(/\?.*$/, '');
-    browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(`${started.url}#/runs`);
+    session = await openLabSession('sets', '#/runs', async (journal) => {
+      runs = await seedPolicyStep(journal);
+    });
+    ({ page, base, pageErrors } = session);
     await page.getByRole('row').nth(1).waitFor();
   });
 
-  after(async () => {
-    await browser?.close();
-    serve?.kill('SIGTERM');
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => session?.close());
 
   const shot = (name: string): Promise<Buffer> => page.screenshot({ path: join(OUT, `e2e-${name}.png`) });
 
