@@ -137,6 +137,12 @@ const calibrationPointSchema = z.strictObject({
   weight: z.number().positive().max(1000).default(1),
 });
 
+/** The measured metric a simulated one is compared with when a point does not say: iperf3 reports what the receiver got. */
+export function defaultMeasuredMetric(metric: string, runMetrics: Readonly<Record<string, number>> | undefined): string {
+  if (metric === 'throughputGbps' && runMetrics?.receivedGbps !== undefined) return 'receivedGbps';
+  return metric;
+}
+
 /** Fits chosen costs so the simulator reproduces observations, and saves them as a named cost profile. */
 export const calibrationSpecSchema = z.strictObject({
   /** Name the fitted costs are saved under. */

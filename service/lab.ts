@@ -187,6 +187,7 @@ export class Lab implements LabApi {
     return c;
   }
 
+  /** The journal refuses a taken name itself (ConflictError); this earlier check spares a fit that could not be saved. */
   #assertProfileFree(name: string, replace: boolean): void {
     if (!replace && this.journal.getCostProfile(name)) {
       throw new ServiceError('conflict', `cost profile ${JSON.stringify(name)} already exists; pass replace (--replace) to overwrite it, or choose another name`);
@@ -194,7 +195,6 @@ export class Lab implements LabApi {
   }
 
   #saveFitted(report: CalibrationReport, name: string, description: string | undefined, replace: boolean): Result<'profiles.get'> {
-    this.#assertProfileFree(name, replace);
     const fit = { ...report, profile: name };
     return this.journal.saveCostProfile(
       { name, costs: report.costs, fit: fit as unknown as JsonValue, modelVersion: report.modelVersion, ...(description === undefined ? {} : { description }) },
@@ -427,7 +427,6 @@ export class Lab implements LabApi {
     },
 
     'profiles.save': ({ name, description, costs, replace }) => {
-      this.#assertProfileFree(name, replace);
       return this.journal.saveCostProfile({ name, costs: costs as Record<string, number>, fit: null, modelVersion: MODEL_VERSION, ...(description === undefined ? {} : { description }) }, { replace }) as Result<'profiles.get'>;
     },
 

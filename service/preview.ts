@@ -1,10 +1,10 @@
 // The instant look at a scenario before it runs: is it valid, what does the
 // guest kernel decide and why, and what does the closed-form model expect.
-import { effectiveMode, estimate, resolveScenarioPolicy, safeParseScenario } from '../core/index.ts';
+import { effectiveMode, estimate, resolveScenarioPolicy } from '../core/index.ts';
 import { ScenarioError, type AnalyticEstimate, type FieldError, type Scenario } from '../core/index.ts';
 import type { PolicyDecision } from '../core/policy/index.ts';
 import { hashJson } from '../db/index.ts';
-import { safeApplyCostProfile, scenarioInput, type CostProfiles, type ScenarioSource } from './scenarios.ts';
+import { safeResolveScenario, scenarioInput, type CostProfiles, type ScenarioSource } from './scenarios.ts';
 
 export type Preview =
   | {
@@ -24,8 +24,7 @@ export function previewScenario(src: ScenarioSource, profiles: CostProfiles): Pr
     if (err instanceof ScenarioError) return { ok: false, errors: err.fields };
     throw err;
   }
-  const withProfile = safeApplyCostProfile(input, profiles);
-  const parsed = withProfile.ok ? safeParseScenario(withProfile.input) : withProfile;
+  const parsed = safeResolveScenario(input, profiles);
   if (!parsed.ok) return { ok: false, errors: parsed.errors };
   const s = parsed.scenario;
   const decision = resolveScenarioPolicy(s);

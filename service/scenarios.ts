@@ -1,7 +1,7 @@
 // Building a scenario from what a user gives: a preset or a config object,
 // then `path=value` overrides. Every problem is reported with its field.
 import type { Journal } from '../db/index.ts';
-import { applyOverrides, findPreset, mergeDeep, parseScenario, PRESET_NAMES, ScenarioError, type FieldError, type Scenario } from '../core/index.ts';
+import { applyOverrides, findPreset, mergeDeep, parseScenario, PRESET_NAMES, safeParseScenario, ScenarioError, type ParseResult, type Scenario } from '../core/index.ts';
 
 export interface ScenarioSource {
   preset?: string | undefined;
@@ -40,14 +40,16 @@ export function journalProfiles(journal: Pick<Journal, 'getCostProfile' | 'listC
 export const NO_PROFILES: CostProfiles = { get: () => undefined, names: () => [] };
 
 /**
- * Applies a scenario input's `costProfile`: the profile's costs go under the
- * input's own `costs` (explicit values win), so a journaled scenario, whose
- * costs are complete, reruns the same even if the profile changes later.
+ * A scenario from its merged input: the input's `costProfile` applied first
+ * (the profile's costs under the input's own `costs`, so explicit values win
+ * and a journaled scenario, whose costs are complete, reruns the same even if
+ * the profile changes later), then defaults and validation.
  */
-export function safeApplyCostProfile(input: unknown, profiles: CostProfiles): { ok: true; input: unknown } | { ok: false; errors: FieldError[] } {
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) return { ok: true, input };
-  const { costProfile, costs } = input as { costProfile?: unknown; costs?: unknown };
-  if (costProfile === undefined || typeof costProfile !== 'string') return { ok: true, input }; // the schema reports a wrong type
+export function safeResolveScenario(input: unknown, profiles: CostProfiles): ParseResult {
+  const isObject = input !== null && typeof input === 'object' && !Array.isArray(input);
+  const { costProfile, costs } = (isObject ? input : {}) as { costProfile?: unknown; costs?: unknown };
+  // A costProfile that is not a string is the schema's to report.
+  if (typeof costProfile !== 'string') return safeParseScenario(input);
   const profile = profiles.get(costProfile);
   if (!profile) {
     const names = profiles.names();
@@ -55,17 +57,13 @@ export function safeApplyCostProfile(input: unknown, profiles: CostProfiles): { 
     return { ok: false, errors: [{ path: 'costProfile', message: `unknown cost profile ${JSON.stringify(costProfile)}; ${known}` }] };
   }
   const own = costs !== null && typeof costs === 'object' && !Array.isArray(costs) ? (costs as Record<string, unknown>) : {};
-  return { ok: true, input: { ...input, costs: { ...profile.costs, ...own } } };
-}
-
-export function applyCostProfile(input: unknown, profiles: CostProfiles): unknown {
-  const r = safeApplyCostProfile(input, profiles);
-  if (!r.ok) throw new ScenarioError(r.errors);
-  return r.input;
+  return safeParseScenario({ ...(input as object), costs: { ...profile.costs, ...own } });
 }
 
 export function buildScenario(src: ScenarioSource, profiles: CostProfiles): Scenario {
-  return parseScenario(applyCostProfile(scenarioInput(src), profiles));
+  const r = safeResolveScenario(scenarioInput(src), profiles);
+  if (!r.ok) throw new ScenarioError(r.errors);
+  return r.scenario;
 }
 
 /** The same scenario with another seed (for --seeds N: seeds s, s+1, ...). */

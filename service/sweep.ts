@@ -1,10 +1,10 @@
 // A sweep spec expanded into its runs: every combination of the grid's
 // values (in the order the grid lists its fields), times N seeds. Every
 // scenario is validated before anything is journaled.
-import { parseScenario, safeParseScenario, ScenarioError, setPath, type FieldError, type Scenario } from '../core/index.ts';
+import { parseScenario, ScenarioError, setPath, type FieldError, type Scenario } from '../core/index.ts';
 import type { SweepSpec } from './contract.ts';
 import { ServiceError } from './errors.ts';
-import { safeApplyCostProfile, scenarioInput, type CostProfiles } from './scenarios.ts';
+import { safeResolveScenario, scenarioInput, type CostProfiles } from './scenarios.ts';
 
 /** A sweep larger than this is almost certainly a typo in the grid. */
 export const MAX_SWEEP_RUNS = 10_000;
@@ -51,8 +51,7 @@ export function expandSweep(spec: Required<Pick<SweepSpec, 'base' | 'grid' | 'se
   for (const combo of combinations(grid)) {
     let input = base;
     for (const [path, value] of combo) input = setPath(input, path.split('.'), value);
-    const withProfile = safeApplyCostProfile(input, profiles);
-    const parsed = withProfile.ok ? safeParseScenario(withProfile.input) : withProfile;
+    const parsed = safeResolveScenario(input, profiles);
     const point = combo.map(([p, v]) => `${p}=${v}`);
     if (!parsed.ok) {
       // Name the grid entry when a grid value is at fault, else the base field.

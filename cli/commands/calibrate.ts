@@ -7,7 +7,7 @@ import { COST_TABLE, type CalibrationReport, type Lab, type Result } from '../..
 import { fmt, table } from '../format.ts';
 import { journalOption, withLab, type JournalOpts } from '../journal-option.ts';
 import { collect, UsageError, type Io } from '../usage.ts';
-import { readJsonFile } from './simulate.ts';
+import { readSpecFile } from './simulate.ts';
 
 const SPEC_EXAMPLE = `{
   "profile": "spr-100g",
@@ -71,8 +71,8 @@ function followFit(lab: Lab, calibrationId: string): () => void {
 
 function describeProfile(p: Result<'profiles.get'>): string {
   const rows = Object.entries(p.costs).map(([name, value]) => {
-    const table = COST_TABLE[name as keyof typeof COST_TABLE]?.valueNs;
-    return [name, table === undefined ? '-' : ns(table), ns(value), table ? `x${(value / table).toFixed(3)}` : ''];
+    const tableValue = COST_TABLE[name as keyof typeof COST_TABLE]?.valueNs;
+    return [name, tableValue === undefined ? '-' : ns(tableValue), ns(value), tableValue ? `x${(value / tableValue).toFixed(3)}` : ''];
   });
   return [
     `${p.name}${p.description ? `: ${p.description}` : ''}`,
@@ -107,10 +107,8 @@ export function registerCalibrate(program: Command, io: Io): void {
       .option('--json', 'print the report as JSON', false)
       .addHelpText('after', `\nSpec file ("run" is a measured run id or prefix, "value" a published figure; scenarios use the profile with --set costProfile=NAME):\n${SPEC_EXAMPLE}\n`),
   ).action(async (specPath: string, opts: CalibrateOpts) => {
-    const spec = readJsonFile(specPath, 'spec');
-    if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new UsageError(`spec: ${specPath} must hold a JSON object like:\n${SPEC_EXAMPLE}`);
-    const given = spec as Record<string, unknown>;
-    const full = { ...given, ...(opts.save ? {} : { save: false }), ...(opts.replace ? { replace: true } : {}) };
+    const spec = readSpecFile(specPath, SPEC_EXAMPLE);
+    const full = { ...spec, ...(opts.save ? {} : { save: false }), ...(opts.replace ? { replace: true } : {}) };
     await withLab(opts, async (lab) => {
       const started = await lab.call('calibration.start', { spec: full as never, dryRun: opts.dryRun });
       if (opts.dryRun || !started.calibrationId) {

@@ -21,6 +21,13 @@ export function readJsonFile(path: string, option: string): unknown {
   }
 }
 
+/** A spec file that must hold one JSON object; the error shows `example`. */
+export function readSpecFile(path: string, example: string): Record<string, unknown> {
+  const spec = readJsonFile(path, 'spec');
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new UsageError(`spec: ${path} must hold a JSON object like:\n${example}`);
+  return spec as Record<string, unknown>;
+}
+
 function sourceFrom(opts: { preset?: string; config?: string; set: string[] }): ScenarioSourceInput {
   if (!opts.preset && !opts.config) throw new UsageError('give --preset NAME or --config FILE.json (see `iommu-lab presets`)');
   const config = opts.config ? readJsonFile(opts.config, '--config') : undefined;

@@ -5,8 +5,8 @@ import { MAX_SWEEP_RUNS } from '../../service/index.ts';
 import { fmt, table } from '../format.ts';
 import { journalOption, withLab, type JournalOpts } from '../journal-option.ts';
 import { cancelOnInterrupt, showBatchProgress } from '../progress.ts';
-import { UsageError, type Io } from '../usage.ts';
-import { readJsonFile } from './simulate.ts';
+import type { Io } from '../usage.ts';
+import { readSpecFile } from './simulate.ts';
 
 interface SweepOpts extends JournalOpts {
   json: boolean;
@@ -30,8 +30,7 @@ export function registerSweep(program: Command, io: Io): void {
       .option('--json', 'print the sweep and its runs as JSON when done', false)
       .addHelpText('after', `\nSpec file (every grid combination is run for each seed; at most ${MAX_SWEEP_RUNS} runs):\n${SPEC_EXAMPLE}\n`),
   ).action(async (specPath: string, opts: SweepOpts) => {
-    const spec = readJsonFile(specPath, 'spec');
-    if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new UsageError(`spec: ${specPath} must hold a JSON object like:\n${SPEC_EXAMPLE}`);
+    const spec = readSpecFile(specPath, SPEC_EXAMPLE);
     await withLab(opts, async (lab) => {
       const started = await lab.call('sweeps.start', { spec: spec as never, dryRun: opts.dryRun });
       if (opts.dryRun) {

@@ -3,7 +3,7 @@
 // figure) and scenario, every parameter's bounds. Errors name the spec field.
 import { COST_TABLE, MODEL_VERSION, parseScenario, SCALAR_METRIC_NAMES, ScenarioError, type CostName, type FieldError } from '../../core/index.ts';
 import type { Run } from '../../db/index.ts';
-import type { CalibrationReport } from '../contract.ts';
+import { defaultMeasuredMetric, type CalibrationReport } from '../contract.ts';
 import { ServiceError, toServiceError } from '../errors.ts';
 import { scenarioInput } from '../scenarios.ts';
 import type { CalibrationJobInput, CalibrationJobOutput } from './fit.ts';
@@ -38,12 +38,6 @@ export interface PreparedCalibration {
   job: CalibrationJobInput;
   baseCosts: Record<string, number>;
   points: { label: string; run: string | null; source: string | null; metric: string; measuredMetric: string | null; weight: number; scenario: CalibrationSpecParsed['points'][number]['scenario'] }[];
-}
-
-/** The measured metric a simulated one is compared with, when the spec does not say: iperf3 reports what the receiver got. */
-function defaultMeasuredMetric(metric: string, run: Run): string {
-  if (metric === 'throughputGbps' && run.metrics.receivedGbps !== undefined) return 'receivedGbps';
-  return metric;
 }
 
 function isSimulatedMetric(name: string): boolean {
@@ -90,7 +84,7 @@ export function prepareCalibration(spec: CalibrationSpecParsed, deps: Calibratio
       try {
         const run = deps.getRun(point.run as string);
         runId = run.id;
-        measuredMetric = point.measuredMetric ?? defaultMeasuredMetric(point.metric, run);
+        measuredMetric = point.measuredMetric ?? defaultMeasuredMetric(point.metric, run.metrics);
         if (run.kind !== 'measured') errors.push({ path: `${at}.run`, message: `run ${run.id} is simulated; calibrate against a measured run (an iperf3 or fio import) or give value` });
         else if (run.status !== 'done') errors.push({ path: `${at}.run`, message: `run ${run.id} is ${run.status}` });
         else if (run.metrics[measuredMetric] === undefined) {

@@ -3,6 +3,9 @@
 import { SCALAR_METRIC_NAMES } from '../../../../service/contract.ts';
 import type { RunSummary } from '../types.ts';
 
+/** The service's choice when a point names no measured metric. */
+export { defaultMeasuredMetric } from '../../../../service/contract.ts';
+
 /** What the iperf3 and fio importers record (runs.list returns only the metrics asked for). */
 export const MEASURED_METRICS = [
   'receivedGbps',
@@ -31,12 +34,6 @@ export const SIMULATED_METRICS = SCALAR_METRIC_NAMES;
 
 /** The id of the page's one datalist of SIMULATED_METRICS, which every point's metric input offers. */
 export const SIMULATED_METRICS_DATALIST = 'simulated-metrics';
-
-/** The service's choice when a point names no measured metric: iperf3's receivedGbps for throughput, else the same name. */
-export function defaultMeasuredMetric(metric: string, runMetrics: Readonly<Record<string, number>> | undefined): string {
-  if (metric === 'throughputGbps' && runMetrics?.receivedGbps !== undefined) return 'receivedGbps';
-  return metric;
-}
 
 /** When the measurement was taken: the tool's own start time if imported with one, else the import. */
 export function measuredAt(run: Pick<RunSummary, 'startedAt' | 'createdAt'>): string {
