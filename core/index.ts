@@ -6,3 +6,4 @@ export { COST_TABLE, COST_NAMES, defaultCosts, type Costs, type CostEntry, type 
 export { PRESETS, PRESET_NAMES, findPreset, type Preset } from './model/presets.ts';
 export { MODEL_VERSION } from './model/version.ts';
 export { scalarMetrics, SCALAR_METRIC_NAMES, type SimulationResult, type BottleneckKind } from './model/result.ts';
+export { effectivePolicy, effectiveVmmPath, RUN_WARNING_CODES, type EffectivePolicy, type RunWarning, type RunWarningCode, type VmmPath, type VmmPathKind } from './model/effective.ts';
