@@ -271,6 +271,11 @@ export function scenarioJsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(scenarioInputSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
 }
 
+/** The value of `field.path=raw` as the scenario types that field (text fields keep the text). */
+export function parseFieldValue(path: string, raw: string): unknown {
+  return parseOverrideValue(raw, fieldKind(path.split('.')));
+}
+
 function parseOverrideValue(raw: string, kind: string | undefined): unknown {
   const s = raw.trim();
   if (kind === 'string' || kind === 'enum') return /^".*"$/.test(s) ? JSON.parse(s) : raw;

@@ -9,7 +9,7 @@ import { Counters } from '../../core/engine/counters.ts';
 import { IOVA_DEPOT_MAGS, IOVA_DEPOT_TRIM_PERIOD_NS, IOVA_MAG_SIZE, IovaAllocator } from '../../core/guest/iova.ts';
 import { defaultCosts } from '../../core/model/costs.ts';
 import { findPreset } from '../../core/model/presets.ts';
-import { applyOverrides, mergeDeep, parseScenario, safeParseScenario } from '../../core/model/scenario.ts';
+import { applyOverrides, mergeDeep, parseFieldValue, parseScenario, safeParseScenario } from '../../core/model/scenario.ts';
 import { kernelFacts, parseKernelVersion } from '../../core/policy/index.ts';
 import { simulate } from '../../core/simulate.ts';
 
@@ -237,5 +237,14 @@ describe('kernel versions are text', () => {
     assert.ok(!r.ok);
     assert.equal(r.errors[0]!.path, 'guest.kernel');
     assert.match(r.errors[0]!.message, /quote it, e\.g\. "6\.10"/);
+  });
+});
+
+describe('parseFieldValue', () => {
+  it('types a value by its scenario field', () => {
+    assert.equal(parseFieldValue('guest.kernel', '6.10'), '6.10');
+    assert.equal(parseFieldValue('device.mtu', '9000'), 9000);
+    assert.equal(parseFieldValue('guest.untrusted', 'true'), true);
+    assert.equal(parseFieldValue('no.such.field', '6.10'), 6.1, 'unknown paths keep the JSON-looking rule');
   });
 });
