@@ -111,6 +111,8 @@ export interface KernelFacts {
   cachingModeRule: CachingModeRule | null;
   /** CONFIG_INTEL_IOMMU_SCALABLE_MODE_DEFAULT_ON became default y in v5.15 (792fb43ce2c9), with sm_off. */
   scalableModeDefaultOn: boolean;
+  /** Scalable mode and intel_iommu=sm_on arrived in v5.0; older releases only know legacy mode. */
+  scalableModeSupport: boolean;
   intelOptionTexts: 'v5.10' | 'v5.15';
   /** intel_iommu_setup() logs "Unknown option" (v5.15). */
   reportsUnknownIntelOption: boolean;
@@ -195,6 +197,7 @@ export function kernelFacts(v: KernelVersion): KernelFacts {
     logsTlbPolicy: v515,
     cachingModeRule: cachingModeRule(v, generation.generation),
     scalableModeDefaultOn: v515,
+    scalableModeSupport: atLeast(v, 5, 0),
     intelOptionTexts: v515 ? 'v5.15' : 'v5.10',
     reportsUnknownIntelOption: v515,
     firstLevelRule: firstLevelRule(v),

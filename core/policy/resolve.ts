@@ -84,6 +84,10 @@ function remappingBlocker(cmd: CmdlineEffects): string | null {
 }
 
 function scalableModeInEffect(facts: KernelFacts, caps: ViommuCaps, cmd: CmdlineEffects, trace: Trace): boolean {
+  if (!facts.scalableModeSupport) {
+    trace.reason('intel_iommu_init()', 'this kernel predates scalable mode (v5.0): legacy mode');
+    return false;
+  }
   const wanted = cmd.scalableMode?.value ?? facts.scalableModeDefaultOn;
   const source = cmd.scalableMode?.via ?? 'CONFIG_INTEL_IOMMU_SCALABLE_MODE_DEFAULT_ON';
   const origin = cmd.scalableMode ? '' : ` (default ${facts.scalableModeDefaultOn ? 'y since v5.15' : 'n before v5.15'})`;
@@ -191,7 +195,7 @@ export function resolvePolicy(input: PolicyInput): PolicyDecision {
   const trace = new Trace();
 
   trace.reason('kernel version', facts.generation.text);
-  if (!facts.inVerifiedRange) trace.warn(`kernel: rules were checked from v5.4 on; v${kernel.major}.${kernel.minor} is resolved like v5.4`);
+  if (!facts.inVerifiedRange) trace.warn(`kernel: rules were checked from v5.4 on; v${kernel.major}.${kernel.minor} is resolved like v5.4 apart from what is known for it (the caching-mode rule backports, no scalable mode before v5.0)`);
   unusableCapsWarning(input.caps, trace);
 
   const kconfig = applyKconfig(input.kconfigDefault, facts, trace);

@@ -521,3 +521,17 @@ describe('inputs outside the checked range', () => {
     assert.throws(() => resolve({ caps: { ...CAPS.noCm, firstLevel: 'yes' } as unknown as ViommuCaps }), /^Error: caps\.firstLevel: expected true or false/);
   });
 });
+
+describe('kernels before scalable mode (v5.0)', () => {
+  it('4.19 stays in legacy mode and ignores intel_iommu=sm_on', () => {
+    const d = resolve({ kernel: '4.19.200', caps: CAPS.cmSmFl, cmdline: 'intel_iommu=sm_on' });
+    assert.equal(d.scalableMode, false);
+    assert.equal(d.pageTable, 'second-level');
+    assert.deepEqual(d.ignored, ['intel_iommu=sm_on']);
+    assert.ok(d.reasons.some((r) => /predates scalable mode/.test(r.text)));
+  });
+
+  it('5.4 takes intel_iommu=sm_on', () => {
+    assert.equal(resolve({ kernel: '5.4.97', caps: CAPS.cmSmFl, cmdline: 'intel_iommu=sm_on' }).scalableMode, true);
+  });
+});
