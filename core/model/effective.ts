@@ -158,9 +158,9 @@ export function vmmPathOrProblem(s: Scenario, decision: PolicyDecision, mode: Dm
   const host = s.viommu.backend;
   if (!decision.dmaRemapping) {
     if (mode !== 'passthrough') {
-      return { problem: { path: 'policy', message: `${mode} needs DMA remapping, which this guest's command line turns off (${tableWhyOff(decision)}): use auto or passthrough` } };
+      return { problem: { path: 'policy', message: `${mode} needs DMA remapping, which this guest's command line turns off (${remappingOffWhy(decision)}): use auto or passthrough` } };
     }
-    return { path: { path: 'identity', pageTable: 'none', reason: `no DMA remapping (${tableWhyOff(decision)}): devices DMA to physical addresses, no IOMMU work` } };
+    return { path: { path: 'identity', pageTable: 'none', reason: `no DMA remapping (${remappingOffWhy(decision)}): devices DMA to physical addresses, no IOMMU work` } };
   }
   if (mode === 'passthrough') {
     return { path: { path: 'identity', pageTable: 'none', reason: 'identity domain (passthrough): dma-direct, no IOVA, no page table, no invalidation' } };
@@ -202,7 +202,7 @@ export function vmmPathOrProblem(s: Scenario, decision: PolicyDecision, mode: Dm
   return { path: { path: host, pageTable: table, reason: `the guest uses a first-level table (${why}); ${how}` } };
 }
 
-function tableWhyOff(d: PolicyDecision): string {
+function remappingOffWhy(d: PolicyDecision): string {
   const reason = d.reasons.find((r) => r.source === 'intel_iommu_init()' && r.text.includes('no DMA remapping'));
   return reason ? reason.text.split(':')[0]!.trim() : 'DMA remapping disabled';
 }
