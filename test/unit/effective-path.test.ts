@@ -132,6 +132,13 @@ describe('policies the kernel refuses', () => {
     assert.match(r.warnings[0]!.message, /generation-2 guest: iommu_set_dma_strict\(\) wins over iommu\.strict=0/);
   });
 
+  it('lazy on a generation-3 guest with a second-level table is flagged the same way', () => {
+    const r = simulate(preset('shadow-sl', { ...short, policy: 'lazy' }));
+    assert.equal(r.policy.effective, 'lazy');
+    assert.equal(r.vmmPath.path, 'shadow-sl');
+    assert.match(r.warnings[0]!.message, /generation-3 guest with a second-level table/);
+  });
+
   it('a policy the command line can reach carries no warning', () => {
     for (const [name, policy] of [['seed-after-fix', 'strict'], ['bare-metal', 'passthrough'], ['seed-before-fix', 'strict']] as const) {
       assert.deepEqual(codes(simulate(preset(name, { ...short, policy }))), [], `${name} ${policy}`);
