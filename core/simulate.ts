@@ -1,17 +1,18 @@
 // One simulated run: resolve the guest's policy, build the guest DMA path over
 // the chosen backend, run the workload on its vCPUs in the event kernel, and
 // turn the counters into a result.
-import { createBackend, EXIT_REASONS, INVALIDATION_KINDS } from './backends/index.ts';
+import { backendForPath, EXIT_REASONS, INVALIDATION_KINDS } from './backends/index.ts';
 import { Counters } from './engine/counters.ts';
 import { Cpu, CPU_CATEGORIES, Kernel } from './engine/kernel.ts';
 import { Prng } from './engine/prng.ts';
 import { DmaApi, type DmaMode } from './guest/dma.ts';
 import { FlushQueue } from './guest/flush-queue.ts';
 import { IovaAllocator } from './guest/iova.ts';
+import { dmaPathWarnings, effectivePolicy, effectiveVmmPath, guestDmaPathFacts, resolveScenarioPolicy } from './model/effective.ts';
 import type { BottleneckKind, SimulationResult } from './model/result.ts';
 import { parseScenario, type Scenario } from './model/scenario.ts';
 import { MODEL_VERSION } from './model/version.ts';
-import { resolvePolicy, type PolicyDecision } from './policy/index.ts';
+import type { PolicyDecision } from './policy/index.ts';
 import { maxGoodputGbps, queueShares, type WorkloadContext } from './workloads/context.ts';
 import { iperfRxQueue, iperfRxSetupMappings } from './workloads/iperf-rx.ts';
 import { iperfTxQueue } from './workloads/iperf-tx.ts';
@@ -32,31 +33,21 @@ export class SimulationStopped extends Error {
 
 const MS = 1e6;
 
-export function effectiveMode(s: Scenario, decision: PolicyDecision): { mode: DmaMode; source: 'auto' | 'scenario' } {
-  if (s.policy !== 'auto') return { mode: s.policy, source: 'scenario' };
-  if (decision.domainType === 'identity') return { mode: 'passthrough', source: 'auto' };
-  return { mode: decision.domainType === 'dma-fq' ? 'lazy' : 'strict', source: 'auto' };
-}
+export { resolveScenarioPolicy };
 
-export function resolveScenarioPolicy(s: Scenario): PolicyDecision {
-  return resolvePolicy({
-    kernel: s.guest.kernel,
-    kconfigDefault: s.guest.kconfigDefault,
-    cmdline: s.guest.cmdline,
-    caps: {
-      cachingMode: s.viommu.cachingMode,
-      scalableMode: s.viommu.scalableMode,
-      firstLevel: s.viommu.firstLevel,
-      secondLevel: s.viommu.secondLevel,
-    },
-    untrusted: s.guest.untrusted,
-  });
+export function effectiveMode(s: Scenario, decision: PolicyDecision): { mode: DmaMode; source: 'auto' | 'scenario' } {
+  const { mode, source } = effectivePolicy(s, decision);
+  return { mode, source };
 }
 
 export function simulate(input: unknown, opts: SimulateOptions = {}): SimulationResult {
   const s = parseScenario(input);
   const decision = resolveScenarioPolicy(s);
-  const { mode, source } = effectiveMode(s, decision);
+  const policy = effectivePolicy(s, decision);
+  const { mode, source } = policy;
+  const vmmPath = effectiveVmmPath(s, decision, mode);
+  const pathFacts = guestDmaPathFacts(decision);
+  const warnings = [...policy.warnings, ...dmaPathWarnings(s, pathFacts, mode)];
   const endNs = s.durationMs * MS;
   const warmupNs = s.warmupMs * MS;
   const costs = s.costs;
@@ -65,9 +56,10 @@ export function simulate(input: unknown, opts: SimulateOptions = {}): Simulation
   const kernel = new Kernel(endNs);
   const cpus = Array.from({ length: s.guest.vcpus }, (_, i) => new Cpu(i));
   const fq = new FlushQueue(s.flushQueue.kind, s.flushQueue.size, cpus.length, warmupNs);
-  const iova = new IovaAllocator(cpus.length, costs, counters);
-  const backend = createBackend(s.viommu.backend, costs);
+  const iova = new IovaAllocator(cpus.length, costs, counters, { rule: pathFacts.iovaDepot, onlineCpus: cpus.length, nowNs: () => kernel.now });
+  const backend = backendForPath(vmmPath.path, costs);
   const dma = new DmaApi(mode, kernel, backend, costs, iova, fq, counters, s.flushQueue.timeoutMs * MS);
+  if (pathFacts.lazyGatherTracking) dma.lazyUnmapExtraNs = costs.lazyGatherTrackingNs;
   const ctx: WorkloadContext = { scenario: s, costs, dma, counters, endNs, held: [] };
 
   const shares = queueShares(s.workload.streams, s.device.queues, s.guest.vcpus);
@@ -168,6 +160,8 @@ export function simulate(input: unknown, opts: SimulateOptions = {}): Simulation
     maxFlushLatencyUs: fq.maxFlushLatencyNs / 1e3,
     bottleneck: { kind: 'vcpu', explanation: '' },
     policy: { resolved: decision, effective: mode, source },
+    vmmPath,
+    warnings,
     series,
     conservation: {
       mapped: counters.get('dma.map') + counters.get('dma.setupMap'),

@@ -8,7 +8,8 @@
 // M/D/1 wait, and counts one full-ring flush per (rings x usable slots)
 // unmaps plus one timer flush per period. It ignores interrupt moderation and
 // the warm-up transient.
-import { createBackend, type BackendModel, type DomainView, type OpCost } from '../backends/index.ts';
+import { backendForPath, type BackendModel, type DomainView, type OpCost } from '../backends/index.ts';
+import { guestDmaPathFacts, resolveScenarioPolicy, vmmPathOrProblem } from '../model/effective.ts';
 import type { Costs } from '../model/costs.ts';
 import { parseScenario, type Scenario } from '../model/scenario.ts';
 import type { BottleneckKind } from '../model/result.ts';
@@ -58,9 +59,9 @@ function addOps(...ops: OpTotals[]): OpTotals {
 }
 
 /** Per-mapping costs of map + unmap in one mode, excluding flushes. */
-function mapUnmapCost(mode: DmaMode, costs: Costs, backend: BackendModel, pages: number): OpTotals {
+function mapUnmapCost(mode: DmaMode, costs: Costs, backend: BackendModel, pages: number, lazyUnmapExtraNs: number): OpTotals {
   if (mode === 'passthrough') return addOps();
-  const guest = 2 * costs.iovaRcacheHitNs + 2 * pages * costs.ptePerPageNs + (mode === 'lazy' ? costs.fqQueueNs : 0);
+  const guest = 2 * costs.iovaRcacheHitNs + 2 * pages * costs.ptePerPageNs + (mode === 'lazy' ? costs.fqQueueNs + lazyUnmapExtraNs : 0);
   const ops = [opTotals(costs, backend.map(pages)), opTotals(costs, backend.pteClear(pages))];
   if (mode === 'strict') ops.push(opTotals(costs, backend.strictInvalidate(pages)));
   const t = addOps(...ops);
@@ -70,7 +71,11 @@ function mapUnmapCost(mode: DmaMode, costs: Costs, backend: BackendModel, pages:
 export function estimate(input: unknown, mode: DmaMode): AnalyticEstimate {
   const s: Scenario = parseScenario(input);
   const costs = s.costs;
-  const backend = createBackend(s.viommu.backend, costs);
+  const decision = resolveScenarioPolicy(s);
+  // The path for `mode`; a translated mode on a guest without DMA remapping has none, so no IOMMU work.
+  const path = vmmPathOrProblem(s, decision, mode);
+  const backend = backendForPath('path' in path ? path.path.path : 'identity', costs);
+  const lazyUnmapExtraNs = guestDmaPathFacts(decision).lazyGatherTracking ? costs.lazyGatherTrackingNs : 0;
   const d = s.device;
   const shares = queueShares(s.workload.streams, d.queues, s.guest.vcpus);
   const active = shares.length;
@@ -105,7 +110,7 @@ export function estimate(input: unknown, mode: DmaMode): AnalyticEstimate {
     offeredUnitsPerSec = (d.lineRateGbps * 1e9) / skb.wireBits;
   }
 
-  const perMapping = mappings.map((m) => ({ ...m, cost: mapUnmapCost(mode, costs, backend, m.pages) }));
+  const perMapping = mappings.map((m) => ({ ...m, cost: mapUnmapCost(mode, costs, backend, m.pages, lazyUnmapExtraNs) }));
   const mapsPerUnit = mappings.reduce((a, m) => a + m.perUnit, 0);
   const dmaOps = perMapping.reduce(
     (a, m) => ({ vcpuNs: a.vcpuNs + m.perUnit * m.cost.vcpuNs, exitNs: a.exitNs + m.perUnit * m.cost.exitNs, lockedNs: a.lockedNs + m.perUnit * m.cost.lockedNs, exits: a.exits + m.perUnit * m.cost.exits, invalidations: a.invalidations + m.perUnit * m.cost.invalidations }),

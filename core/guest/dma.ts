@@ -23,6 +23,8 @@ export class DmaApi {
   mapsInFlight = 0;
   unmapsInFlight = 0;
   readonly domain: DomainView = { presentPtes: 0, staleMappings: 0 };
+  /** Guest CPU per lazy unmap beyond the PTE clear: VT-d's superfluous gather tracking before v6.3 (model/effective.ts). */
+  lazyUnmapExtraNs = 0;
   private readonly ids;
 
   constructor(
@@ -81,6 +83,7 @@ export class DmaApi {
     proc.spend(CAT.pte, pages * this.costs.ptePerPageNs);
     this.domain.presentPtes -= pages;
     yield* this.apply(proc, this.backend.pteClear(pages));
+    if (this.mode === 'lazy' && this.lazyUnmapExtraNs) proc.spend(CAT.pte, this.lazyUnmapExtraNs);
     const cpu = proc.cpu.id;
     if (this.mode === 'strict') {
       yield* this.apply(proc, this.backend.strictInvalidate(pages));

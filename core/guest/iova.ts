@@ -2,14 +2,31 @@
 // holds a loaded and a previous magazine of 127 IOVAs per size class (sizes up
 // to 32 pages); full or empty magazines are exchanged with a shared depot; a
 // miss falls to the locked rbtree. Only counts are modelled, not addresses.
+//
+// The depot depends on the release: up to v6.6 it keeps at most 32 full
+// magazines and a full depot sends a magazine back to the rbtree one IOVA at
+// a time; from v6.7 it is unbounded, and a delayed work frees one magazine
+// every 100 ms while it holds more than one per online CPU. The trimming is
+// computed from elapsed time whenever the depot is touched.
 import type { Costs } from '../model/costs.ts';
 import type { Counters } from '../engine/counters.ts';
+import type { IovaDepotRule } from '../policy/index.ts';
 
 export const IOVA_MAG_SIZE = 127;
 /** Classes 0..5: 1 to 32 pages (IOVA_RANGE_CACHE_MAX_SIZE = 6). */
 export const IOVA_RCACHE_CLASSES = 6;
-/** Full magazines the depot keeps (MAX_GLOBAL_MAGS before v6.7; later kernels reclaim an unbounded depot lazily). */
+/** Full magazines the depot keeps (MAX_GLOBAL_MAGS before v6.7). */
 export const IOVA_DEPOT_MAGS = 32;
+/** IOVA_DEPOT_DELAY (v6.7): period of the depot trimming work. */
+export const IOVA_DEPOT_TRIM_PERIOD_NS = 100e6;
+
+export interface IovaDepotOptions {
+  rule: IovaDepotRule;
+  /** num_online_cpus(): the trimmed depot keeps this many magazines. */
+  onlineCpus: number;
+  /** Current time, for the lazily computed trimming. */
+  nowNs: () => number;
+}
 
 interface CpuCache {
   loaded: number;
@@ -23,14 +40,19 @@ export function sizeClass(pages: number): number {
 export class IovaAllocator {
   private caches: CpuCache[][];
   private depot: number[] = new Array<number>(IOVA_RCACHE_CLASSES).fill(0);
+  /** When the trimming work of each class runs next (Infinity: not scheduled). */
+  private trimDueNs: number[] = new Array<number>(IOVA_RCACHE_CLASSES).fill(Infinity);
   private readonly ids;
+  private readonly depotOptions: IovaDepotOptions;
 
   constructor(
     cpus: number,
     private costs: Costs,
     private counters: Counters,
+    depot?: IovaDepotOptions,
   ) {
-    this.ids = { hit: counters.id('iova.hit'), depot: counters.id('iova.depot'), miss: counters.id('iova.miss') };
+    this.depotOptions = depot ?? { rule: 'bounded-32', onlineCpus: cpus, nowNs: () => 0 };
+    this.ids = { hit: counters.id('iova.hit'), depot: counters.id('iova.depot'), miss: counters.id('iova.miss'), trimmed: counters.id('iova.depotTrimmed') };
     this.caches = Array.from({ length: cpus }, () => Array.from({ length: IOVA_RCACHE_CLASSES }, () => ({ loaded: 0, prev: 0 })));
   }
 
@@ -44,6 +66,7 @@ export class IovaAllocator {
       [c.loaded, c.prev] = [c.prev, c.loaded];
       return this.hit(c, -1);
     }
+    this.trim(cls);
     if (this.depot[cls]! > 0) {
       this.depot[cls]!--;
       c.loaded = IOVA_MAG_SIZE - 1;
@@ -64,6 +87,14 @@ export class IovaAllocator {
       return this.hit(c, +1);
     }
     c.loaded = 1;
+    if (this.depotOptions.rule === 'unbounded-trimmed') {
+      this.trim(cls);
+      this.depot[cls]!++;
+      // schedule_delayed_work() leaves an already pending work where it is.
+      if (this.trimDueNs[cls] === Infinity) this.trimDueNs[cls] = this.depotOptions.nowNs() + IOVA_DEPOT_TRIM_PERIOD_NS;
+      this.counters.add(this.ids.depot);
+      return this.costs.iovaDepotNs;
+    }
     if (this.depot[cls]! < IOVA_DEPOT_MAGS) {
       this.depot[cls]!++;
       this.counters.add(this.ids.depot);
@@ -72,6 +103,30 @@ export class IovaAllocator {
     // Depot full: the whole magazine goes back to the rbtree, one IOVA at a time.
     this.counters.add(this.ids.miss, IOVA_MAG_SIZE);
     return this.costs.iovaRbtreeNs * IOVA_MAG_SIZE;
+  }
+
+  /** Full magazines in the depot of a size class (after any trimming due by now). */
+  depotSize(cls: number): number {
+    this.trim(cls);
+    return this.depot[cls]!;
+  }
+
+  // iova_depot_work_func(): each run frees one magazine while the depot holds
+  // more than one per online CPU, and reschedules itself only after freeing.
+  // The freed IOVAs go to the rbtree from a kworker, not from a vCPU doing
+  // DMA, so no vCPU time is charged for them.
+  private trim(cls: number): void {
+    if (this.depotOptions.rule !== 'unbounded-trimmed') return;
+    const now = this.depotOptions.nowNs();
+    while (this.trimDueNs[cls]! <= now) {
+      if (this.depot[cls]! <= this.depotOptions.onlineCpus) {
+        this.trimDueNs[cls] = Infinity;
+        return;
+      }
+      this.depot[cls]!--;
+      this.counters.add(this.ids.trimmed);
+      this.trimDueNs[cls]! += IOVA_DEPOT_TRIM_PERIOD_NS;
+    }
   }
 
   private hit(c: CpuCache, delta: number): number {

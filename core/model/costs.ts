@@ -70,6 +70,12 @@ export const COST_TABLE = {
     description: 'guest writes or clears one I/O page-table entry (including the cache flush of the PTE line)',
     source: 'estimate',
   },
+  lazyGatherTrackingNs: {
+    valueNs: 1600,
+    basis: 'estimate',
+    description: 'guest CPU per lazy unmap on VT-d kernels that still track the IOVA range in the gather (v5.11 to v6.2, before 5.15.99, 6.1.16, 6.2.3)',
+    source: 'estimate from "[PATCH 2/4] iommu/vt-d: Avoid superfluous IOTLB tracking in lazy mode" (~48 vs ~54 Gbit/s iperf send): 12.5% more CPU per 64 KiB skb at 54 Gbit/s on 4 busy vCPUs (~4.9 us) over its 3 unmaps; to be calibrated on the send path, after which that row is fitted, not predicted',
+  },
   fqQueueNs: {
     valueNs: 30,
     basis: 'estimate',

@@ -4,6 +4,7 @@ import type { ExitReason, InvalidationKind } from '../backends/types.ts';
 import type { CpuCategory } from '../engine/kernel.ts';
 import type { PolicyDecision } from '../policy/index.ts';
 import type { DmaMode } from '../guest/dma.ts';
+import type { RunWarning, VmmPath } from './effective.ts';
 import type { Scenario } from './scenario.ts';
 
 export type BottleneckKind = 'line-rate' | 'vcpu' | 'vmm-lock';
@@ -45,6 +46,9 @@ export interface SimulationResult {
     /** 'auto' when the guest kernel's own rules decided, else the scenario forced it. */
     source: 'auto' | 'scenario';
   };
+  /** The cost path the guest's page table took on this host, and why. */
+  vmmPath: VmmPath;
+  warnings: RunWarning[];
   series: {
     intervalMs: number;
     tMs: number[];

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { parseKernelVersion } from '../policy/index.ts';
 import { COST_NAMES, COST_TABLE, type CostName, type Costs } from './costs.ts';
+import { effectivePolicy, resolveScenarioPolicy, vmmPathOrProblem } from './effective.ts';
 
 export const BACKENDS = ['none', 'shadow-sl', 'nested-fl', 'shadow-fl-wp'] as const;
 export const POLICIES = ['auto', 'strict', 'lazy', 'passthrough'] as const;
@@ -27,6 +28,12 @@ export const BACKEND_CAPS: Record<Backend, { cachingMode: boolean; scalableMode:
   'shadow-fl-wp': { cachingMode: true, scalableMode: true, firstLevel: true, secondLevel: false },
 };
 
+// A release typed as a JSON number loses its meaning: 6.10 is 6.1.
+function kernelVersionTypeError(issue: { input?: unknown }): string | undefined {
+  if (typeof issue.input !== 'number') return undefined;
+  return `a kernel version is text: quote it, e.g. "6.10" (the number ${issue.input} cannot tell 6.1 from 6.10); got the number ${issue.input}`;
+}
+
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const num = (min: number, max: number) => z.number().min(min).max(max);
 
@@ -43,7 +50,7 @@ export const scenarioInputSchema = z
     sampleIntervalMs: num(0.1, 10_000).default(1),
     guest: z
       .object({
-        kernel: z.string().min(1).default('6.3'),
+        kernel: z.string({ error: kernelVersionTypeError }).min(1).default('6.3'),
         kconfigDefault: z.enum(['strict', 'lazy', 'passthrough']).default('lazy'),
         cmdline: z.string().max(4096).default(''),
         vcpus: int(1, 256).default(4),
@@ -62,6 +69,12 @@ export const scenarioInputSchema = z
       .strict()
       .prefault({}),
     policy: z.enum(POLICIES).default('auto'),
+    /**
+     * Run `policy` even where the kernel never would: lazy or passthrough on
+     * an untrusted device (the result is then flagged). Without it such a
+     * device runs strict, as in the kernel.
+     */
+    forcePolicy: z.boolean().default(false),
     flushQueue: z
       .object({
         kind: z.enum(FLUSH_QUEUE_KINDS).default('per-cpu'),
@@ -163,6 +176,12 @@ function crossFieldErrors(s: Scenario): FieldError[] {
   if (s.flushQueue.kind === 'per-cpu' && s.flushQueue.size > 65536) {
     errors.push({ path: 'flushQueue.size', message: 'per-cpu rings allow at most 65536 slots' });
   }
+  // The guest's page table must have a path on this host (checked once the rest is sound).
+  if (errors.length === 0) {
+    const decision = resolveScenarioPolicy(s);
+    const r = vmmPathOrProblem(s, decision, effectivePolicy(s, decision).mode);
+    if ('problem' in r) errors.push(r.problem);
+  }
   return errors;
 }
 
@@ -217,8 +236,10 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * Apply `path=value` overrides (`viommu.backend=shadow-sl`). Values are parsed as
- * JSON when they look like JSON (numbers, booleans, quoted strings), else kept as strings.
+ * Apply `path=value` overrides (`viommu.backend=shadow-sl`). A field the schema
+ * types as text keeps the raw text (`guest.kernel=6.10` is "6.10", not 6.1);
+ * other values are parsed as JSON when they look like JSON (numbers, booleans,
+ * quoted strings), else kept as strings.
  */
 export function applyOverrides(input: unknown, overrides: string[]): unknown {
   let out = input;
@@ -229,7 +250,7 @@ export function applyOverrides(input: unknown, overrides: string[]): unknown {
     if (path.some((p) => !/^[A-Za-z][A-Za-z0-9]*$/.test(p))) {
       throw new ScenarioError([{ path: o.slice(0, eq), message: 'path segments must be field names separated by dots' }]);
     }
-    out = setPath(out, path, parseOverrideValue(o.slice(eq + 1)));
+    out = setPath(out, path, parseOverrideValue(o.slice(eq + 1), fieldKind(path)));
   }
   return out;
 }
@@ -250,8 +271,33 @@ export function scenarioJsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(scenarioInputSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
 }
 
-function parseOverrideValue(raw: string): unknown {
+/** The value of `field.path=raw` as the scenario types that field (text fields keep the text). */
+export function parseFieldValue(path: string, raw: string): unknown {
+  return parseOverrideValue(raw, fieldKind(path.split('.')));
+}
+
+function parseOverrideValue(raw: string, kind: string | undefined): unknown {
   const s = raw.trim();
+  if (kind === 'string' || kind === 'enum') return /^".*"$/.test(s) ? JSON.parse(s) : raw;
   if (/^(true|false|null|-?\d+(\.\d+)?([eE][-+]?\d+)?|".*")$/.test(s)) return JSON.parse(s);
   return raw;
+}
+
+type SchemaNode = { _zod: { def: { type: string; innerType?: SchemaNode; shape?: Record<string, SchemaNode> } } };
+
+function unwrapSchema(node: SchemaNode): SchemaNode {
+  let n = node;
+  while (n._zod.def.innerType) n = n._zod.def.innerType;
+  return n;
+}
+
+/** The schema's type name of the field at `path` ('string', 'number', 'enum', ...), if the path is a field. */
+function fieldKind(path: readonly string[]): string | undefined {
+  let node: SchemaNode | undefined = scenarioInputSchema as unknown as SchemaNode;
+  for (const seg of path) {
+    const obj: SchemaNode = unwrapSchema(node);
+    node = obj._zod.def.type === 'object' && obj._zod.def.shape && Object.hasOwn(obj._zod.def.shape, seg) ? obj._zod.def.shape[seg] : undefined;
+    if (!node) return undefined;
+  }
+  return unwrapSchema(node)._zod.def.type;
 }

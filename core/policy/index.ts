@@ -14,7 +14,8 @@ export type {
 } from './types.ts';
 export type { CmdlineParam, ParsedCmdline } from './cmdline.ts';
 export { parseCmdline } from './cmdline.ts';
-export { kernelGeneration } from './kernel-facts.ts';
+export { kernelFacts, kernelGeneration } from './kernel-facts.ts';
+export type { DmaPathFacts, IovaDepotRule, KernelFacts } from './kernel-facts.ts';
 export { parseKernelVersion } from './version.ts';
 export { resolvePolicy } from './resolve.ts';
 export { formatDecision } from './format.ts';

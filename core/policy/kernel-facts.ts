@@ -20,10 +20,13 @@ interface StableBackport {
 }
 
 // From the stable review series that carried each commit:
+// 4.14.221 and 4.19.175 (February 2021),
 // "[PATCH 5.4 58/65]" (5.4.97-rc1), "[PATCH 5.10 17/57]" (5.10.14-rc1),
 // "[PATCH 5.15 341/567]" (5.15.99-rc1, with 032c5ee40e9f as its dependency),
 // "[PATCH 6.1 488/885]" (6.1.16-rc1), "[PATCH 6.2 0569/1001]" (6.2.3-rc1).
 const STABLE_BACKPORTS: readonly StableBackport[] = [
+  { major: 4, minor: 14, sincePatch: 221, commit: CM_RULE_COMMIT, generation: 2 },
+  { major: 4, minor: 19, sincePatch: 175, commit: CM_RULE_COMMIT, generation: 2 },
   { major: 5, minor: 4, sincePatch: 97, commit: CM_RULE_COMMIT, generation: 2 },
   { major: 5, minor: 10, sincePatch: 14, commit: CM_RULE_COMMIT, generation: 2 },
   { major: 5, minor: 15, sincePatch: 99, commit: FIRST_LEVEL_EXEMPTION_COMMIT, generation: 3 },
@@ -31,9 +34,9 @@ const STABLE_BACKPORTS: readonly StableBackport[] = [
   { major: 6, minor: 2, sincePatch: 3, commit: FIRST_LEVEL_EXEMPTION_COMMIT, generation: 3 },
 ];
 
-// Longterm branches alive when 29b32839725f went to stable; whether they
-// took it could not be checked (4.14 at least failed to apply at first).
-const UNVERIFIED_LONGTERM = ['4.4', '4.9', '4.14', '4.19'];
+// Longterm branches alive when 29b32839725f went to stable whose uptake
+// could not be checked (4.14 and 4.19 took it: see STABLE_BACKPORTS).
+const UNVERIFIED_LONGTERM = ['4.4', '4.9'];
 
 export interface GenerationBasis {
   generation: Generation;
@@ -108,12 +111,57 @@ export interface KernelFacts {
   cachingModeRule: CachingModeRule | null;
   /** CONFIG_INTEL_IOMMU_SCALABLE_MODE_DEFAULT_ON became default y in v5.15 (792fb43ce2c9), with sm_off. */
   scalableModeDefaultOn: boolean;
+  /** Scalable mode and intel_iommu=sm_on arrived in v5.0; older releases only know legacy mode. */
+  scalableModeSupport: boolean;
   intelOptionTexts: 'v5.10' | 'v5.15';
   /** intel_iommu_setup() logs "Unknown option" (v5.15). */
   reportsUnknownIntelOption: boolean;
   firstLevelRule: FirstLevelRule;
   /** kstrtobool() accepts "true"/"false" since v5.19 (0d6ea3ac94ca). */
   kstrtoboolTrueFalse: boolean;
+  /** The guest DMA path of this release (dma-iommu.c, iova.c, intel/iommu.c). */
+  dmaPath: DmaPathFacts;
+}
+
+/** How the IOVA rcache depot is sized. */
+export type IovaDepotRule =
+  /** MAX_GLOBAL_MAGS = 32 full magazines per size class; a full depot sends the magazine back to the rbtree. */
+  | 'bounded-32'
+  /** v6.7 "iommu/iova: Manage the depot list size": unbounded, one magazine trimmed every 100 ms down to the online CPUs. */
+  | 'unbounded-trimmed';
+
+export interface DmaPathFacts {
+  iovaDepot: IovaDepotRule;
+  /** v6.7 "iommu/dma: Use a large flush queue and timeout for shadow_on_flush": the single flush queue exists. */
+  singleFlushQueue: boolean;
+  /**
+   * intel_iommu_unmap() tracks the IOVA range in the gather even for a queued
+   * (lazy) unmap: from the VT-d conversion to dma-iommu (v5.11, 2a2b8eaa5b25)
+   * until "iommu/vt-d: Avoid superfluous IOTLB tracking in lazy mode"
+   * (mainline v6.3, stable 5.15.99, 6.1.16 and 6.2.3).
+   */
+  lazyGatherTracking: boolean;
+  /** The release that removed the tracking on this branch, for messages. */
+  lazyGatherFix: string;
+}
+
+// Stable releases that carry the gather-tracking fix, from the stable-rc
+// pushes of March 2023 (same batches as 257ec2907419).
+const GATHER_FIX_BACKPORTS: readonly { major: number; minor: number; sincePatch: number }[] = [
+  { major: 5, minor: 15, sincePatch: 99 },
+  { major: 6, minor: 1, sincePatch: 16 },
+  { major: 6, minor: 2, sincePatch: 3 },
+];
+
+function dmaPathFacts(v: KernelVersion): DmaPathFacts {
+  const backport = GATHER_FIX_BACKPORTS.find((b) => onBranch(v, b.major, b.minor));
+  const fixed = atLeast(v, 6, 3) || (backport !== undefined && v.patch >= backport.sincePatch);
+  return {
+    iovaDepot: atLeast(v, 6, 7) ? 'unbounded-trimmed' : 'bounded-32',
+    singleFlushQueue: atLeast(v, 6, 7),
+    lazyGatherTracking: atLeast(v, 5, 11) && !fixed,
+    lazyGatherFix: backport ? `${backport.major}.${backport.minor}.${backport.sincePatch}` : '6.3',
+  };
 }
 
 function cachingModeRule(v: KernelVersion, generation: Generation): CachingModeRule | null {
@@ -149,9 +197,11 @@ export function kernelFacts(v: KernelVersion): KernelFacts {
     logsTlbPolicy: v515,
     cachingModeRule: cachingModeRule(v, generation.generation),
     scalableModeDefaultOn: v515,
+    scalableModeSupport: atLeast(v, 5, 0),
     intelOptionTexts: v515 ? 'v5.15' : 'v5.10',
     reportsUnknownIntelOption: v515,
     firstLevelRule: firstLevelRule(v),
     kstrtoboolTrueFalse: atLeast(v, 5, 19),
+    dmaPath: dmaPathFacts(v),
   };
 }

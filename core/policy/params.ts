@@ -156,7 +156,7 @@ function intelOptions(facts: KernelFacts): IntelOption[] {
     { prefix: 'forcedac', line: v515 ? 'intel_iommu=forcedac deprecated; use iommu.forcedac instead' : 'Forcing DAC for PCI devices' },
     { prefix: 'strict', line: v515 ? 'intel_iommu=strict deprecated; use iommu.strict=1 instead' : 'Disable batched IOTLB flush', apply: requestStrict },
     { prefix: 'sp_off', line: 'Disable supported super page' },
-    { prefix: 'sm_on', line: v515 ? 'Enable scalable mode if hardware supports' : 'Intel-IOMMU: scalable mode supported', apply: setScalableMode(true) },
+    facts.scalableModeSupport && { prefix: 'sm_on', line: v515 ? 'Enable scalable mode if hardware supports' : 'Intel-IOMMU: scalable mode supported', apply: setScalableMode(true) },
     v515 && { prefix: 'sm_off', line: 'Scalable mode is disallowed', apply: setScalableMode(false) },
     { prefix: 'tboot_noforce', line: 'Intel-IOMMU: not forcing on after tboot. This could expose security risk for tboot' },
     !v515 && { prefix: 'nobounce', line: 'Intel-IOMMU: No bounce buffer. This could expose security risks of DMA attacks' },

@@ -84,6 +84,10 @@ function remappingBlocker(cmd: CmdlineEffects): string | null {
 }
 
 function scalableModeInEffect(facts: KernelFacts, caps: ViommuCaps, cmd: CmdlineEffects, trace: Trace): boolean {
+  if (!facts.scalableModeSupport) {
+    trace.reason('intel_iommu_init()', 'this kernel predates scalable mode (v5.0): legacy mode');
+    return false;
+  }
   const wanted = cmd.scalableMode?.value ?? facts.scalableModeDefaultOn;
   const source = cmd.scalableMode?.via ?? 'CONFIG_INTEL_IOMMU_SCALABLE_MODE_DEFAULT_ON';
   const origin = cmd.scalableMode ? '' : ` (default ${facts.scalableModeDefaultOn ? 'y since v5.15' : 'n before v5.15'})`;
@@ -167,7 +171,7 @@ interface Boot {
 
 function withoutRemapping({ cmd, strictBefore, trace }: Boot, blocker: string): Outcome {
   trace.reason('intel_iommu_init()', `${blocker}: returns before init_dmars(), so no DMA remapping; devices DMA to physical addresses and the caching-mode rule is never reached`);
-  return { domainType: 'identity', strict: strictBefore, scalableMode: false, pageTable: 'none', forcedStrict: cmd.intelStrict !== null, dmaRemapping: false };
+  return { domainType: 'identity', strict: strictBefore, scalableMode: false, pageTable: 'none', dmaPageTable: 'none', forcedStrict: cmd.intelStrict !== null, dmaRemapping: false };
 }
 
 function withRemapping({ facts, input, cmd, passthrough, strictBefore, trace }: Boot): Outcome {
@@ -176,11 +180,12 @@ function withRemapping({ facts, input, cmd, passthrough, strictBefore, trace }: 
   const firstLevel = firstLevelByDefault(facts.firstLevelRule, scalableMode, input.caps, 'dma');
   const cm = cachingModeRule(facts, input.caps, firstLevel, cmd, trace);
   const device = deviceDomain(input.untrusted, passthrough, strictBefore || cm.forced, trace);
-  const pageTable: PageTable = device.domainType === 'identity' ? 'none' : firstLevel.firstLevel ? 'first-level' : 'second-level';
+  const dmaPageTable: PageTable = firstLevel.firstLevel ? 'first-level' : 'second-level';
+  const pageTable: PageTable = device.domainType === 'identity' ? 'none' : dmaPageTable;
   pageTableReason(pageTable, firstLevel, trace);
   // v5.11-v5.12 decide (and print) when the first DMA domain is set up.
   if (cm.line && (!facts.cachingModeRule?.needsDmaDomain || device.domainType !== 'identity')) trace.print(cm.line);
-  return { ...device, scalableMode, pageTable, forcedStrict: cmd.intelStrict !== null || cm.forced, dmaRemapping: true };
+  return { ...device, scalableMode, pageTable, dmaPageTable, forcedStrict: cmd.intelStrict !== null || cm.forced, dmaRemapping: true };
 }
 
 export function resolvePolicy(input: PolicyInput): PolicyDecision {
@@ -190,7 +195,7 @@ export function resolvePolicy(input: PolicyInput): PolicyDecision {
   const trace = new Trace();
 
   trace.reason('kernel version', facts.generation.text);
-  if (!facts.inVerifiedRange) trace.warn(`kernel: rules were checked from v5.4 on; v${kernel.major}.${kernel.minor} is resolved like v5.4`);
+  if (!facts.inVerifiedRange) trace.warn(`kernel: rules were checked from v5.4 on; v${kernel.major}.${kernel.minor} is resolved like v5.4 apart from what is known for it (the caching-mode rule backports, no scalable mode before v5.0)`);
   unusableCapsWarning(input.caps, trace);
 
   const kconfig = applyKconfig(input.kconfigDefault, facts, trace);

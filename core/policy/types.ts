@@ -44,8 +44,10 @@ export interface PolicyDecision {
   kernel: KernelVersion;
   /** Scalable mode in effect: capability advertised and intel_iommu_sm set. */
   scalableMode: boolean;
-  /** Table used by DMA domains; 'none' for identity or with DMA remapping off. */
+  /** Table used by the device's domain; 'none' for identity or with DMA remapping off. */
   pageTable: PageTable;
+  /** Table a DMA domain would use on this guest (also for an identity device); 'none' with DMA remapping off. */
+  dmaPageTable: PageTable;
   /** iommu_set_dma_strict() ran (CM rule or intel_iommu=strict), or its pre-v5.13 equivalent intel_iommu_strict = 1. */
   forcedStrict: boolean;
   /** False when intel_iommu=off or iommu=off keeps intel_iommu_init() from enabling translation. */

@@ -66,7 +66,12 @@ describe('parseKernelVersion', () => {
 
 describe('kernelGeneration', () => {
   const table: [string, 1 | 2 | 3, string][] = [
-    ['4.19.300', 1, 'unverified longterm branch: mainline mapping'],
+    ['4.9.300', 1, 'unverified longterm branch: mainline mapping'],
+    ['4.14.220', 1, 'before the 4.14.y backport'],
+    ['4.14.221', 2, '29b32839725f backported to 4.14.221'],
+    ['4.19.174', 1, 'before the 4.19.y backport'],
+    ['4.19.175', 2, '29b32839725f backported to 4.19.175'],
+    ['4.19.300', 2, 'a later 4.19.y keeps the backport'],
     ['5.4.96', 1, 'before the 5.4.y backport'],
     ['5.4.97', 2, '29b32839725f backported to 5.4.97'],
     ['5.10', 1, 'mainline v5.10'],
@@ -95,7 +100,15 @@ describe('kernelGeneration', () => {
 
   it('explains a stable backport and an unverified branch in the first reason', () => {
     assert.match(resolve({ kernel: '6.1.16' }).reasons[0]!.text, /257ec2907419 reached 6\.1\.y in 6\.1\.16/);
-    assert.match(resolve({ kernel: '4.19.300' }).reasons[0]!.text, /mapped by mainline version/);
+    assert.match(resolve({ kernel: '4.9.300' }).reasons[0]!.text, /mapped by mainline version/);
+    assert.match(resolve({ kernel: '4.19.200' }).reasons[0]!.text, /29b32839725f reached 4\.19\.y in 4\.19\.175/);
+  });
+
+  it('policy --kernel 4.19.200 --caps cm,sm,flts: generation 2, legacy second level, strict by the caching-mode rule', () => {
+    const d = resolve({ kernel: '4.19.200', caps: CAPS.cmSmFl });
+    assert.equal(d.generation, 2);
+    assert.deepEqual(pick(d), { domainType: 'dma', strict: true, pageTable: 'second-level', forcedStrict: true });
+    assert.equal(d.log.at(-1), 'DMAR: Disable batched IOTLB flush due to virtualization');
   });
 });
 
@@ -506,5 +519,19 @@ describe('inputs outside the checked range', () => {
 
   it('rejects malformed caps naming the field', () => {
     assert.throws(() => resolve({ caps: { ...CAPS.noCm, firstLevel: 'yes' } as unknown as ViommuCaps }), /^Error: caps\.firstLevel: expected true or false/);
+  });
+});
+
+describe('kernels before scalable mode (v5.0)', () => {
+  it('4.19 stays in legacy mode and ignores intel_iommu=sm_on', () => {
+    const d = resolve({ kernel: '4.19.200', caps: CAPS.cmSmFl, cmdline: 'intel_iommu=sm_on' });
+    assert.equal(d.scalableMode, false);
+    assert.equal(d.pageTable, 'second-level');
+    assert.deepEqual(d.ignored, ['intel_iommu=sm_on']);
+    assert.ok(d.reasons.some((r) => /predates scalable mode/.test(r.text)));
+  });
+
+  it('5.4 takes intel_iommu=sm_on', () => {
+    assert.equal(resolve({ kernel: '5.4.97', caps: CAPS.cmSmFl, cmdline: 'intel_iommu=sm_on' }).scalableMode, true);
   });
 });

@@ -50,6 +50,8 @@ const GROUP_ORDER = ['guest', 'viommu', 'policy', 'flushQueue', 'device', 'workl
 const ADVANCED_GROUPS = new Set(['costs']);
 /** Top-level scalars collect here unless they have a section of their own (like `policy`). */
 export const TOP_LEVEL_GROUP = 'simulation';
+/** Top-level scalars that belong to another section. */
+const TOP_LEVEL_SECTION: Record<string, string> = { forcePolicy: 'policy' };
 
 /** Longest first: `NsPerKiB` must win over `B`-less `Ns`. */
 const UNIT_SUFFIXES: [suffix: string, unit: string][] = [
@@ -181,7 +183,7 @@ function walk(props: JsonSchema, prefix: string, group: string | undefined, out:
       walk(raw.properties, path, group ?? key, out);
       continue;
     }
-    const ownGroup = group ?? (Object.hasOwn(GROUP_LABELS, key) && key !== TOP_LEVEL_GROUP ? key : TOP_LEVEL_GROUP);
+    const ownGroup = group ?? TOP_LEVEL_SECTION[key] ?? (Object.hasOwn(GROUP_LABELS, key) && key !== TOP_LEVEL_GROUP ? key : TOP_LEVEL_GROUP);
     const field = describeLeaf(key, path, ownGroup, raw);
     if (field) out.push(field);
   }
