@@ -1,13 +1,29 @@
 // Closed-form estimate of a scenario: the same mechanisms as the event model
-// (per-segment stack work, maps and unmaps per segment, exits, flush
-// amortization, the VMM lock), averaged instead of simulated. It is instant,
-// so the UI can preview a scenario while it is edited.
+// (stack work by byte, packet and skb from core/workloads/stack.ts, maps and
+// unmaps per packet, exits, flush amortization), averaged instead of
+// simulated. It is instant, so the UI can preview a scenario while it is
+// edited.
+//
+// Every place where the real system serializes is a server with an M/G/1
+// wait (Pollaczek-Khinchine, seen by one of the active vCPUs: its own requests
+// never queue behind each other):
+//   - the guest's per-unit invalidation-queue lock `q_lock`, held by
+//     qi_submit_sync() for the whole submission: exit round trip plus QEMU's
+//     handling (one vIOMMU unit);
+//   - QEMU's BQL, under which the handling runs: with one unit q_lock lets
+//     only one submission at a time reach it, so its wait is zero and only
+//     its utilization counts against the range;
+//   - the IOMMU's hardware invalidation queue on bare metal, serving one
+//     descriptor at a time;
+//   - the single flush queue's `fq->lock`, held by queue_iova() across a
+//     ring-full flush.
+// Queueing formulas are only good while every server has slack: above 90%
+// busy the estimate gives no throughput and says so (`outOfRange`).
 //
 // Where the two part (docs/MODEL.md): the estimate assumes every IOVA
-// allocation hits the per-CPU cache, approximates lock queueing with an
-// M/D/1 wait, and counts one full-ring flush per (rings x usable slots)
-// unmaps plus one timer flush per period. It ignores interrupt moderation and
-// the warm-up transient.
+// allocation hits the per-CPU cache, counts one full-ring flush per
+// (rings x usable slots) unmaps plus one timer flush per period, and ignores
+// interrupt moderation, TSQ and the warm-up transient.
 import { createBackend, type BackendModel, type DomainView, type OpCost } from '../backends/index.ts';
 import type { Costs } from '../model/costs.ts';
 import { parseScenario, type Scenario } from '../model/scenario.ts';
@@ -16,10 +32,26 @@ import type { DmaMode } from '../guest/dma.ts';
 import { lineRatePps, maxGoodputGbps, mssBytes, queueShares, rxBufferLayout } from '../workloads/context.ts';
 import { rxResidentMappings } from '../workloads/iperf-rx.ts';
 import { skbLayout } from '../workloads/iperf-tx.ts';
+import { acksPerTsoSkb, groPoll, rxSegmentsNs, txSkbNs } from '../workloads/stack.ts';
+
+/** Above this utilization of any server the queueing formulas are not trusted. */
+export const MAX_TRUSTED_UTILIZATION = 0.9;
+
+export const SERVERS = ['bql', 'qLock', 'hwQueue', 'fqLock'] as const;
+export type ServerName = (typeof SERVERS)[number];
+const SERVER_TEXT: Record<ServerName, string> = {
+  bql: "QEMU's big lock (BQL)",
+  qLock: "the invalidation-queue lock (q_lock, held for each exit's round trip and QEMU's handling)",
+  hwQueue: "the IOMMU's hardware invalidation queue",
+  fqLock: "the single flush queue's fq->lock (held across each ring-full flush)",
+};
 
 export interface AnalyticEstimate {
   mode: DmaMode;
-  throughputGbps: number;
+  /** null when the estimate is out of its range (see `outOfRange`). */
+  throughputGbps: number | null;
+  /** Why there is no throughput, for the UI to show: "out of range: use the event model (...)"; null when in range. */
+  outOfRange: string | null;
   packetsPerSec: number;
   vmExitsPerSec: number;
   invalidationsPerSec: number;
@@ -28,43 +60,120 @@ export interface AnalyticEstimate {
   /** vCPU time per segment on an active queue, by part, in ns. */
   perPacketNs: { stack: number; dma: number; exits: number; lockWait: number; flush: number; total: number };
   cpuUtilization: number;
+  /** Busy share of QEMU's handling (the BQL). */
   vmmLockUtilization: number;
+  /** Busy share of every serialization point, 0..1 (above 1: demand the server cannot meet). */
+  servers: Record<ServerName, number>;
   bottleneck: BottleneckKind;
 }
 
-interface OpTotals {
+/** What one operation asks of the vCPU and of each server. */
+interface Load {
   vcpuNs: number;
-  exitNs: number;
-  lockedNs: number;
   exits: number;
   invalidations: number;
+  /** Submissions through q_lock; their holding time (round trip + handling) and its square. */
+  qSubmissions: number;
+  qHoldNs: number;
+  qHoldSqNs: number;
+  /** QEMU handling under the BQL. */
+  handlingNs: number;
+  /** Hardware queue descriptors on bare metal; service time and its square. */
+  hwDescriptors: number;
+  hwServiceNs: number;
+  hwServiceSqNs: number;
 }
 
-function opTotals(costs: Costs, op: OpCost): OpTotals {
+const ZERO: Load = { vcpuNs: 0, exits: 0, invalidations: 0, qSubmissions: 0, qHoldNs: 0, qHoldSqNs: 0, handlingNs: 0, hwDescriptors: 0, hwServiceNs: 0, hwServiceSqNs: 0 };
+
+function opLoad(costs: Costs, op: OpCost): Load {
+  const load: Load = { ...ZERO, exits: op.faults, invalidations: op.invalidation ? 1 : 0 };
+  if (op.guestCategory === 'hwInvalidation' && op.guestNs > 0) {
+    // Bare metal: the CPU waits for the hardware to serve the descriptor.
+    load.hwDescriptors = 1;
+    load.hwServiceNs = op.guestNs;
+    load.hwServiceSqNs = op.guestNs * op.guestNs;
+  } else {
+    load.vcpuNs = op.guestNs;
+  }
+  if (op.exit) {
+    const hold = costs.exitRoundTripNs + op.exit.lockedNs;
+    load.exits += 1;
+    load.qSubmissions = 1;
+    load.qHoldNs = hold;
+    load.qHoldSqNs = hold * hold;
+    load.handlingNs = op.exit.lockedNs;
+  }
+  return load;
+}
+
+function add(a: Load, b: Load, times = 1): Load {
+  const out = { ...a };
+  for (const k of Object.keys(ZERO) as (keyof Load)[]) out[k] += b[k] * times;
+  return out;
+}
+
+/** Per-mapping load of map + unmap in one mode, excluding flushes. */
+function mapUnmapLoad(mode: DmaMode, costs: Costs, backend: BackendModel, pages: number): Load {
+  if (mode === 'passthrough') return ZERO;
+  let load: Load = { ...ZERO, vcpuNs: 2 * costs.iovaRcacheHitNs + 2 * pages * costs.ptePerPageNs + (mode === 'lazy' ? costs.fqQueueNs : 0) };
+  load = add(load, opLoad(costs, backend.map(pages)));
+  load = add(load, opLoad(costs, backend.pteClear(pages)));
+  if (mode === 'strict') load = add(load, opLoad(costs, backend.strictInvalidate(pages)));
+  return load;
+}
+
+/**
+ * Mean wait at a FIFO server seen by one of `sources` symmetric clients,
+ * Pollaczek-Khinchine over the other clients' arrivals: lambda E[S^2] / 2(1 - rho).
+ */
+function mg1WaitNs(arrivalsPerSec: number, secondMomentNs2: number, utilization: number, sources: number): number {
+  const others = sources > 1 ? (sources - 1) / sources : 0;
+  const rho = utilization * others;
+  if (rho >= 1) return Infinity;
+  return ((arrivalsPerSec * others) / 1e9) * secondMomentNs2 / (2 * (1 - rho));
+}
+
+interface Workload {
+  /** One segment (rx) or one TSO skb (tx). */
+  stackNs: number;
+  segmentsPerUnit: number;
+  payloadPerUnit: number;
+  offeredUnitsPerSec: number;
+  mappings: { perUnit: number; pages: number }[];
+}
+
+function workloadOf(s: Scenario, costs: Costs): Workload {
+  const d = s.device;
+  const w = s.workload;
+  const payload = mssBytes(d.mtu);
+  if (w.kind === 'iperf-rx') {
+    const layout = rxBufferLayout(d.mtu, d.rxBufferBytes);
+    const flows = Math.max(1, Math.round(w.streams / Math.max(1, Math.min(w.streams, d.queues, s.guest.vcpus))));
+    // A saturated queue polls full budgets.
+    const gro = groPoll(d.napiBudget, flows, payload, w.ackEveryBytes);
+    return {
+      stackNs: rxSegmentsNs(costs, 1, payload) + (costs.napiPollNs + gro.skbs * costs.rxGroSkbNs + gro.acks * costs.ackTxNs) / d.napiBudget,
+      segmentsPerUnit: 1,
+      payloadPerUnit: payload,
+      offeredUnitsPerSec: lineRatePps(d.lineRateGbps, d.mtu),
+      mappings: [
+        { perUnit: (layout.buffersPerPacket / layout.buffersPerUnit) * d.rxPageUnmapShare, pages: layout.pagesPerUnit },
+        { perUnit: gro.acks / d.napiBudget, pages: 1 },
+      ],
+    };
+  }
+  const skb = skbLayout(w.tsoBytes, w.fragBytes, d.mtu);
   return {
-    vcpuNs: op.guestNs,
-    exitNs: op.exit ? costs.exitRoundTripNs + op.exit.lockedNs : 0,
-    lockedNs: op.exit ? op.exit.lockedNs : 0,
-    exits: (op.exit ? 1 : 0) + op.faults,
-    invalidations: op.invalidation ? 1 : 0,
+    stackNs: txSkbNs(costs, w.tsoBytes) + acksPerTsoSkb(w.tsoBytes, payload, w.ackEveryBytes) * costs.ackRxNs,
+    segmentsPerUnit: skb.segments,
+    payloadPerUnit: w.tsoBytes,
+    offeredUnitsPerSec: (d.lineRateGbps * 1e9) / skb.wireBits,
+    mappings: [
+      { perUnit: 1, pages: 1 },
+      { perUnit: skb.frags, pages: skb.fragPages },
+    ],
   };
-}
-
-function addOps(...ops: OpTotals[]): OpTotals {
-  return ops.reduce(
-    (a, b) => ({ vcpuNs: a.vcpuNs + b.vcpuNs, exitNs: a.exitNs + b.exitNs, lockedNs: a.lockedNs + b.lockedNs, exits: a.exits + b.exits, invalidations: a.invalidations + b.invalidations }),
-    { vcpuNs: 0, exitNs: 0, lockedNs: 0, exits: 0, invalidations: 0 },
-  );
-}
-
-/** Per-mapping costs of map + unmap in one mode, excluding flushes. */
-function mapUnmapCost(mode: DmaMode, costs: Costs, backend: BackendModel, pages: number): OpTotals {
-  if (mode === 'passthrough') return addOps();
-  const guest = 2 * costs.iovaRcacheHitNs + 2 * pages * costs.ptePerPageNs + (mode === 'lazy' ? costs.fqQueueNs : 0);
-  const ops = [opTotals(costs, backend.map(pages)), opTotals(costs, backend.pteClear(pages))];
-  if (mode === 'strict') ops.push(opTotals(costs, backend.strictInvalidate(pages)));
-  const t = addOps(...ops);
-  return { ...t, vcpuNs: t.vcpuNs + guest };
 }
 
 export function estimate(input: unknown, mode: DmaMode): AnalyticEstimate {
@@ -74,72 +183,51 @@ export function estimate(input: unknown, mode: DmaMode): AnalyticEstimate {
   const d = s.device;
   const shares = queueShares(s.workload.streams, d.queues, s.guest.vcpus);
   const active = shares.length;
+  const wl = workloadOf(s, costs);
 
-  // What one segment (rx) or one skb (tx) costs, and how many mappings of which size it turns over.
-  let unitNs: number;
-  let segmentsPerUnit: number;
-  let mappings: { perUnit: number; pages: number }[];
-  let payloadPerUnit: number;
-  let offeredUnitsPerSec: number;
-  if (s.workload.kind === 'iperf-rx') {
-    const layout = rxBufferLayout(d.mtu, d.rxBufferBytes);
-    const pageUnmaps = (layout.buffersPerPacket / layout.buffersPerUnit) * d.rxPageUnmapShare;
-    unitNs = costs.rxPacketNs + costs.napiPollNs / d.napiBudget + costs.ackTxNs / s.workload.ackEverySegments;
-    segmentsPerUnit = 1;
-    mappings = [
-      { perUnit: pageUnmaps, pages: layout.pagesPerUnit },
-      { perUnit: 1 / s.workload.ackEverySegments, pages: 1 },
-    ];
-    payloadPerUnit = mssBytes(d.mtu);
-    offeredUnitsPerSec = lineRatePps(d.lineRateGbps, d.mtu);
-  } else {
-    const w = s.workload;
-    const skb = skbLayout(w.tsoBytes, w.fragBytes, d.mtu);
-    unitNs = costs.txSkbNs + (w.tsoBytes / 1024) * costs.txCopyNsPerKiB + Math.ceil(skb.segments / w.ackEverySegments) * costs.ackTxNs;
-    segmentsPerUnit = skb.segments;
-    mappings = [
-      { perUnit: 1, pages: 1 },
-      { perUnit: skb.frags, pages: skb.fragPages },
-    ];
-    payloadPerUnit = w.tsoBytes;
-    offeredUnitsPerSec = (d.lineRateGbps * 1e9) / skb.wireBits;
-  }
-
-  const perMapping = mappings.map((m) => ({ ...m, cost: mapUnmapCost(mode, costs, backend, m.pages) }));
-  const mapsPerUnit = mappings.reduce((a, m) => a + m.perUnit, 0);
-  const dmaOps = perMapping.reduce(
-    (a, m) => ({ vcpuNs: a.vcpuNs + m.perUnit * m.cost.vcpuNs, exitNs: a.exitNs + m.perUnit * m.cost.exitNs, lockedNs: a.lockedNs + m.perUnit * m.cost.lockedNs, exits: a.exits + m.perUnit * m.cost.exits, invalidations: a.invalidations + m.perUnit * m.cost.invalidations }),
-    addOps(),
-  );
+  const mapsPerUnit = wl.mappings.reduce((a, m) => a + m.perUnit, 0);
+  const dma = wl.mappings.reduce((acc, m) => add(acc, mapUnmapLoad(mode, costs, backend, m.pages), m.perUnit), ZERO);
 
   // Lazy: the domain flush, amortized over the unmaps it retires.
-  const domain: DomainView = {
-    presentPtes: s.workload.kind === 'iperf-rx' ? active * rxResidentMappings(d) * rxBufferLayout(d.mtu, d.rxBufferBytes).pagesPerUnit : 0,
-    staleMappings: 0,
-  };
+  const presentPtes = s.workload.kind === 'iperf-rx' ? active * rxResidentMappings(d) * rxBufferLayout(d.mtu, d.rxBufferBytes).pagesPerUnit : 0;
   const rings = s.flushQueue.kind === 'single' ? 1 : active;
-  const unmapsPerFlushFull = rings * (s.flushQueue.size - 1);
-  domain.staleMappings = unmapsPerFlushFull;
-  const flushOp = mode === 'lazy' ? opTotals(costs, backend.flush(domain)) : addOps();
+  const unmapsPerFullFlush = rings * (s.flushQueue.size - 1);
+  const domain: DomainView = { presentPtes, staleMappings: unmapsPerFullFlush };
+  const flush = mode === 'lazy' ? opLoad(costs, backend.flush(domain)) : ZERO;
+  const singleQueue = mode === 'lazy' && s.flushQueue.kind === 'single';
 
-  // The rate per queue depends on the lock wait, which depends on the total
-  // rate: find the fixed point by bisection (capacity falls as load rises).
-  const offeredTotal = shares.reduce((a, sh) => a + offeredUnitsPerSec * sh, 0);
   const evaluate = (unitsPerSec: number) => {
     const unmapRate = unitsPerSec * mapsPerUnit;
-    const flushesPerSec = mode === 'lazy' && unmapRate > 0 ? unmapRate / unmapsPerFlushFull + 1000 / s.flushQueue.timeoutMs : 0;
-    const lockedPerSec = unitsPerSec * dmaOps.lockedNs + flushesPerSec * flushOp.lockedNs;
-    const lockUtil = lockedPerSec / 1e9;
-    const acquisitions = unitsPerSec * dmaOps.exits + flushesPerSec * flushOp.exits;
-    // M/D/1 mean wait, seen by one of `active` vCPUs (its own exits never queue behind each other).
-    const meanService = acquisitions > 0 ? lockedPerSec / acquisitions : 0;
-    const rho = Math.min(lockUtil, 0.99);
-    const lockWaitNs = (rho / (2 * (1 - rho))) * meanService * ((active - 1) / Math.max(1, active));
-    const flushPerUnitNs = unitsPerSec > 0 ? (flushesPerSec * (flushOp.vcpuNs + flushOp.exitNs + flushOp.exits * lockWaitNs)) / unitsPerSec : 0;
-    const perUnitNs = unitNs + dmaOps.vcpuNs + dmaOps.exitNs + dmaOps.exits * lockWaitNs + flushPerUnitNs;
-    const capacity = shares.reduce((a, sh) => a + Math.min(offeredUnitsPerSec * sh, 1e9 / perUnitNs), 0);
-    return { flushesPerSec, lockUtil, lockWaitNs, flushPerUnitNs, perUnitNs, capacity };
+    const fullFlushes = mode === 'lazy' ? unmapRate / unmapsPerFullFlush : 0;
+    const timerFlushes = mode === 'lazy' && unmapRate > 0 ? 1000 / s.flushQueue.timeoutMs : 0;
+    const flushesPerSec = fullFlushes + timerFlushes;
+    const total = add(add(ZERO, dma, unitsPerSec), flush, flushesPerSec);
+
+    // q_lock: every submission holds it for its round trip and handling.
+    const qUtil = total.qHoldNs / 1e9;
+    const qWait = total.qSubmissions ? mg1WaitNs(total.qSubmissions, total.qHoldSqNs / total.qSubmissions, qUtil, active) : 0;
+    // Bare-metal hardware queue: one descriptor at a time.
+    const hwUtil = total.hwServiceNs / 1e9;
+    const hwWait = total.hwDescriptors ? mg1WaitNs(total.hwDescriptors, total.hwServiceSqNs / total.hwDescriptors, hwUtil, active) : 0;
+    // Single flush queue: every queue_iova() takes fq->lock; a ring-full flush holds it throughout.
+    const flushHoldNs = flush.qHoldNs + flush.hwServiceNs + flush.vcpuNs + flush.qSubmissions * qWait + flush.hwDescriptors * hwWait;
+    const fqHoldSq = unmapRate * costs.fqQueueNs ** 2 + fullFlushes * flushHoldNs ** 2;
+    const fqArrivals = singleQueue ? unmapRate + fullFlushes : 0;
+    const fqUtil = singleQueue ? (unmapRate * costs.fqQueueNs + fullFlushes * flushHoldNs) / 1e9 : 0;
+    const fqWait = singleQueue && fqArrivals ? mg1WaitNs(fqArrivals, fqHoldSq / fqArrivals, fqUtil, active) : 0;
+
+    const waitOf = (l: Load) => l.qSubmissions * qWait + l.hwDescriptors * hwWait;
+    const exitNsOf = (l: Load) => l.qHoldNs + l.hwServiceNs;
+    const dmaWaitNs = waitOf(dma) + (singleQueue ? mapsPerUnit * fqWait : 0);
+    const flushPerUnitNs = unitsPerSec > 0 ? (flushesPerSec * (flush.vcpuNs + exitNsOf(flush) + waitOf(flush))) / unitsPerSec : 0;
+    const perUnitNs = wl.stackNs + dma.vcpuNs + exitNsOf(dma) + dmaWaitNs + flushPerUnitNs;
+    const capacity = shares.reduce((a, sh) => a + Math.min(wl.offeredUnitsPerSec * sh, 1e9 / perUnitNs), 0);
+    return { flushesPerSec, total, servers: { bql: total.handlingNs / 1e9, qLock: qUtil, hwQueue: hwUtil, fqLock: fqUtil }, dmaWaitNs, flushPerUnitNs, perUnitNs, capacity };
   };
+
+  // The rate per queue depends on the waits, which depend on the total rate:
+  // find the fixed point by bisection (capacity falls as load rises).
+  const offeredTotal = shares.reduce((a, sh) => a + wl.offeredUnitsPerSec * sh, 0);
   let lo = 0;
   let hi = offeredTotal;
   for (let i = 0; i < 60; i++) {
@@ -147,43 +235,41 @@ export function estimate(input: unknown, mode: DmaMode): AnalyticEstimate {
     if (evaluate(mid).capacity >= mid) lo = mid;
     else hi = mid;
   }
-  let unitsPerSec = lo;
-  const point = evaluate(unitsPerSec);
-  const { flushesPerSec, lockWaitNs, flushPerUnitNs, perUnitNs } = point;
-  let lockUtil = point.lockUtil;
-  let bottleneck: BottleneckKind = 'vcpu';
-  // The lock can hand out at most one second of handling per second.
-  if (lockUtil > 1) {
-    unitsPerSec /= lockUtil;
-    lockUtil = 1;
-    bottleneck = 'vmm-lock';
-  } else if (lockWaitNs * dmaOps.exits > 0.25 * perUnitNs && lockUtil >= 0.5) {
-    bottleneck = 'vmm-lock';
-  }
+  const unitsPerSec = lo;
+  const p = evaluate(unitsPerSec);
 
-  const segmentsPerSec = unitsPerSec * segmentsPerUnit;
-  const throughputGbps = (unitsPerSec * payloadPerUnit * 8) / 1e9;
-  const exitsPerSec = unitsPerSec * dmaOps.exits + flushesPerSec * flushOp.exits;
-  const busyNsPerSec = unitsPerSec * perUnitNs;
-  if (throughputGbps >= 0.97 * maxGoodputGbps(d.lineRateGbps, d.mtu)) bottleneck = 'line-rate';
+  const busiest = SERVERS.reduce((a, b) => (p.servers[b] > p.servers[a] ? b : a));
+  const outOfRange =
+    p.servers[busiest] > MAX_TRUSTED_UTILIZATION
+      ? `out of range: use the event model (${SERVER_TEXT[busiest]} is ${Math.round(Math.min(p.servers[busiest], 9.99) * 100)}% busy; queueing formulas hold below ${MAX_TRUSTED_UTILIZATION * 100}%)`
+      : null;
+
+  const throughput = (unitsPerSec * wl.payloadPerUnit * 8) / 1e9;
+  let bottleneck: BottleneckKind = 'vcpu';
+  if (throughput >= 0.97 * maxGoodputGbps(d.lineRateGbps, d.mtu)) bottleneck = 'line-rate';
+  else if (p.servers[busiest] >= MAX_TRUSTED_UTILIZATION || (p.dmaWaitNs > 0.25 * p.perUnitNs && p.servers[busiest] >= 0.5)) bottleneck = 'vmm-lock';
+
+  const per = (ns: number) => ns / wl.segmentsPerUnit;
   return {
     mode,
-    throughputGbps,
-    packetsPerSec: segmentsPerSec,
-    vmExitsPerSec: exitsPerSec,
-    invalidationsPerSec: unitsPerSec * dmaOps.invalidations + flushesPerSec * flushOp.invalidations,
-    flushesPerSec,
-    unmapsPerPacket: mapsPerUnit / segmentsPerUnit,
+    throughputGbps: outOfRange ? null : throughput,
+    outOfRange,
+    packetsPerSec: unitsPerSec * wl.segmentsPerUnit,
+    vmExitsPerSec: p.total.exits,
+    invalidationsPerSec: p.total.invalidations,
+    flushesPerSec: p.flushesPerSec,
+    unmapsPerPacket: mapsPerUnit / wl.segmentsPerUnit,
     perPacketNs: {
-      stack: unitNs / segmentsPerUnit,
-      dma: dmaOps.vcpuNs / segmentsPerUnit,
-      exits: dmaOps.exitNs / segmentsPerUnit,
-      lockWait: (dmaOps.exits * lockWaitNs) / segmentsPerUnit,
-      flush: flushPerUnitNs / segmentsPerUnit,
-      total: perUnitNs / segmentsPerUnit,
+      stack: per(wl.stackNs),
+      dma: per(dma.vcpuNs),
+      exits: per(dma.qHoldNs + dma.hwServiceNs),
+      lockWait: per(p.dmaWaitNs),
+      flush: per(p.flushPerUnitNs),
+      total: per(p.perUnitNs),
     },
-    cpuUtilization: Math.min(1, busyNsPerSec / 1e9 / s.guest.vcpus),
-    vmmLockUtilization: lockUtil,
+    cpuUtilization: Math.min(1, (unitsPerSec * p.perUnitNs) / 1e9 / s.guest.vcpus),
+    vmmLockUtilization: p.total.handlingNs / 1e9,
+    servers: p.servers,
     bottleneck,
   };
 }
