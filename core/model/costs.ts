@@ -19,7 +19,7 @@ export const COST_TABLE = {
   // GRO work per wire segment) and by skb (TCP and socket work per GRO or TSO
   // skb), so the cost of a run follows its MTU, GRO and TSO sizes.
   rxPacketNs: {
-    valueNs: 881,
+    valueNs: 695,
     basis: 'calibrated',
     description: 'guest CPU per received wire segment: driver RX descriptor, buffer handling and the GRO merge of the segment (no copy, no TCP, no IOMMU work)',
     source: 'fitted to the seed patch receive results (51 Gbit/s lazy, 39.3 strict) with the copy and per-skb costs held at their estimates; see docs/MODEL.md',
@@ -49,7 +49,7 @@ export const COST_TABLE = {
     source: 'estimate (the RX buffer of an ACK is recycled by the page pool: no map or unmap)',
   },
   txSkbNs: {
-    valueNs: 2500,
+    valueNs: 200,
     basis: 'calibrated',
     description: 'guest CPU per TSO skb on the send path (tcp_sendmsg, skb allocation, qdisc, driver xmit and TX clean), excluding the copy and DMA work',
     source: 'fitted to the send result of "[PATCH 2/4] iommu/vt-d: Avoid superfluous IOTLB tracking in lazy mode" (~54 Gbit/s lazy); see docs/MODEL.md',
@@ -103,7 +103,7 @@ export const COST_TABLE = {
 
   // Exits and the VMM.
   exitRoundTripNs: {
-    valueNs: 5298,
+    valueNs: 3297,
     basis: 'calibrated',
     description: 'VM exit to QEMU user space and back (MMIO write of the invalidation-queue tail), outside QEMU\'s lock',
     source: 'fitted to the seed patch strict result (39.3 Gbit/s) inside the 3-10 us range of DOMAIN.md §6',
