@@ -11,35 +11,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { COST_TABLE, type CostName } from '../core/model/costs.ts';
-import { rowScenario, VALIDATION_ROWS } from '../core/model/validation.ts';
+import { PARAMETERS, publishedCalibrationSpec } from './calibration-spec.ts';
 import { buildReport, prepareCalibration } from '../service/calibration/prepare.ts';
 import { runCalibration } from '../service/calibration/fit.ts';
 import { ServiceError } from '../service/errors.ts';
 
-// Start from the middle of the bounds, not from the table, so the fit shows it finds its values on its own.
-const PARAMETERS: Partial<Record<CostName, { min: number; max: number; initial: number }>> = {
-  rxPacketNs: { min: 100, max: 4000, initial: 2000 },
-  exitRoundTripNs: { min: 500, max: 20000, initial: 10000 },
-  txSkbNs: { min: 200, max: 20000, initial: 10000 },
-};
-
-const fittedRows = VALIDATION_ROWS.filter((r) => r.basis === 'fitted');
-const spec = {
-  profile: 'published',
-  parameters: PARAMETERS,
-  points: fittedRows.map((r) => {
-    if (r.expression.kind !== 'throughput') throw new Error(`fitted row ${r.id} must be a throughput row`);
-    return {
-      label: `${r.id} = ${r.value} ${r.unit}`,
-      value: r.value,
-      source: r.source,
-      metric: 'throughputGbps',
-      weight: 1,
-      scenario: { config: rowScenario(r.expression.scenario) as Record<string, unknown> },
-    };
-  }),
-  maxIterations: 80,
-};
+const spec = publishedCalibrationSpec();
 
 const noJournal = {
   getRun: () => {

@@ -1,7 +1,10 @@
 // Prints the validation table of docs/MODEL.md: every published figure of
 // DOMAIN.md §7 the model can express, fitted or predicted, with the model's
-// value and the ratio (core/model/validation.ts). `--json` prints the rows.
-// Run: npm run validate [-- --json]
+// value and the ratio (core/model/validation.ts). `--json` prints the rows;
+// `--write` also puts the table into docs/MODEL.md between its markers.
+// Run: npm run validate [-- --json | --write]
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { evaluateValidation, validationMarkdown } from '../core/model/validation.ts';
 import { MODEL_VERSION } from '../core/model/version.ts';
 
@@ -15,6 +18,18 @@ if (process.argv.includes('--json')) {
     ),
   );
 } else {
+  const table = validationMarkdown(outcomes);
   console.log(`Model ${MODEL_VERSION}, \`npm run validate\`:\n`);
-  console.log(validationMarkdown(outcomes));
+  console.log(table);
+  if (process.argv.includes('--write')) {
+    const path = fileURLToPath(new URL('../docs/MODEL.md', import.meta.url));
+    const doc = readFileSync(path, 'utf8');
+    const begin = '<!-- validation table: npm run validate -- --write -->';
+    const end = '<!-- end of validation table -->';
+    const a = doc.indexOf(begin);
+    const b = doc.indexOf(end);
+    if (a < 0 || b < a) throw new Error(`docs/MODEL.md: markers ${begin} ... ${end} not found`);
+    writeFileSync(path, `${doc.slice(0, a + begin.length)}\n${table}\n${doc.slice(b)}`);
+    console.error('wrote the table into docs/MODEL.md');
+  }
 }

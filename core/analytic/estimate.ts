@@ -123,15 +123,35 @@ function mapUnmapLoad(mode: DmaMode, costs: Costs, backend: BackendModel, pages:
   return load;
 }
 
+/** Holds of one kind at a server: how often (per ns, all vCPUs together) and for how long. */
+interface HoldClass {
+  perNs: number;
+  holdNs: number;
+}
+
 /**
- * Mean wait at a FIFO server seen by one of `sources` symmetric clients,
- * Pollaczek-Khinchine over the other clients' arrivals: lambda E[S^2] / 2(1 - rho).
+ * Share of its time one of `sources` vCPUs spends blocked at a FIFO server
+ * behind the other vCPUs' holds. The vCPU reaches the server at `ownPerNs`
+ * per ns of its own work; a hold of length S by another vCPU blocks it for
+ * the part of S left after its next arrival, S - (1 - e^(-rS)) / r. Short
+ * holds give the M/G/1 wait (r S^2 / 2 per hold); long ones (a multi-ms DSI)
+ * stall it once for about S, however many exits it would have made meanwhile.
+ * Holds queued behind holds stretch it by 1 / (1 - rho) of the others' load.
  */
-function mg1WaitNs(arrivalsPerSec: number, secondMomentNs2: number, utilization: number, sources: number): number {
+function blockedShare(classes: HoldClass[], ownPerNs: number, sources: number): number {
   const others = sources > 1 ? (sources - 1) / sources : 0;
-  const rho = utilization * others;
-  if (rho >= 1) return Infinity;
-  return ((arrivalsPerSec * others) / 1e9) * secondMomentNs2 / (2 * (1 - rho));
+  if (!others || ownPerNs <= 0) return 0;
+  let rho = 0;
+  let blocked = 0;
+  for (const c of classes) {
+    if (c.perNs <= 0 || c.holdNs <= 0) continue;
+    rho += c.perNs * others * c.holdNs;
+    const x = ownPerNs * c.holdNs;
+    // S - (1 - e^-x) / r, written to stay exact for small x.
+    const left = x < 1e-6 ? (c.holdNs * x) / 2 : c.holdNs - -Math.expm1(-x) / ownPerNs;
+    blocked += c.perNs * others * left;
+  }
+  return rho >= 1 ? Infinity : blocked / (1 - rho);
 }
 
 interface Workload {
@@ -192,37 +212,55 @@ export function estimate(input: unknown, mode: DmaMode): AnalyticEstimate {
   const presentPtes = s.workload.kind === 'iperf-rx' ? active * rxResidentMappings(d) * rxBufferLayout(d.mtu, d.rxBufferBytes).pagesPerUnit : 0;
   const rings = s.flushQueue.kind === 'single' ? 1 : active;
   const unmapsPerFullFlush = rings * (s.flushQueue.size - 1);
-  const domain: DomainView = { presentPtes, staleMappings: unmapsPerFullFlush };
-  const flush = mode === 'lazy' ? opLoad(costs, backend.flush(domain)) : ZERO;
   const singleQueue = mode === 'lazy' && s.flushQueue.kind === 'single';
+  const ownWorkNs = (l: Load) => l.vcpuNs + l.qHoldNs + l.hwServiceNs;
 
   const evaluate = (unitsPerSec: number) => {
     const unmapRate = unitsPerSec * mapsPerUnit;
     const fullFlushes = mode === 'lazy' ? unmapRate / unmapsPerFullFlush : 0;
     const timerFlushes = mode === 'lazy' && unmapRate > 0 ? 1000 / s.flushQueue.timeoutMs : 0;
     const flushesPerSec = fullFlushes + timerFlushes;
+    // Every unmapped IOVA is stale in exactly one flush: a flush retires the unmaps since the last one.
+    const domain: DomainView = { presentPtes, staleMappings: flushesPerSec > 0 ? unmapRate / flushesPerSec : 0 };
+    const flush = flushesPerSec > 0 ? opLoad(costs, backend.flush(domain)) : ZERO;
     const total = add(add(ZERO, dma, unitsPerSec), flush, flushesPerSec);
+    const flushPerUnitNs = unitsPerSec > 0 ? (flushesPerSec * ownWorkNs(flush)) / unitsPerSec : 0;
+    const workNs = wl.stackNs + ownWorkNs(dma) + flushPerUnitNs;
+    const perUnit = (n: number) => (unitsPerSec > 0 ? n / unitsPerSec : 0);
+    const perNs = (perSec: number) => perSec / 1e9;
+    const mean = (sum: number, count: number) => (count > 0 ? sum / count : 0);
 
-    // q_lock: every submission holds it for its round trip and handling.
-    const qUtil = total.qHoldNs / 1e9;
-    const qWait = total.qSubmissions ? mg1WaitNs(total.qSubmissions, total.qHoldSqNs / total.qSubmissions, qUtil, active) : 0;
+    // q_lock: every submission holds it for its round trip and QEMU's handling.
+    const qClasses = [
+      { perNs: perNs(unitsPerSec * dma.qSubmissions), holdNs: mean(dma.qHoldNs, dma.qSubmissions) },
+      { perNs: perNs(flushesPerSec * flush.qSubmissions), holdNs: mean(flush.qHoldNs, flush.qSubmissions) },
+    ];
+    const qOwn = (dma.qSubmissions + perUnit(flushesPerSec * flush.qSubmissions)) / workNs;
     // Bare-metal hardware queue: one descriptor at a time.
-    const hwUtil = total.hwServiceNs / 1e9;
-    const hwWait = total.hwDescriptors ? mg1WaitNs(total.hwDescriptors, total.hwServiceSqNs / total.hwDescriptors, hwUtil, active) : 0;
+    const hwClasses = [
+      { perNs: perNs(unitsPerSec * dma.hwDescriptors), holdNs: mean(dma.hwServiceNs, dma.hwDescriptors) },
+      { perNs: perNs(flushesPerSec * flush.hwDescriptors), holdNs: mean(flush.hwServiceNs, flush.hwDescriptors) },
+    ];
+    const hwOwn = (dma.hwDescriptors + perUnit(flushesPerSec * flush.hwDescriptors)) / workNs;
     // Single flush queue: every queue_iova() takes fq->lock; a ring-full flush holds it throughout.
-    const flushHoldNs = flush.qHoldNs + flush.hwServiceNs + flush.vcpuNs + flush.qSubmissions * qWait + flush.hwDescriptors * hwWait;
-    const fqHoldSq = unmapRate * costs.fqQueueNs ** 2 + fullFlushes * flushHoldNs ** 2;
-    const fqArrivals = singleQueue ? unmapRate + fullFlushes : 0;
-    const fqUtil = singleQueue ? (unmapRate * costs.fqQueueNs + fullFlushes * flushHoldNs) / 1e9 : 0;
-    const fqWait = singleQueue && fqArrivals ? mg1WaitNs(fqArrivals, fqHoldSq / fqArrivals, fqUtil, active) : 0;
+    const fqClasses = singleQueue
+      ? [
+          { perNs: perNs(unmapRate), holdNs: costs.fqQueueNs },
+          { perNs: perNs(fullFlushes), holdNs: ownWorkNs(flush) },
+        ]
+      : [];
+    const fqOwn = singleQueue ? (mapsPerUnit + perUnit(fullFlushes)) / workNs : 0;
 
-    const waitOf = (l: Load) => l.qSubmissions * qWait + l.hwDescriptors * hwWait;
-    const exitNsOf = (l: Load) => l.qHoldNs + l.hwServiceNs;
-    const dmaWaitNs = waitOf(dma) + (singleQueue ? mapsPerUnit * fqWait : 0);
-    const flushPerUnitNs = unitsPerSec > 0 ? (flushesPerSec * (flush.vcpuNs + exitNsOf(flush) + waitOf(flush))) / unitsPerSec : 0;
-    const perUnitNs = wl.stackNs + dma.vcpuNs + exitNsOf(dma) + dmaWaitNs + flushPerUnitNs;
+    const servers: Record<ServerName, number> = {
+      bql: perNs(total.handlingNs),
+      qLock: perNs(total.qHoldNs),
+      hwQueue: perNs(total.hwServiceNs),
+      fqLock: fqClasses.reduce((a, c) => a + c.perNs * c.holdNs, 0),
+    };
+    const blocked = blockedShare(qClasses, qOwn, active) + blockedShare(hwClasses, hwOwn, active) + blockedShare(fqClasses, fqOwn, active);
+    const perUnitNs = blocked < 1 ? workNs / (1 - blocked) : Infinity;
     const capacity = shares.reduce((a, sh) => a + Math.min(wl.offeredUnitsPerSec * sh, 1e9 / perUnitNs), 0);
-    return { flushesPerSec, total, servers: { bql: total.handlingNs / 1e9, qLock: qUtil, hwQueue: hwUtil, fqLock: fqUtil }, dmaWaitNs, flushPerUnitNs, perUnitNs, capacity };
+    return { flushesPerSec, total, servers, waitNs: perUnitNs - workNs, flushPerUnitNs, perUnitNs, capacity };
   };
 
   // The rate per queue depends on the waits, which depend on the total rate:
@@ -235,19 +273,21 @@ export function estimate(input: unknown, mode: DmaMode): AnalyticEstimate {
     if (evaluate(mid).capacity >= mid) lo = mid;
     else hi = mid;
   }
+  // Servers are judged at the highest rate the vCPUs could reach, so a rate
+  // squeezed to nothing by a saturated server still shows that server.
   const unitsPerSec = lo;
-  const p = evaluate(unitsPerSec);
+  const p = evaluate(Math.max(unitsPerSec, 1e-9 * offeredTotal));
 
   const busiest = SERVERS.reduce((a, b) => (p.servers[b] > p.servers[a] ? b : a));
   const outOfRange =
-    p.servers[busiest] > MAX_TRUSTED_UTILIZATION
+    p.servers[busiest] > MAX_TRUSTED_UTILIZATION || !Number.isFinite(p.perUnitNs)
       ? `out of range: use the event model (${SERVER_TEXT[busiest]} is ${Math.round(Math.min(p.servers[busiest], 9.99) * 100)}% busy; queueing formulas hold below ${MAX_TRUSTED_UTILIZATION * 100}%)`
       : null;
 
   const throughput = (unitsPerSec * wl.payloadPerUnit * 8) / 1e9;
   let bottleneck: BottleneckKind = 'vcpu';
   if (throughput >= 0.97 * maxGoodputGbps(d.lineRateGbps, d.mtu)) bottleneck = 'line-rate';
-  else if (p.servers[busiest] >= MAX_TRUSTED_UTILIZATION || (p.dmaWaitNs > 0.25 * p.perUnitNs && p.servers[busiest] >= 0.5)) bottleneck = 'vmm-lock';
+  else if (p.servers[busiest] >= MAX_TRUSTED_UTILIZATION || (p.waitNs > 0.25 * p.perUnitNs && p.servers[busiest] >= 0.5)) bottleneck = 'vmm-lock';
 
   const per = (ns: number) => ns / wl.segmentsPerUnit;
   return {
@@ -263,7 +303,7 @@ export function estimate(input: unknown, mode: DmaMode): AnalyticEstimate {
       stack: per(wl.stackNs),
       dma: per(dma.vcpuNs),
       exits: per(dma.qHoldNs + dma.hwServiceNs),
-      lockWait: per(p.dmaWaitNs),
+      lockWait: per(p.waitNs),
       flush: per(p.flushPerUnitNs),
       total: per(p.perUnitNs),
     },
