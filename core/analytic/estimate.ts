@@ -4,9 +4,10 @@
 // simulated. It is instant, so the UI can preview a scenario while it is
 // edited.
 //
-// Every place where the real system serializes is a server with an M/G/1
-// wait (Pollaczek-Khinchine, seen by one of the active vCPUs: its own requests
-// never queue behind each other):
+// Every place where the real system serializes is a FIFO server, and the
+// vCPUs form a closed system around them (mean value analysis: a vCPU waiting
+// at a server makes no further requests, so waits saturate instead of
+// diverging):
 //   - the guest's per-unit invalidation-queue lock `q_lock`, held by
 //     qi_submit_sync() for the whole submission: exit round trip plus QEMU's
 //     handling (one vIOMMU unit);
@@ -17,6 +18,9 @@
 //     descriptor at a time;
 //   - the single flush queue's `fq->lock`, held by queue_iova() across a
 //     ring-full flush.
+// Holds much longer than the gap between a vCPU's own requests (multi-ms
+// DSIs among microsecond exits) stall each other vCPU once per hold; they are
+// charged as a blocked share of time instead of a wait per request.
 // Queueing formulas are only good while every server has slack: above 90%
 // busy the estimate gives no throughput and says so (`outOfRange`).
 //
@@ -123,35 +127,59 @@ function mapUnmapLoad(mode: DmaMode, costs: Costs, backend: BackendModel, pages:
   return load;
 }
 
-/** Holds of one kind at a server: how often (per ns, all vCPUs together) and for how long. */
+/** Holds of one kind at a server, per unit of work (segment or skb) of one vCPU. */
 interface HoldClass {
-  perNs: number;
+  visitsPerUnit: number;
   holdNs: number;
 }
 
-/**
- * Share of its time one of `sources` vCPUs spends blocked at a FIFO server
- * behind the other vCPUs' holds. The vCPU reaches the server at `ownPerNs`
- * per ns of its own work; a hold of length S by another vCPU blocks it for
- * the part of S left after its next arrival, S - (1 - e^(-rS)) / r. Short
- * holds give the M/G/1 wait (r S^2 / 2 per hold); long ones (a multi-ms DSI)
- * stall it once for about S, however many exits it would have made meanwhile.
- * Holds queued behind holds stretch it by 1 / (1 - rho) of the others' load.
- */
-function blockedShare(classes: HoldClass[], ownPerNs: number, sources: number): number {
-  const others = sources > 1 ? (sources - 1) / sources : 0;
-  if (!others || ownPerNs <= 0) return 0;
-  let rho = 0;
-  let blocked = 0;
+interface Station {
+  /** Visits per unit, mean hold, and the mean residual hold an arrival finds, E[S^2] / 2 E[S]. */
+  visits: number;
+  holdNs: number;
+  residualNs: number;
+}
+
+function station(classes: HoldClass[]): Station {
+  let visits = 0;
+  let sum = 0;
+  let sumSq = 0;
   for (const c of classes) {
-    if (c.perNs <= 0 || c.holdNs <= 0) continue;
-    rho += c.perNs * others * c.holdNs;
-    const x = ownPerNs * c.holdNs;
-    // S - (1 - e^-x) / r, written to stay exact for small x.
-    const left = x < 1e-6 ? (c.holdNs * x) / 2 : c.holdNs - -Math.expm1(-x) / ownPerNs;
-    blocked += c.perNs * others * left;
+    if (c.visitsPerUnit <= 0 || c.holdNs <= 0) continue;
+    visits += c.visitsPerUnit;
+    sum += c.visitsPerUnit * c.holdNs;
+    sumSq += c.visitsPerUnit * c.holdNs * c.holdNs;
   }
-  return rho >= 1 ? Infinity : blocked / (1 - rho);
+  return visits > 0 ? { visits, holdNs: sum / visits, residualNs: sumSq / (2 * sum) } : { visits: 0, holdNs: 0, residualNs: 0 };
+}
+
+/**
+ * Mean value analysis of a closed system: `vcpus` vCPUs each cycle through
+ * their own work (`thinkNs` per unit) and the FIFO servers. An arrival finds
+ * the others' queue of the system with one vCPU fewer (the arrival theorem):
+ * it waits a full hold for each one queued and the residual of the one in
+ * service, E[S^2] / 2 E[S], which for a mix of short exits and multi-ms DSIs
+ * is about half a DSI. A vCPU blocked at a server makes no further requests,
+ * so the wait saturates instead of diverging. Returns units per ns (all vCPUs)
+ * and each server's time per unit (wait + hold).
+ */
+function closedSystem(thinkNs: number, stations: Station[], vcpus: number): { unitsPerNs: number; residenceNs: number[] } {
+  let queue = stations.map(() => 0);
+  let rate = 0;
+  let residence = stations.map(() => 0);
+  for (let n = 1; n <= vcpus; n++) {
+    residence = stations.map((st, k) => {
+      if (!st.visits) return 0;
+      const busy = Math.min(1, rate * st.visits * st.holdNs);
+      const waiting = Math.max(0, queue[k]! - busy);
+      return st.visits * (st.holdNs + waiting * st.holdNs + busy * st.residualNs);
+    });
+    // No server can serve more than one second of holds per second.
+    const bound = Math.min(...stations.map((st) => (st.visits ? 1 / (st.visits * st.holdNs) : Infinity)));
+    rate = Math.min(n / (thinkNs + residence.reduce((a, r) => a + r, 0)), bound);
+    queue = residence.map((r) => rate * r);
+  }
+  return { unitsPerNs: rate, residenceNs: residence };
 }
 
 interface Workload {
@@ -214,6 +242,8 @@ export function estimate(input: unknown, mode: DmaMode): AnalyticEstimate {
   const unmapsPerFullFlush = rings * (s.flushQueue.size - 1);
   const singleQueue = mode === 'lazy' && s.flushQueue.kind === 'single';
   const ownWorkNs = (l: Load) => l.vcpuNs + l.qHoldNs + l.hwServiceNs;
+  const perNs = (perSec: number) => perSec / 1e9;
+  const offeredTotal = shares.reduce((a, sh) => a + wl.offeredUnitsPerSec * sh, 0);
 
   const evaluate = (unitsPerSec: number) => {
     const unmapRate = unitsPerSec * mapsPerUnit;
@@ -224,48 +254,92 @@ export function estimate(input: unknown, mode: DmaMode): AnalyticEstimate {
     const domain: DomainView = { presentPtes, staleMappings: flushesPerSec > 0 ? unmapRate / flushesPerSec : 0 };
     const flush = flushesPerSec > 0 ? opLoad(costs, backend.flush(domain)) : ZERO;
     const total = add(add(ZERO, dma, unitsPerSec), flush, flushesPerSec);
-    const flushPerUnitNs = unitsPerSec > 0 ? (flushesPerSec * ownWorkNs(flush)) / unitsPerSec : 0;
-    const workNs = wl.stackNs + ownWorkNs(dma) + flushPerUnitNs;
     const perUnit = (n: number) => (unitsPerSec > 0 ? n / unitsPerSec : 0);
-    const perNs = (perSec: number) => perSec / 1e9;
     const mean = (sum: number, count: number) => (count > 0 ? sum / count : 0);
+    // With a single queue, ring-full flushes run under fq->lock: they serialize there.
+    const flushesAtQ = singleQueue ? timerFlushes : flushesPerSec;
 
-    // q_lock: every submission holds it for its round trip and QEMU's handling.
-    const qClasses = [
-      { perNs: perNs(unitsPerSec * dma.qSubmissions), holdNs: mean(dma.qHoldNs, dma.qSubmissions) },
-      { perNs: perNs(flushesPerSec * flush.qSubmissions), holdNs: mean(flush.qHoldNs, flush.qSubmissions) },
+    const classes: HoldClass[][] = [
+      // q_lock: every submission holds it for its round trip and QEMU's handling.
+      [
+        { visitsPerUnit: dma.qSubmissions, holdNs: mean(dma.qHoldNs, dma.qSubmissions) },
+        { visitsPerUnit: perUnit(flushesAtQ * flush.qSubmissions), holdNs: mean(flush.qHoldNs, flush.qSubmissions) },
+      ],
+      // Bare-metal hardware queue: one descriptor at a time.
+      [
+        { visitsPerUnit: dma.hwDescriptors, holdNs: mean(dma.hwServiceNs, dma.hwDescriptors) },
+        { visitsPerUnit: perUnit(flushesAtQ * flush.hwDescriptors), holdNs: mean(flush.hwServiceNs, flush.hwDescriptors) },
+      ],
+      // Single flush queue: every queue_iova() takes fq->lock; a ring-full flush holds it throughout.
+      singleQueue
+        ? [
+            { visitsPerUnit: mapsPerUnit, holdNs: costs.fqQueueNs },
+            { visitsPerUnit: perUnit(fullFlushes), holdNs: ownWorkNs(flush) },
+          ]
+        : [],
     ];
-    const qOwn = (dma.qSubmissions + perUnit(flushesPerSec * flush.qSubmissions)) / workNs;
-    // Bare-metal hardware queue: one descriptor at a time.
-    const hwClasses = [
-      { perNs: perNs(unitsPerSec * dma.hwDescriptors), holdNs: mean(dma.hwServiceNs, dma.hwDescriptors) },
-      { perNs: perNs(flushesPerSec * flush.hwDescriptors), holdNs: mean(flush.hwServiceNs, flush.hwDescriptors) },
-    ];
-    const hwOwn = (dma.hwDescriptors + perUnit(flushesPerSec * flush.hwDescriptors)) / workNs;
-    // Single flush queue: every queue_iova() takes fq->lock; a ring-full flush holds it throughout.
-    const fqClasses = singleQueue
-      ? [
-          { perNs: perNs(unmapRate), holdNs: costs.fqQueueNs },
-          { perNs: perNs(fullFlushes), holdNs: ownWorkNs(flush) },
-        ]
-      : [];
-    const fqOwn = singleQueue ? (mapsPerUnit + perUnit(fullFlushes)) / workNs : 0;
-
-    const servers: Record<ServerName, number> = {
-      bql: perNs(total.handlingNs),
-      qLock: perNs(total.qHoldNs),
-      hwQueue: perNs(total.hwServiceNs),
-      fqLock: fqClasses.reduce((a, c) => a + c.perNs * c.holdNs, 0),
+    // Own work outside any server; the fq->lock hold of queue_iova() is part of the DMA work.
+    const ownNs = wl.stackNs + dma.vcpuNs - (singleQueue ? mapsPerUnit * costs.fqQueueNs : 0) + perUnit(flushesPerSec * flush.vcpuNs);
+    // A hold longer than the gap between a vCPU's own requests (a multi-ms
+    // DSI among exits of microseconds) stalls the others once each, not once
+    // per request they would have made: such holds are split off the queueing
+    // analysis and charged as the share of time they block the others.
+    const cycleNs = ownNs + classes.flat().reduce((a, c) => a + c.visitsPerUnit * c.holdNs, 0);
+    const isLong = (c: HoldClass, k: number) => {
+      const visits = classes[k]!.reduce((a, x) => a + x.visitsPerUnit, 0);
+      return c.holdNs * visits > cycleNs;
     };
-    const blocked = blockedShare(qClasses, qOwn, active) + blockedShare(hwClasses, hwOwn, active) + blockedShare(fqClasses, fqOwn, active);
-    const perUnitNs = blocked < 1 ? workNs / (1 - blocked) : Infinity;
-    const capacity = shares.reduce((a, sh) => a + Math.min(wl.offeredUnitsPerSec * sh, 1e9 / perUnitNs), 0);
-    return { flushesPerSec, total, servers, waitNs: perUnitNs - workNs, flushPerUnitNs, perUnitNs, capacity };
+    const stations = classes.map((cs, k) => station(cs.filter((c) => !isLong(c, k))));
+    const longHolds = classes.flatMap((cs, k) => cs.filter((c) => isLong(c, k)).map((c) => ({ ...c, ownPerNs: cs.reduce((a, x) => a + x.visitsPerUnit, 0) / cycleNs })));
+    const thinkNs = ownNs + longHolds.reduce((a, c) => a + c.visitsPerUnit * c.holdNs, 0);
+    const others = active > 1 ? (active - 1) / active : 0;
+    const blockedShare = (unitsPerNs: number) => {
+      let rho = 0;
+      let blocked = 0;
+      for (const c of longHolds) {
+        const perNsOthers = unitsPerNs * c.visitsPerUnit * others;
+        rho += perNsOthers * c.holdNs;
+        blocked += perNsOthers * (c.holdNs + Math.expm1(-c.ownPerNs * c.holdNs) / c.ownPerNs);
+      }
+      return rho >= 1 ? 1 : Math.min(1, blocked / (1 - rho));
+    };
+    const solveAt = (extraThinkNs: number) => {
+      const base = closedSystem(thinkNs + extraThinkNs, stations, active);
+      if (!longHolds.length) return base;
+      // The rate u with u = base x (1 - blocked(u)): blocked rises with u, so bisect.
+      let lo = 0;
+      let hi = base.unitsPerNs;
+      for (let i = 0; i < 50; i++) {
+        const mid = (lo + hi) / 2;
+        if (base.unitsPerNs * (1 - blockedShare(mid)) >= mid) lo = mid;
+        else hi = mid;
+      }
+      return { unitsPerNs: lo, residenceNs: base.residenceNs };
+    };
+    let solved = solveAt(0);
+    // The link caps what the vCPUs are offered: they idle between units.
+    const offeredPerNs = offeredTotal / 1e9;
+    if (solved.unitsPerNs > offeredPerNs) {
+      let lo = 0;
+      let hi = active / offeredPerNs;
+      for (let i = 0; i < 50; i++) {
+        const mid = (lo + hi) / 2;
+        if (solveAt(mid).unitsPerNs > offeredPerNs) lo = mid;
+        else hi = mid;
+      }
+      solved = solveAt(hi);
+    }
+    const capacity = solved.unitsPerNs * 1e9;
+    const perUnitNs = (active * 1e9) / Math.max(capacity, 1e-300);
+    const serverNs = solved.residenceNs.reduce((a, r) => a + r, 0);
+    const holdNs = stations.reduce((a, st) => a + st.visits * st.holdNs, 0);
+    const busy = (k: number) => (capacity * classes[k]!.reduce((a, c) => a + c.visitsPerUnit * c.holdNs, 0)) / 1e9;
+    const servers: Record<ServerName, number> = { bql: perNs(total.handlingNs), qLock: busy(0), hwQueue: busy(1), fqLock: busy(2) };
+    return { flushesPerSec, total, servers, waitNs: serverNs - holdNs, flushPerUnitNs: perUnit(flushesPerSec * ownWorkNs(flush)), perUnitNs, capacity };
   };
 
-  // The rate per queue depends on the waits, which depend on the total rate:
-  // find the fixed point by bisection (capacity falls as load rises).
-  const offeredTotal = shares.reduce((a, sh) => a + wl.offeredUnitsPerSec * sh, 0);
+  // The flush rate per unit depends on the rate (timer flushes come per
+  // second), so find the fixed point by bisection.
   let lo = 0;
   let hi = offeredTotal;
   for (let i = 0; i < 60; i++) {
