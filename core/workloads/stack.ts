@@ -24,23 +24,30 @@ export interface GroPoll {
  */
 export function groPoll(segments: number, flows: number, payloadBytes: number, ackEveryBytes: number): GroPoll {
   if (segments <= 0) return { skbs: 0, acks: 0 };
+  // Called once per poll: plain arithmetic, no closures.
   const segmentsPerSkb = Math.max(1, Math.floor(GRO_MAX_BYTES / payloadBytes));
-  const acksPerBytes = (bytes: number) => Math.max(1, Math.ceil(bytes / ackEveryBytes));
   const f = Math.max(1, Math.min(flows, segments));
   const base = Math.floor(segments / f);
   const extra = segments % f;
+  const fullAcks = acksPerSkbOf(segmentsPerSkb * payloadBytes, ackEveryBytes);
   let skbs = 0;
   let acks = 0;
-  const flow = (n: number, count: number) => {
-    if (n <= 0 || count <= 0) return;
+  // `extra` flows get one segment more than the others.
+  for (let k = 0; k < 2; k++) {
+    const n = k === 0 ? base + 1 : base;
+    const count = k === 0 ? extra : f - extra;
+    if (n <= 0 || count <= 0) continue;
     const full = Math.floor(n / segmentsPerSkb);
     const rest = n % segmentsPerSkb;
     skbs += count * (full + (rest ? 1 : 0));
-    acks += count * (full * acksPerBytes(segmentsPerSkb * payloadBytes) + (rest ? acksPerBytes(rest * payloadBytes) : 0));
-  };
-  flow(base + 1, extra);
-  flow(base, f - extra);
+    acks += count * (full * fullAcks + (rest ? acksPerSkbOf(rest * payloadBytes, ackEveryBytes) : 0));
+  }
   return { skbs, acks };
+}
+
+/** TCP checks once per skb whether to ACK: one ACK per skb, plus one per further `ackEveryBytes`. */
+function acksPerSkbOf(bytes: number, ackEveryBytes: number): number {
+  return Math.max(1, Math.ceil(bytes / ackEveryBytes));
 }
 
 /** Guest CPU for `segments` received segments of `payloadBytes`: driver/GRO work per segment plus the copy to user space. */
