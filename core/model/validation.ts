@@ -113,6 +113,20 @@ export const VALIDATION_ROWS: ValidationRow[] = [
     },
   },
   {
+    id: 'cai-iommu-share',
+    setting: 'same, IOMMU on: IOMMU work plus memory management as a share of receiver cycles',
+    source: 'Cai et al., "Understanding Host Network Stack Overheads", SIGCOMM 2021',
+    published: '~30% of receiver cycles',
+    value: 0.3,
+    unit: 'share',
+    band: 0.25,
+    basis: 'predicted',
+    expression: {
+      kind: 'not-expressible',
+      needs: 'memory management apart from the per-packet stack cost (page allocation and free, skb allocation), which the model folds into rxPacketNs, and the driver\'s page recycling on that host',
+    },
+  },
+  {
     id: 'atc2011-ratio',
     setting: 'cycles per DMA (un)map: trap-and-emulate vIOMMU (shadow-sl, strict, emulated device: no VFIO) over bare metal (strict)',
     source: 'Amit et al., "vIOMMU: Efficient IOMMU Emulation", USENIX ATC 2011',
