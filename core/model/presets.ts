@@ -31,10 +31,13 @@ export function describeScenario(input: ScenarioInput): string[] {
   const d = s.device;
   const w = s.workload;
   const out: string[] = [];
-  const vcpuText = plural(s.guest.vcpus, 'vCPU');
+  const bare = s.viommu.backend === 'none';
+  const vcpuText = plural(s.guest.vcpus, bare ? 'CPU' : 'vCPU');
+  const kernel = `${bare ? 'Kernel' : 'Guest kernel'} ${s.guest.kernel}`;
+  const cpu = bare ? 'CPU' : 'vCPU';
   if (w.kind === 'iperf-rx') {
     out.push(
-      `Guest kernel ${s.guest.kernel} with ${vcpuText} receiving ${plural(w.streams, 'iperf TCP stream')} on ${plural(d.queues, 'RX queue')}, each active queue and its iperf thread pinned to its own vCPU.`,
+      `${kernel} with ${vcpuText} receiving ${plural(w.streams, 'iperf TCP stream')} on ${plural(d.queues, 'RX queue')}, each active queue and its iperf thread pinned to its own ${cpu}.`,
     );
     const layout = rxBufferLayout(d.mtu, d.rxBufferBytes);
     out.push(
@@ -48,7 +51,7 @@ export function describeScenario(input: ScenarioInput): string[] {
     );
   } else {
     out.push(
-      `Guest kernel ${s.guest.kernel} with ${vcpuText} sending ${plural(w.streams, 'iperf TCP stream')} on ${plural(d.queues, 'TX queue')}, each active queue and its iperf thread pinned to its own vCPU.`,
+      `${kernel} with ${vcpuText} sending ${plural(w.streams, 'iperf TCP stream')} on ${plural(d.queues, 'TX queue')}, each active queue and its iperf thread pinned to its own ${cpu}.`,
     );
     const frags = Math.ceil(w.tsoBytes / w.fragBytes);
     out.push(
@@ -60,7 +63,8 @@ export function describeScenario(input: ScenarioInput): string[] {
     );
     out.push(`The receiver ACKs every ${kib(Math.min(w.ackEveryBytes, GRO_MAX_BYTES))} it gets; ACKs arrive in recycled RX pages (no map or unmap).`);
   }
-  out.push(`${BACKEND_TEXT[s.viommu.backend]}.`);
+  const backendText = BACKEND_TEXT[s.viommu.backend];
+  out.push(`${backendText[0]!.toUpperCase()}${backendText.slice(1)}.`);
   const caps = BACKEND_CAPS[s.viommu.backend];
   const v = s.viommu;
   if (v.cachingMode !== caps.cachingMode || v.firstLevel !== caps.firstLevel || v.secondLevel !== caps.secondLevel || v.scalableMode !== caps.scalableMode) {
