@@ -23,8 +23,8 @@ const gbps = (s: ScenarioInput) => simulate(s).throughputGbps;
 function serializes(one: ScenarioInput, two: ScenarioInput): boolean {
   return gbps(two) < 1.5 * gbps(one);
 }
-const heavyExit = { ...run, policy: 'strict', costs: { exitRoundTripNs: 60000 } };
-const heavyHw = { ...run, policy: 'strict', costs: { hwInvalidationNs: 60000 } };
+const heavyExit = { ...run, policy: 'strict', costs: { exitRoundTripNs: 200000 } };
+const heavyHw = { ...run, policy: 'strict', costs: { hwInvalidationNs: 200000 } };
 const n = (k: number) => ({ guest: { vcpus: k }, device: { queues: k }, workload: { streams: k } });
 const engineHas: Record<ServerName, boolean> = {
   bql: true,
