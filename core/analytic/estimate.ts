@@ -293,15 +293,14 @@ export function estimate(input: unknown, mode: DmaMode): AnalyticEstimate {
     const longHolds = classes.flatMap((cs, k) => cs.filter((c) => isLong(c, k)).map((c) => ({ ...c, ownPerNs: cs.reduce((a, x) => a + x.visitsPerUnit, 0) / cycleNs })));
     const thinkNs = ownNs + longHolds.reduce((a, c) => a + c.visitsPerUnit * c.holdNs, 0);
     const others = active > 1 ? (active - 1) / active : 0;
+    // Share of a vCPU's time spent stalled behind the others' long holds: each
+    // stalls it for the part left after its next request, S - (1 - e^(-rS)) / r.
+    // Long holds are mostly timer flushes, one domain timer apart, so they
+    // do not queue behind each other.
     const blockedShare = (unitsPerNs: number) => {
-      let rho = 0;
       let blocked = 0;
-      for (const c of longHolds) {
-        const perNsOthers = unitsPerNs * c.visitsPerUnit * others;
-        rho += perNsOthers * c.holdNs;
-        blocked += perNsOthers * (c.holdNs + Math.expm1(-c.ownPerNs * c.holdNs) / c.ownPerNs);
-      }
-      return rho >= 1 ? 1 : Math.min(1, blocked / (1 - rho));
+      for (const c of longHolds) blocked += unitsPerNs * c.visitsPerUnit * others * (c.holdNs + Math.expm1(-c.ownPerNs * c.holdNs) / c.ownPerNs);
+      return Math.min(1, blocked);
     };
     const solveAt = (extraThinkNs: number) => {
       const base = closedSystem(thinkNs + extraThinkNs, stations, active);
