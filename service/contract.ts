@@ -253,7 +253,7 @@ const benchmarkPointSchema = z.object({
 
 const markerSchema = z.object({ id: z.string(), benchmarkId: z.string(), at: z.string(), label: z.string(), createdAt: z.string() });
 
-const estimateSchema = z.looseObject({ mode: z.string(), throughputGbps: z.number(), vmExitsPerSec: z.number(), bottleneck: z.string() });
+const estimateSchema = z.looseObject({ mode: z.string(), throughputGbps: z.number().nullable(), outOfRange: z.string().nullable(), vmExitsPerSec: z.number(), bottleneck: z.string() });
 
 const policyDecisionSchema = z.looseObject({ domainType: z.string(), strict: z.boolean(), reasons: z.array(z.unknown()), log: z.array(z.string()) });
 

@@ -1,7 +1,8 @@
 // The cost table: every time the model charges, in nanoseconds, with where
 // the value comes from. Values marked `estimate` are modelling assumptions
-// (documented, overridable through `scenario.costs`); `calibrated` ones were
-// fitted once to the seed patch's published result (see docs/MODEL.md).
+// (documented, overridable through `scenario.costs`); `calibrated` ones are
+// fitted by `npm run calibrate` to published results (bench/calibrate.ts,
+// docs/MODEL.md), which rewrites their values here with `--write`.
 
 export type CostBasis = 'measured' | 'estimate' | 'calibrated';
 
@@ -13,12 +14,27 @@ export interface CostEntry {
 }
 
 export const COST_TABLE = {
-  // Guest network stack (per packet / per skb), excluding all IOMMU work.
+  // Guest network stack, excluding all IOMMU work. Receive and send are
+  // charged by byte (the copy to or from user space), by packet (driver and
+  // GRO work per wire segment) and by skb (TCP and socket work per GRO or TSO
+  // skb), so the cost of a run follows its MTU, GRO and TSO sizes.
   rxPacketNs: {
-    valueNs: 881,
+    valueNs: 695,
     basis: 'calibrated',
-    description: 'guest CPU per received MTU-sized segment: driver, GRO, TCP, copy to user; no IOMMU work',
-    source: 'fitted to the seed patch lazy result (51 Gbit/s, 4 streams on 4 vCPUs); Cai et al. SIGCOMM 2021 put a 100 GbE receive core at a few hundred ns of stack work per 1500 B segment on bare metal, a VM adds interrupt and EPT overhead',
+    description: 'guest CPU per received wire segment: driver RX descriptor, buffer handling and the GRO merge of the segment (no copy, no TCP, no IOMMU work)',
+    source: 'fitted to the seed patch receive results (51 Gbit/s lazy, 39.3 strict) with the copy and per-skb costs held at their estimates; see docs/MODEL.md',
+  },
+  rxGroSkbNs: {
+    valueNs: 1200,
+    basis: 'estimate',
+    description: 'guest CPU per GRO skb handed to TCP: tcp_v4_rcv, socket queueing, the reader wake-up and its recvmsg bookkeeping',
+    source: 'estimate (about a microsecond of TCP and socket work per skb; Cai et al. SIGCOMM 2021 find per-skb work small next to the copy once GRO merges 64 KiB)',
+  },
+  userCopyNsPerKiB: {
+    valueNs: 100,
+    basis: 'estimate',
+    description: 'guest CPU to copy 1 KiB between user space and the kernel (copy_to_user on receive, copy_from_user on send): one core copies about 10 GB/s',
+    source: 'estimate of one server core\'s copy bandwidth (about 10 GB/s with the data partly in the LLC through DDIO), taken independently of the per-core receive figure it is used to predict; Cai et al. SIGCOMM 2021: the copy is about half of receiver cycles',
   },
   ackTxNs: {
     valueNs: 600,
@@ -26,17 +42,17 @@ export const COST_TABLE = {
     description: 'guest CPU to build and post one TCP ACK skb (excluding its DMA map/unmap)',
     source: 'estimate',
   },
-  txSkbNs: {
-    valueNs: 2500,
+  ackRxNs: {
+    valueNs: 500,
     basis: 'estimate',
-    description: 'guest CPU per 64 KiB TSO skb on the send path (tcp_sendmsg, qdisc, driver), excluding the copy and DMA work',
-    source: 'estimate',
+    description: 'guest CPU of the sender to receive one ACK (driver RX of a small packet, tcp_ack, retransmit-queue clean), excluding DMA work',
+    source: 'estimate (the RX buffer of an ACK is recycled by the page pool: no map or unmap)',
   },
-  txCopyNsPerKiB: {
-    valueNs: 90,
-    basis: 'estimate',
-    description: 'guest CPU to copy 1 KiB from user space into the socket on send (about 11 GB/s per core)',
-    source: 'estimate',
+  txSkbNs: {
+    valueNs: 200,
+    basis: 'calibrated',
+    description: 'guest CPU per TSO skb on the send path (tcp_sendmsg, skb allocation, qdisc, driver xmit and TX clean), excluding the copy and DMA work',
+    source: 'fitted to the send result of "[PATCH 2/4] iommu/vt-d: Avoid superfluous IOTLB tracking in lazy mode" (~54 Gbit/s lazy); see docs/MODEL.md',
   },
   napiPollNs: {
     valueNs: 400,
@@ -93,7 +109,7 @@ export const COST_TABLE = {
 
   // Exits and the VMM.
   exitRoundTripNs: {
-    valueNs: 5298,
+    valueNs: 3297,
     basis: 'calibrated',
     description: 'VM exit to QEMU user space and back (MMIO write of the invalidation-queue tail), outside QEMU\'s lock',
     source: 'fitted to the seed patch strict result (39.3 Gbit/s) inside the 3-10 us range of DOMAIN.md §6',

@@ -102,7 +102,10 @@ export const scenarioInputSchema = z
       .object({
         kind: z.enum(WORKLOADS).default('iperf-rx'),
         streams: int(1, 1024).default(4),
-        ackEverySegments: int(1, 1024).default(45),
+        /** The receiver ACKs each GRO skb, and once more per this many bytes of it (one per 64 KiB GRO skb by default). */
+        ackEveryBytes: int(1, 1 << 20).default(65536),
+        /** TSQ bound on a socket's bytes below TCP (tcp_limit_output_bytes); omitted: the guest kernel's default. */
+        tsqLimitBytes: int(65536, 1 << 30).optional(),
         tsoBytes: int(1500, 262144).default(65536),
         fragBytes: int(4096, 65536).default(32768),
       })

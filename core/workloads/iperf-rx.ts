@@ -1,8 +1,11 @@
 // iperf receive: the guest receives TCP streams. Per NAPI poll the driver
 // cleans the TX completions of the ACKs it sent, then processes up to
-// `napiBudget` segments. RX buffers come from a page pool: a page is unmapped
-// only when it leaves the pool (share `rxPageUnmapShare`), and a fresh page is
-// mapped in its place. Each ACK is a small skb: one map, one unmap.
+// `napiBudget` segments: per segment the driver and GRO work and the copy to
+// user space; at the end of the poll GRO hands its merged skbs (up to 64 KiB
+// of one flow) to TCP, which ACKs each one. RX buffers come from a page pool:
+// a page is unmapped only when it leaves the pool (share `rxPageUnmapShare`),
+// and a fresh page is mapped in its place. Each ACK is a small skb: one map,
+// one unmap.
 //
 // Offered load: the sender keeps the queue's share of the line rate coming;
 // when the vCPU cannot keep up, the ring stays full (TCP holds the sender back
@@ -11,6 +14,7 @@ import { CAT, type Proc, type ProcessBody } from '../engine/kernel.ts';
 import type { Prng } from '../engine/prng.ts';
 import type { Scenario } from '../model/scenario.ts';
 import { lineRatePps, mssBytes, rxBufferLayout, type QueueSpec, type WorkloadContext } from './context.ts';
+import { groPoll, rxSegmentsNs } from './stack.ts';
 
 export function* iperfRxQueue(ctx: WorkloadContext, proc: Proc, q: QueueSpec): ProcessBody {
   const { scenario: s, costs, dma, counters, endNs } = ctx;
@@ -22,12 +26,14 @@ export function* iperfRxQueue(ctx: WorkloadContext, proc: Proc, q: QueueSpec): P
   const maxBacklog = Math.max(1, Math.floor(d.ringSize / layout.buffersPerPacket));
   const payload = mssBytes(d.mtu);
   const itrNs = d.interruptModerationUs * 1000;
-  const ackEvery = s.workload.ackEverySegments;
+  const flows = Math.max(1, Math.round(q.share * s.workload.streams));
+  const segmentNs = rxSegmentsNs(costs, 1, payload);
+  // A saturated queue polls full budgets: their GRO outcome is the same every time.
+  const fullPoll = groPoll(d.napiBudget, flows, payload, s.workload.ackEveryBytes);
 
   let consumed = 0;
   let buffersUsed = 0;
   let unitsToUnmap = pagesUntilUnmap(q.prng, d.rxPageUnmapShare);
-  let sinceAck = 0;
   let acksInFlight = 0;
   let lastIrq = -Infinity;
   ctx.held[q.index] = rxResidentMappings(d);
@@ -50,16 +56,15 @@ export function* iperfRxQueue(ctx: WorkloadContext, proc: Proc, q: QueueSpec): P
     }
 
     // Segments are handled in runs that end where something other than stack
-    // work happens: a page leaving the pool, an ACK, or the end of the run.
+    // work happens: a page leaving the pool, or the end of the run.
     const n = Math.min(d.napiBudget, arrived - consumed);
     let done = 0;
     while (done < n && proc.t < endNs) {
       const toUnmap = Math.ceil(((unitsToUnmap - 1) * layout.buffersPerUnit + layout.buffersPerUnit - buffersUsed) / layout.buffersPerPacket);
-      const toEnd = Math.ceil((endNs - proc.t) / costs.rxPacketNs);
-      const run = Math.max(1, Math.min(n - done, ackEvery - sinceAck, toUnmap, toEnd));
-      proc.spend(CAT.stack, run * costs.rxPacketNs);
+      const toEnd = Math.ceil((endNs - proc.t) / segmentNs);
+      const run = Math.max(1, Math.min(n - done, toUnmap, toEnd));
+      proc.spend(CAT.stack, run * segmentNs);
       done += run;
-      sinceAck += run;
       buffersUsed += run * layout.buffersPerPacket;
       unitsToUnmap -= Math.floor(buffersUsed / layout.buffersPerUnit);
       buffersUsed %= layout.buffersPerUnit;
@@ -71,13 +76,14 @@ export function* iperfRxQueue(ctx: WorkloadContext, proc: Proc, q: QueueSpec): P
         ctx.held[q.index]!++;
         unitsToUnmap += pagesUntilUnmap(q.prng, d.rxPageUnmapShare);
       }
-      if (sinceAck >= ackEvery) {
-        sinceAck = 0;
-        proc.spend(CAT.stack, costs.ackTxNs);
-        yield* dma.map(proc, 1);
-        acksInFlight++;
-        ctx.held[q.index]!++;
-      }
+    }
+    // The poll ends: GRO flushes its skbs to TCP, which ACKs each of them.
+    const gro = done === d.napiBudget ? fullPoll : groPoll(done, flows, payload, s.workload.ackEveryBytes);
+    proc.spend(CAT.stack, gro.skbs * costs.rxGroSkbNs + gro.acks * costs.ackTxNs);
+    for (let a = 0; a < gro.acks; a++) {
+      yield* dma.map(proc, 1);
+      acksInFlight++;
+      ctx.held[q.index]!++;
     }
     consumed += done;
     counters.add(segmentsId, done);

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../cli/main.ts';
+import { COST_TABLE } from '../../core/model/costs.ts';
 
 // Commands journal by default: keep them off the user's journal.
 const journalDir = mkdtempSync(join(tmpdir(), 'iommu-lab-cli-journal-'));
@@ -200,7 +201,8 @@ test('calibrate SPEC.json fits a measured run, prints residuals and saves a prof
 
   const fitted = await run('calibrate', spec, '--journal', journal);
   assert.equal(fitted.code, 0, fitted.err);
-  assert.match(fitted.out, /exitRoundTripNs\s+5298\s+5298\s+\d+\s+\[500, 60000\]/);
+  const table = COST_TABLE.exitRoundTripNs.valueNs;
+  assert.match(fitted.out, new RegExp(`exitRoundTripNs\\s+${table}\\s+${table}\\s+\\d+\\s+\\[500, 60000\\]`));
   assert.match(fitted.out, /seed-before-fix vs [0-9a-f]{8}\s+throughputGbps ~ receivedGbps\s+19\.22\s+\S+\s+19\.2\d\s+[+-]0\.\d\d%/);
   assert.match(fitted.out, /Saved as cost profile "loop"/);
 

@@ -49,7 +49,9 @@ describe('catalog methods', () => {
     assert.ok(before.ok && after.ok);
     assert.equal(before.policy.effective, 'strict');
     assert.equal(after.policy.effective, 'lazy');
-    assert.ok(after.estimate.lazy.throughputGbps > after.estimate.strict.throughputGbps);
+    // Strict may be out of the estimate's range (q_lock nearly saturated): then it says so instead of a number.
+    const strictGbps = after.estimate.strict.throughputGbps;
+    assert.ok(strictGbps === null ? /^out of range/.test(after.estimate.strict.outOfRange ?? '') : after.estimate.lazy.throughputGbps! > strictGbps);
     assert.equal(after.estimate.effective?.mode, 'lazy');
     assert.notEqual(before.scenarioHash, after.scenarioHash);
   });

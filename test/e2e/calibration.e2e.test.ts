@@ -11,6 +11,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { Lab } from '../../service/lab.ts';
+import { COST_TABLE } from '../../core/model/costs.ts';
+import { defaultBounds } from '../../renderer/src/lib/costs.ts';
 import { missing, openLabSession, OUT, ROOT, type LabSession } from './browser.ts';
 
 const FIT_TIMEOUT_MS = 90_000;
@@ -94,9 +96,10 @@ describe('Calibration and cost profiles end to end', { skip: missing, timeout: 3
     await page.getByRole('button', { name: 'Add a cost to fit…' }).click();
     await shot('cost-table');
     await page.getByRole('button', { name: 'Fit exitRoundTripNs' }).click();
-    // Default bounds: a factor of 4 around the table's 5298 ns, rounded outward.
-    assert.equal(await page.getByLabel('Min of exitRoundTripNs').inputValue(), '1300');
-    assert.equal(await page.getByLabel('Max of exitRoundTripNs').inputValue(), '22000');
+    // Default bounds: a factor of 4 around the table's value, rounded outward.
+    const bounds = defaultBounds(COST_TABLE.exitRoundTripNs.valueNs);
+    assert.equal(await page.getByLabel('Min of exitRoundTripNs').inputValue(), String(bounds.min));
+    assert.equal(await page.getByLabel('Max of exitRoundTripNs').inputValue(), String(bounds.max));
     await page.getByRole('button', { name: 'Close the cost table' }).click();
 
     await page.getByLabel('Profile name').fill(PROFILE);
@@ -154,7 +157,7 @@ describe('Calibration and cost profiles end to end', { skip: missing, timeout: 3
     const costs = page.getByRole('region', { name: 'Costs', exact: true });
     const costRow = costs.getByRole('row').filter({ hasText: 'exitRoundTripNs' });
     await costRow.waitFor();
-    assert.match(await costRow.innerText(), /5298/, 'the table value beside the profile value');
+    assert.match(await costRow.innerText(), new RegExp(String(COST_TABLE.exitRoundTripNs.valueNs)), 'the table value beside the profile value');
     await page.getByRole('region', { name: 'Residuals' }).waitFor();
     await page.getByText('exit round trip fitted to the iperf3 fixture').waitFor();
     await shot('profile-detail', true);
@@ -164,7 +167,7 @@ describe('Calibration and cost profiles end to end', { skip: missing, timeout: 3
     await page.getByRole('link', { name: 'Recalibrate' }).click();
     await page.waitForURL(/#\/calibrate\?from=/);
     await page.getByText(`Refilled from the fit of ${PROFILE}`).waitFor();
-    assert.equal(await page.getByLabel('Min of exitRoundTripNs').inputValue(), '1300');
+    assert.equal(await page.getByLabel('Min of exitRoundTripNs').inputValue(), String(defaultBounds(COST_TABLE.exitRoundTripNs.valueNs).min));
     assert.equal(await point(1).getByLabel('Preset').inputValue(), 'seed-before-fix', 'the stored fit keeps each point\'s scenario');
     await page.getByLabel('Replace a profile of the same name').uncheck();
     await status().filter({ hasText: 'Ready:' }).waitFor();

@@ -64,7 +64,8 @@ describe('the VMM path follows the page table the guest uses', () => {
     const smOff = preset('seed-after-fix', { guest: { cmdline: 'intel_iommu=sm_off' } });
     const shadowed = estimate(smOff, 'strict');
     const nested = estimate(preset('seed-before-fix'), 'strict');
-    assert.ok(shadowed.vmExitsPerSec > 0 && shadowed.throughputGbps < 0.8 * nested.throughputGbps, `${shadowed.throughputGbps} vs ${nested.throughputGbps}`);
+    // Per segment, so the comparison holds whether or not a lock takes the estimate out of its range.
+    assert.ok(shadowed.vmExitsPerSec > 0 && shadowed.perPacketNs.exits > 1.25 * nested.perPacketNs.exits, `${shadowed.perPacketNs.exits} vs ${nested.perPacketNs.exits} ns of exits per segment`);
   });
 });
 

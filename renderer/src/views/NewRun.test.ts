@@ -2,7 +2,7 @@
 // real one: previews come from previewScenario, sweeps from expandSweep.
 import { describe, expect, it } from 'vitest';
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
-import { BACKENDS, parseScenario, POLICIES, PRESETS, scenarioJsonSchema, WORKLOADS } from '../../../core/index.ts';
+import { BACKENDS, COST_TABLE, parseScenario, POLICIES, PRESETS, scenarioJsonSchema, WORKLOADS } from '../../../core/index.ts';
 import { previewScenario } from '../../../service/preview.ts';
 import { expandSweep } from '../../../service/sweep.ts';
 import { NO_PROFILES, type CostProfiles } from '../../../service/scenarios.ts';
@@ -298,7 +298,7 @@ describe('NewRun', () => {
 
     // "none" takes the profile out of the scenario.
     await fireEvent.change(select, { target: { value: '' } });
-    await waitFor(() => expect(input('Exit round trip (ns)').placeholder).toBe('auto: 5298'), WAIT);
+    await waitFor(() => expect(input('Exit round trip (ns)').placeholder).toBe(`auto: ${COST_TABLE.exitRoundTripNs.valueNs}`), WAIT);
     expect(document.getElementById('cost-profile-hint')?.textContent).toContain('hold fitted costs');
     expect(screen.getByText(/unset costs use the cost table/)).toBeTruthy();
   });
