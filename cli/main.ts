@@ -1,8 +1,9 @@
 // Entry point of the `iommu-lab` command: wires the subcommands and maps
 // usage errors (bad options, invalid scenarios) to one line each and exit 2.
+// Only the command definitions load here; each command imports the service
+// when it runs (cli/client.ts), so `--help` and usage errors start instantly.
 import { Command, CommanderError } from 'commander';
 import { registerPolicy } from './commands/policy.ts';
-import { ScenarioError, ServiceError } from '../service/index.ts';
 import { registerCalibrate } from './commands/calibrate.ts';
 import { registerCompare } from './commands/compare.ts';
 import { registerHistory } from './commands/history.ts';
@@ -51,6 +52,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       io.err(`iommu-lab: ${err.message}`);
       return 2;
     }
+    // Any other error: when it comes from the service, its classes are loaded already.
+    const { ScenarioError, ServiceError } = await import('../service/index.ts');
     if (err instanceof ServiceError) {
       // Bad input exits 2 like a usage error; a missing run or a conflict exits 1.
       if (err.code !== 'invalid' || !err.fields?.length) {

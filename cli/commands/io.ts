@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { fmt } from '../format.ts';
-import { journalOption, withLab, type JournalOpts } from '../journal-option.ts';
+import { journalOption, withClient, type JournalOpts } from '../client.ts';
 import { collect, UsageError, type Io } from '../usage.ts';
 import { filterFrom, withListFilters, type FilterOpts } from './runs.ts';
 
@@ -46,8 +46,8 @@ export function registerIo(program: Command, io: Io): void {
     } catch (err) {
       throw new UsageError(`file: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
-    await withLab(opts, async (lab) => {
-      const r = await lab.call('measurements.import', {
+    await withClient(opts, async (client) => {
+      const r = await client.call('measurements.import', {
         tool,
         text,
         benchmark: opts.benchmark,
@@ -69,8 +69,8 @@ export function registerIo(program: Command, io: Io): void {
   ).action(async (opts: JournalOpts & FilterOpts & { format: string; metrics?: string; output?: string }) => {
     if (opts.format !== 'csv' && opts.format !== 'json') throw new UsageError(`--format must be csv or json; got "${opts.format}"`);
     const format = opts.format;
-    await withLab(opts, async (lab) => {
-      const r = await lab.call('runs.export', { format, query: { filter: filterFrom(opts) }, ...(opts.metrics ? { metrics: opts.metrics.split(',').map((m) => m.trim()) } : {}) });
+    await withClient(opts, async (client) => {
+      const r = await client.call('runs.export', { format, query: { filter: filterFrom(opts) }, ...(opts.metrics ? { metrics: opts.metrics.split(',').map((m) => m.trim()) } : {}) });
       emit(io, r.content, opts.output, `${r.runs} runs`);
     });
   });
@@ -89,29 +89,29 @@ export function registerIo(program: Command, io: Io): void {
     const threshold = Number(opts.threshold);
     if (!Number.isFinite(threshold) || threshold < 0 || threshold > 100) throw new UsageError(`--threshold must be a percentage from 0 to 100; got "${opts.threshold}"`);
     const format = opts.format;
-    await withLab(opts, async (lab) => {
-      const r = await lab.call('runs.report', { base: opts.base, head: opts.head, format, threshold: threshold / 100, ...(opts.title ? { title: opts.title } : {}) });
+    await withClient(opts, async (client) => {
+      const r = await client.call('runs.report', { base: opts.base, head: opts.head, format, threshold: threshold / 100, ...(opts.title ? { title: opts.title } : {}) });
       emit(io, r.content, opts.output, `the ${format} report`);
     });
   });
 
   const journal = program.command('journal').description('the journal file itself: where it is, backup, merge');
   journalOption(journal.command('info').description('path, schema version, number of runs')).action(async (opts: JournalOpts) => {
-    await withLab(opts, async (lab) => {
-      const i = await lab.call('journal.info', {});
+    await withClient(opts, async (client) => {
+      const i = await client.call('journal.info', {});
       io.out(`${i.path}\nschema ${i.schemaVersion}, model ${i.modelVersion}, ${i.runs} runs, ${i.workers} workers`);
     });
   });
   journalOption(journal.command('backup <file>').description('a consistent, compact copy (safe while other processes write)')).action(async (file: string, opts: JournalOpts) => {
-    await withLab(opts, async (lab) => {
-      await lab.call('journal.backup', { path: file });
-      io.out(`backed up ${lab.journal.path} to ${file}`);
+    await withClient(opts, async (client) => {
+      await client.call('journal.backup', { path: file });
+      io.out(`backed up ${(await client.call('journal.info', {})).path} to ${file}`);
     });
   });
   journalOption(journal.command('merge <file>').description("copy another journal's runs, notes, tags and benchmarks into this one, by run UUID")).action(
     async (file: string, opts: JournalOpts) => {
-      await withLab(opts, async (lab) => {
-        const r = await lab.call('journal.merge', { path: file });
+      await withClient(opts, async (client) => {
+        const r = await client.call('journal.merge', { path: file });
         io.out(Object.entries(r).map(([k, v]) => `${k}: ${v}`).join('\n'));
       });
     },
