@@ -60,7 +60,7 @@ export function benchCliStartup(opts: { bin?: string; repeats?: number; journalR
     const perCommand = Object.fromEntries(
       Object.keys(commands).map((name) => {
         const ms = median(times[name]!);
-        return [name, { medianMs: +ms.toFixed(1), ratio: +(ms / nodeMs).toFixed(2) }];
+        return [name, { medianMs: +ms.toFixed(1), ratio: +(ms / nodeMs).toFixed(2), withinBound: ms / nodeMs <= MAX_STARTUP_RATIO }];
       }),
     );
     return { repeats, journalRuns, nodeMedianMs: +nodeMs.toFixed(1), maxRatio: MAX_STARTUP_RATIO, commands: perCommand };

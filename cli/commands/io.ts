@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { fmt } from '../format.ts';
-import { journalOption, withClient, type JournalOpts } from '../client.ts';
+import { journalOption, withClient, type Client, type JournalOpts } from '../client.ts';
 import { collect, UsageError, type Io } from '../usage.ts';
 import { filterFrom, withListFilters, type FilterOpts } from './runs.ts';
 
@@ -29,35 +29,81 @@ function emit(io: Io, content: string, output: string | undefined, what: string)
   io.err(`wrote ${what} to ${output}`);
 }
 
-export function registerIo(program: Command, io: Io): void {
-  journalOption(
-    program
-      .command('import <tool> <file>')
-      .description('import `iperf3 -J` or `fio --output-format=json` output as a measured point of a benchmark (tool: iperf3 | fio)')
-      .requiredOption('--benchmark <name>', 'the benchmark the measurement belongs to (create it with `iommu-lab benchmarks create`)')
-      .option('--context <key=value>', 'what it was measured on: kernel, backend, policy, host, device, note (repeatable)', collect, [] as string[])
-      .option('--metric <name>', "take this metric as the point's value instead of the benchmark's own")
-      .option('--tag <tag>', 'tag the imported run (repeatable)', collect, [] as string[]),
-  ).action(async (tool: string, file: string, opts: JournalOpts & { benchmark: string; context: string[]; metric?: string; tag: string[] }) => {
-    if (tool !== 'iperf3' && tool !== 'fio') throw new UsageError(`tool must be iperf3 or fio; got "${tool}"`);
-    let text: string;
+interface ImportOpts extends JournalOpts {
+  benchmark: string;
+  context: string[];
+  metric?: string;
+  tag: string[];
+}
+
+interface ImportFile {
+  path: string;
+  text: string;
+}
+
+/** Reads every file before the first import: a mistyped path imports nothing. */
+function readImportFiles(paths: string[]): ImportFile[] {
+  return paths.map((path) => {
     try {
-      text = readFileSync(file, 'utf8');
+      return { path, text: readFileSync(path, 'utf8') };
     } catch (err) {
-      throw new UsageError(`file: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new UsageError(`file: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
-    await withClient(opts, async (client) => {
+  });
+}
+
+/**
+ * Imports each file as its own measured run, in order. Each file goes in whole
+ * or not at all; one rejected file does not stop the others. With several
+ * files, a summary names those not imported and the exit code is 1 if any was
+ * not. A missing benchmark stops the whole call: it would fail every file.
+ */
+export async function importCommand(client: Client, tool: 'iperf3' | 'fio', files: ImportFile[], opts: ImportOpts, io: Io): Promise<void> {
+  const context = parseContext(opts.context);
+  const failed: string[] = [];
+  for (const file of files) {
+    try {
       const r = await client.call('measurements.import', {
         tool,
-        text,
+        text: file.text,
         benchmark: opts.benchmark,
-        context: parseContext(opts.context),
-        fileName: file.split('/').pop() ?? file,
+        context,
+        fileName: file.path.split('/').pop() ?? file.path,
         ...(opts.metric ? { metric: opts.metric } : {}),
         ...(opts.tag.length ? { tags: opts.tag } : {}),
       });
-      io.out(`imported ${file}: ${r.metric} = ${fmt(r.value)} (run ${r.runId}, benchmark ${opts.benchmark})`);
-    });
+      io.out(`imported ${file.path}: ${r.metric} = ${fmt(r.value)} (run ${r.runId}, benchmark ${opts.benchmark})`);
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      // One file: the error is the command's (exit 2 for bad input, 1 otherwise), as for every command.
+      if (files.length === 1 || code === 'not_found') throw err;
+      failed.push(file.path);
+      io.err(`iommu-lab: ${file.path} not imported: ${(err as Error).message}`);
+    }
+  }
+  if (files.length === 1) return;
+  const imported = files.length - failed.length;
+  const summary = `imported ${imported} of ${files.length} files into benchmark ${opts.benchmark}`;
+  if (failed.length === 0) return io.out(summary);
+  io.err(`${summary}; not imported: ${failed.join(' ')}`);
+  process.exitCode = 1;
+}
+
+export function registerIo(program: Command, io: Io): void {
+  journalOption(
+    program
+      .command('import <tool> <files...>')
+      .description('import `iperf3 -J` or `fio --output-format=json` output files, each as a measured point of a benchmark (tool: iperf3 | fio)')
+      .requiredOption('--benchmark <name>', 'the benchmark the measurements belong to (create it with `iommu-lab benchmarks create`)')
+      .option('--context <key=value>', 'what it was measured on: kernel, backend, policy, host, device, note (repeatable)', collect, [] as string[])
+      .option('--metric <name>', "take this metric as each point's value instead of the benchmark's own")
+      .option('--tag <tag>', 'tag the imported runs (repeatable)', collect, [] as string[])
+      .addHelpText('after', '\nEach file is imported whole or not at all; a rejected file does not stop the others.\nWith several files the exit code is 0 only if every file was imported, else 1 (a summary names the rest).\n'),
+  ).action(async (tool: string, paths: string[], opts: ImportOpts) => {
+    if (tool !== 'iperf3' && tool !== 'fio') throw new UsageError(`tool must be iperf3 or fio; got "${tool}"`);
+    parseContext(opts.context);
+    const files = readImportFiles(paths);
+    await withClient(opts, (client) => importCommand(client, tool, files, opts, io));
   });
 
   const exp = program.command('export').description('export run lists (CSV, JSON) and comparison reports (text, HTML)');

@@ -19,7 +19,7 @@ interface Output {
   imports: { path: string; kind: string; external?: boolean }[];
   inputs: Record<string, unknown>;
 }
-const metafile = (await buildCli({ outdir })) as { outputs: Record<string, Output> };
+const metafile: { outputs: Record<string, Output> } = await buildCli({ outdir });
 const outputs = new Map(Object.entries(metafile.outputs).map(([path, o]) => [join(root, path), o]));
 const outputOf = (name: string): Output => {
   const o = outputs.get(join(outdir, name));
