@@ -14,7 +14,7 @@ import { registerSimulate } from './commands/simulate.ts';
 import { registerSweep } from './commands/sweep.ts';
 import { processIo, UsageError, type Io } from './usage.ts';
 
-export function buildProgram(io: Io): Command {
+function buildProgram(io: Io): Command {
   const program = new Command('iommu-lab')
     .description('Simulate and measure strict vs lazy IOTLB invalidation under a virtual VT-d IOMMU')
     .exitOverride()

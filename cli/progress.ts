@@ -5,12 +5,12 @@ import cliProgress from 'cli-progress';
 import type { Result } from '../service/index.ts';
 import type { Client } from './client.ts';
 
-export interface BatchProgress {
+interface BatchProgress {
   stop(): void;
 }
 
 /** Follows `runIds` through run events: the bar counts ended runs plus the running ones' fractions. */
-export function showBatchProgress(client: Client, runIds: readonly string[], label: string, stream: NodeJS.WriteStream = process.stderr): BatchProgress {
+function showBatchProgress(client: Client, runIds: readonly string[], label: string, stream: NodeJS.WriteStream = process.stderr): BatchProgress {
   if (!stream.isTTY || runIds.length === 0) return { stop() {} };
   const fraction = new Map<string, number>(runIds.map((id) => [id, 0]));
   const counts = { done: 0, failed: 0, cancelled: 0 };
@@ -50,7 +50,7 @@ export function showBatchProgress(client: Client, runIds: readonly string[], lab
 }
 
 /** Ctrl-C during a batch cancels its runs (they end `cancelled`) instead of killing the process mid-write. */
-export function cancelOnInterrupt(client: Client, runIds: readonly string[], onCancel: () => void): () => void {
+function cancelOnInterrupt(client: Client, runIds: readonly string[], onCancel: () => void): () => void {
   const handler = () => {
     onCancel();
     void client.call('runs.cancel', { ids: [...runIds] });

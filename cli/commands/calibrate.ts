@@ -33,7 +33,7 @@ const signedPct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)}%`;
 const ns = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(1));
 
 /** The fit as a terminal reads it: costs with their bounds, then every point's residual. */
-export function formatReport(r: CalibrationReport): string {
+function formatReport(r: CalibrationReport): string {
   const params = r.parameters.map((p) => [
     p.name,
     ns(p.tableValue),

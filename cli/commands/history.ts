@@ -8,7 +8,7 @@ import { UsageError, type Io } from '../usage.ts';
 
 const pctText = (p: number | null): string => (p === null ? 'n/a' : `${p >= 0 ? '+' : ''}${p.toFixed(1)}%`);
 
-export function formatHistory(h: HistoryAnalysis): string {
+function formatHistory(h: HistoryAnalysis): string {
   const { benchmark: bench, points, changes, knownShifts: shifts, latest } = h;
   const out = [`${bench.name}: ${bench.metric} (${bench.higherIsBetter ? 'higher' : 'lower'} is better), ${points.length} points`];
   if (points.length === 0) return `${out[0]}\nNo points yet. Add runs with \`iommu-lab benchmarks add\` or measurements with \`iommu-lab import\`.`;

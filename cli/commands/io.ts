@@ -58,7 +58,7 @@ function readImportFiles(paths: string[]): ImportFile[] {
  * files, a summary names those not imported and the exit code is 1 if any was
  * not. A missing benchmark stops the whole call: it would fail every file.
  */
-export async function importCommand(client: Client, tool: 'iperf3' | 'fio', files: ImportFile[], opts: ImportOpts, io: Io): Promise<void> {
+async function importCommand(client: Client, tool: 'iperf3' | 'fio', files: ImportFile[], opts: ImportOpts, io: Io): Promise<void> {
   const context = parseContext(opts.context);
   const failed: string[] = [];
   for (const file of files) {

@@ -13,7 +13,7 @@ const CAP_TOKENS: Record<string, 'cachingMode' | 'scalableMode' | 'firstLevel' |
   sl: 'secondLevel',
 };
 
-export function parseCaps(list: string) {
+function parseCaps(list: string) {
   const caps = { cachingMode: false, scalableMode: false, firstLevel: false, secondLevel: false };
   for (const raw of list.split(',').map((t) => t.trim()).filter(Boolean)) {
     const key = CAP_TOKENS[raw.toLowerCase()];
@@ -36,7 +36,7 @@ interface PolicyOpts {
   json: boolean;
 }
 
-export function policyParams(opts: PolicyOpts): Params<'policy.resolve'> {
+function policyParams(opts: PolicyOpts): Params<'policy.resolve'> {
   if (!(KCONFIG as readonly string[]).includes(opts.kconfig)) {
     throw new UsageError(`--kconfig must be one of ${KCONFIG.join(', ')}, got "${opts.kconfig}"`);
   }
@@ -50,7 +50,7 @@ export function policyParams(opts: PolicyOpts): Params<'policy.resolve'> {
 }
 
 /** Resolves through policy.resolve; bad input comes back naming the option at fault. */
-export async function policyCommand(client: Client, params: Params<'policy.resolve'>, json: boolean, io: Io): Promise<void> {
+async function policyCommand(client: Client, params: Params<'policy.resolve'>, json: boolean, io: Io): Promise<void> {
   let decision;
   try {
     decision = (await client.call('policy.resolve', params)) as unknown as PolicyDecision;

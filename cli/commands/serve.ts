@@ -10,7 +10,7 @@ import { parseIntOption, UsageError, type Io } from '../usage.ts';
 /** The built renderer, relative to this file so it works from any working directory (compiled, this file is out/cli/*.js: two levels down too). */
 export const RENDERER_DIST = fileURLToPath(new URL('../../renderer/dist', import.meta.url));
 
-export interface ServeOpts extends JournalOpts {
+interface ServeOpts extends JournalOpts {
   port: number;
   open: boolean;
 }

@@ -6,7 +6,7 @@ import { journalOption, withClient, withJournalFreeClient, type Client, type Jou
 import { fmt, pct, table } from '../format.ts';
 import { collect, parseIntOption, UsageError, type Io } from '../usage.ts';
 
-export function readJsonFile(path: string, option: string): unknown {
+function readJsonFile(path: string, option: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -37,7 +37,7 @@ function sourceFrom(opts: { preset?: string; config?: string; set: string[] }): 
 }
 
 /** The rows every human summary shows, one column per result. */
-export function summaryRows(results: SimulationResult[]): string[][] {
+function summaryRows(results: SimulationResult[]): string[][] {
   const row = (label: string, f: (r: SimulationResult) => string) => [label, ...results.map(f)];
   return [
     row('policy', (r) => `${r.policy.effective} (${r.policy.source === 'auto' ? `kernel ${r.scenario.guest.kernel}` : 'forced'})`),
@@ -73,7 +73,7 @@ interface SimulateOpts extends JournalOpts {
 }
 
 /** Runs the seeds through the service: journaled, in workers, with a progress bar on a terminal. */
-export async function simulateSaved(client: Client, source: ScenarioSourceInput, opts: SimulateOpts, io: Io): Promise<void> {
+async function simulateSaved(client: Client, source: ScenarioSourceInput, opts: SimulateOpts, io: Io): Promise<void> {
   const { runIds } = await client.call('runs.start', { source, seeds: opts.seeds, tags: opts.tag, ...(opts.name ? { name: opts.name } : {}) });
   const { followBatch } = await import('../progress.ts');
   const ended = await followBatch(client, runIds, 'simulate');
@@ -111,21 +111,21 @@ async function simulateWithoutJournal(sources: ScenarioSourceInput[], seeds: num
   }
 }
 
-export async function simulateUnsaved(source: ScenarioSourceInput, opts: SimulateOpts, io: Io): Promise<void> {
+async function simulateUnsaved(source: ScenarioSourceInput, opts: SimulateOpts, io: Io): Promise<void> {
   const { names, results } = await simulateWithoutJournal([source], opts.seeds, opts);
   const seeds = results[0] ?? [];
   if (opts.json) return io.out(JSON.stringify(opts.seeds > 1 ? seeds : seeds[0], null, 2));
   io.out(formatResults(seeds, seeds.length > 1 ? seeds.map((r) => `seed ${r.seed}`) : [names[0] ?? 'result']));
 }
 
-export async function presetsCommand(client: Client, json: boolean, io: Io): Promise<void> {
+async function presetsCommand(client: Client, json: boolean, io: Io): Promise<void> {
   const presets = await client.call('presets.list', {});
   if (json) return io.out(JSON.stringify(presets, null, 2));
   io.out(presets.map((p) => [`${p.name}: ${p.title}`, ...p.assumptions.map((a) => `  - ${a}`)].join('\n')).join('\n\n'));
 }
 
 /** The quick look: both seed presets side by side, built-in costs, nothing journaled. */
-export async function startCommand(io: Io): Promise<void> {
+async function startCommand(io: Io): Promise<void> {
   const names = ['seed-before-fix', 'seed-after-fix'];
   const { results } = await simulateWithoutJournal(names.map((preset) => ({ preset })), 1, false);
   io.out('IOMMU Lab: strict vs lazy IOTLB invalidation on a nested first-level vIOMMU (iperf receive, 100 GbE)\n');

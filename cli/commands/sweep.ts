@@ -20,7 +20,7 @@ const SPEC_EXAMPLE = `{
   "tags": ["sweep-demo"]
 }`;
 
-export async function sweepCommand(client: Client, spec: Record<string, unknown>, opts: SweepOpts, io: Io): Promise<void> {
+async function sweepCommand(client: Client, spec: Record<string, unknown>, opts: SweepOpts, io: Io): Promise<void> {
   const started = await client.call('sweeps.start', { spec: spec as never, dryRun: opts.dryRun });
   if (opts.dryRun) {
     const msg = { points: started.points, runs: started.total };
