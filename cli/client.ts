@@ -4,6 +4,7 @@
 // imported when a command runs, never at start-up: `--help` and argv errors
 // load none of it.
 import type { Command } from 'commander';
+import { loadService } from './service-module.ts';
 import type { Lab, LabApi } from '../service/index.ts';
 
 export type Client = LabApi;
@@ -26,7 +27,7 @@ function compiledWorkerUrl(): URL | undefined {
 
 /** The service on a journal, for hosts that need more than a client (serve). Close it after. */
 export async function openLab(journalPath?: string): Promise<Lab> {
-  const { Lab, defaultJournalPath } = await import('../service/index.ts');
+  const { Lab, defaultJournalPath } = await loadService();
   const workerUrl = compiledWorkerUrl();
   return Lab.open({ journalPath: journalPath ?? defaultJournalPath(), ...(workerUrl ? { workerUrl } : {}) });
 }

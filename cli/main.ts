@@ -3,6 +3,7 @@
 // Only the command definitions load here; each command imports the service
 // when it runs (cli/client.ts), so `--help` and usage errors start instantly.
 import { Command, CommanderError } from 'commander';
+import { loadService } from './service-module.ts';
 import { registerPolicy } from './commands/policy.ts';
 import { registerCalibrate } from './commands/calibrate.ts';
 import { registerCompare } from './commands/compare.ts';
@@ -54,7 +55,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       return 2;
     }
     // Any other error: when it comes from the service, its classes are loaded already.
-    const { ScenarioError, ServiceError } = await import('../service/index.ts');
+    const { ScenarioError, ServiceError } = await loadService();
     if (err instanceof ServiceError) {
       // Bad input exits 2 like a usage error; a missing run or a conflict exits 1.
       if (err.code !== 'invalid' || !err.fields?.length) {

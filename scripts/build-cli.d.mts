@@ -2,4 +2,4 @@
 import type { Metafile } from 'esbuild';
 
 export declare const CLI_OUTDIR: string;
-export declare function buildCli(opts?: { outdir?: string }): Promise<Metafile>;
+export declare function buildCli(opts?: { outdir?: string }): Promise<{ esm: Metafile; service: Metafile }>;

@@ -2,6 +2,7 @@
 // published figures, print the residuals, save the costs as a named profile;
 // iommu-lab profiles: list, show, hand-make and delete profiles.
 import type { Command } from 'commander';
+import { loadService } from '../service-module.ts';
 import type { CalibrationReport, Result } from '../../service/index.ts';
 import { fmt, table } from '../format.ts';
 import { journalOption, withClient, type JournalOpts } from '../client.ts';
@@ -128,7 +129,7 @@ export function registerCalibrate(program: Command, io: Io): void {
     async (name: string, opts: JournalOpts & { json: boolean }) => {
       await withClient(opts, async (client) => {
         const p = await client.call('profiles.get', { name });
-        const { COST_TABLE } = await import('../../service/index.ts');
+        const { COST_TABLE } = await loadService();
         io.out(opts.json ? JSON.stringify(p, null, 2) : describeProfile(p, COST_TABLE));
       });
     },

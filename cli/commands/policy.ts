@@ -1,5 +1,6 @@
 // iommu-lab policy: what the guest kernel decides for its DMA domains.
 import type { Command } from 'commander';
+import { loadService } from '../service-module.ts';
 import type { Params, PolicyDecision } from '../../service/index.ts';
 import { invalidFields, withJournalFreeClient, type Client } from '../client.ts';
 import { UsageError, type Io } from '../usage.ts';
@@ -61,7 +62,7 @@ async function policyCommand(client: Client, params: Params<'policy.resolve'>, j
     throw new UsageError(`${OPTION_OF[top] ?? field.path}: ${field.message}`);
   }
   if (json) return io.out(JSON.stringify(decision, null, 2));
-  const { formatDecision } = await import('../../service/index.ts');
+  const { formatDecision } = await loadService();
   io.out(formatDecision(decision));
 }
 

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { ScenarioSourceInput, SimulationResult } from '../../service/index.ts';
 import { journalOption, withClient, withJournalFreeClient, type Client, type JournalOpts } from '../client.ts';
 import { fmt, pct, table } from '../format.ts';
+import { loadService } from '../service-module.ts';
 import { collect, parseIntOption, UsageError, type Io } from '../usage.ts';
 
 function readJsonFile(path: string, option: string): unknown {
@@ -96,7 +97,7 @@ async function simulateSaved(client: Client, source: ScenarioSourceInput, opts: 
  * read-only, if there is one (`profilesFrom: false`: built-in costs only).
  */
 async function simulateWithoutJournal(sources: ScenarioSourceInput[], seeds: number, profilesFrom: JournalOpts | false): Promise<{ names: string[]; results: SimulationResult[][] }> {
-  const svc = await import('../../service/index.ts');
+  const svc = await loadService();
   const path = profilesFrom === false ? undefined : (profilesFrom.journal ?? svc.defaultJournalPath());
   const journal = path !== undefined && existsSync(path) ? svc.openJournal(path, { readonly: true }) : undefined;
   try {
