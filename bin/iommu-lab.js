@@ -6,7 +6,7 @@ let cli;
 try {
   cli = await import(MAIN.href);
 } catch (err) {
-  if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes('out/cli/main.js')) throw err;
+  if (err?.code !== 'ERR_MODULE_NOT_FOUND' || err.url !== MAIN.href) throw err;
   process.stderr.write('iommu-lab: the command is not built yet; run `npm run build:cli` (npm ci does it)\n');
   process.exit(1);
 }
