@@ -15,7 +15,7 @@ function newestSourceMs(dir: string): number {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) newest = Math.max(newest, newestSourceMs(path));
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+    else if (/\.(ts|mjs)$/.test(entry.name)) newest = Math.max(newest, statSync(path).mtimeMs);
   }
   return newest;
 }
@@ -27,7 +27,7 @@ function assertBuiltAndCurrent(): void {
   } catch {
     throw new Error('the command is not compiled: run `npm run build:cli` (npm run test:unit does)');
   }
-  const stale = ['cli', 'service', 'core', 'db'].some((dir) => newestSourceMs(join(root, dir)) > builtMs);
+  const stale = ['cli', 'service', 'core', 'db', 'scripts'].some((dir) => newestSourceMs(join(root, dir)) > builtMs);
   if (stale) throw new Error('out/cli is older than the sources: run `npm run build:cli` (npm run test:unit does)');
 }
 assertBuiltAndCurrent();
