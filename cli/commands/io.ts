@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { fmt } from '../format.ts';
-import { journalOption, withClient, type Client, type JournalOpts } from '../client.ts';
+import { invalidFields, journalOption, withClient, type Client, type JournalOpts } from '../client.ts';
 import { collect, UsageError, type Io } from '../usage.ts';
 import { filterFrom, withListFilters, type FilterOpts } from './runs.ts';
 
@@ -56,7 +56,8 @@ function readImportFiles(paths: string[]): ImportFile[] {
  * Imports each file as its own measured run, in order. Each file goes in whole
  * or not at all; one rejected file does not stop the others. With several
  * files, a summary names those not imported and the exit code is 1 if any was
- * not. A missing benchmark stops the whole call: it would fail every file.
+ * not. An error the first file meets that is not about its content (a missing
+ * benchmark, a bad tag) would meet every file: it stops the call.
  */
 async function importCommand(client: Client, tool: 'iperf3' | 'fio', files: ImportFile[], opts: ImportOpts, io: Io): Promise<void> {
   const context = parseContext(opts.context);
@@ -74,9 +75,10 @@ async function importCommand(client: Client, tool: 'iperf3' | 'fio', files: Impo
       });
       io.out(`imported ${file.path}: ${r.metric} = ${fmt(r.value)} (run ${r.runId}, benchmark ${opts.benchmark})`);
     } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      // One file: the error is the command's (exit 2 for bad input, 1 otherwise), as for every command.
-      if (files.length === 1 || code === 'not_found') throw err;
+      // One file, or an error that is not about the file's content (a missing benchmark, a bad --tag) before any
+      // file went in: the error is the command's, as for every command (exit 2 for bad input, 1 otherwise).
+      const aboutText = invalidFields(err)?.every((f) => f.path === 'text' || f.path.startsWith('text.')) === true;
+      if (files.length === 1 || (!aboutText && failed.length === 0 && file === files[0])) throw err;
       failed.push(file.path);
       io.err(`iommu-lab: ${file.path} not imported: ${(err as Error).message}`);
     }

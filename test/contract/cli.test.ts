@@ -266,4 +266,9 @@ test('import of several files: a rejected file is named, the others go in, exit 
   assert.equal(noBenchmark.code, 1);
   assert.equal(noBenchmark.err.trim().split('\n').length, 1, 'a missing benchmark is said once');
   assert.match(noBenchmark.err, /benchmark "tx" not found/);
+
+  const badTag = await run('import', 'iperf3', iperf3('tcp-parallel.json'), iperf3('tcp-send.json'), '--benchmark', 'rx', '--tag', '#perf', '--journal', journal);
+  assert.equal(badTag.code, 2, 'a bad tag is bad input for the whole call');
+  assert.doesNotMatch(badTag.err, /not imported/);
+  assert.equal(JSON.parse((await run('history', 'rx', '--journal', journal, '--json')).out).points.length, 2);
 });
