@@ -90,30 +90,37 @@ async function simulateSaved(client: Client, source: ScenarioSourceInput, opts: 
   if (failed.length) process.exitCode = 1;
 }
 
+/** Runs scenarios, one result per seed each, and journals nothing. */
+type UnsavedSimulator = (sources: ScenarioSourceInput[], seeds: number) => Promise<{ names: string[]; results: SimulationResult[][] }>;
+
 /**
- * Runs scenarios in this process and journals nothing. No contract method does
- * that yet, so this is the one place the CLI runs the model through the
- * service's exports; a scenario's cost profile comes from the journal opened
- * read-only, if there is one (`profilesFrom: false`: built-in costs only).
+ * The simulator of --no-save and `start`, in this process. No contract method
+ * runs a scenario without journaling it yet, so this is the one place the CLI
+ * runs the model through the service's exports; a scenario's cost profile comes
+ * from the journal opened read-only, if there is one (`profilesFrom: false`:
+ * built-in costs only). Once the contract has such a method, this becomes a
+ * client.call and the commands below stay as they are.
  */
-async function simulateWithoutJournal(sources: ScenarioSourceInput[], seeds: number, profilesFrom: JournalOpts | false): Promise<{ names: string[]; results: SimulationResult[][] }> {
-  const svc = await loadService();
-  const path = profilesFrom === false ? undefined : (profilesFrom.journal ?? svc.defaultJournalPath());
-  const journal = path !== undefined && existsSync(path) ? svc.openJournal(path, { readonly: true }) : undefined;
-  try {
-    const profiles = journal ? svc.journalProfiles(journal) : svc.NO_PROFILES;
-    const scenarios = sources.map((source) => svc.buildScenario(source, profiles));
-    return {
-      names: scenarios.map((s) => s.name ?? 'result'),
-      results: scenarios.map((s) => Array.from({ length: seeds }, (_, i) => svc.simulate(svc.withSeed(s, s.seed + i)))),
-    };
-  } finally {
-    journal?.close();
-  }
+function localSimulator(profilesFrom: JournalOpts | false): UnsavedSimulator {
+  return async (sources, seeds) => {
+    const svc = await loadService();
+    const path = profilesFrom === false ? undefined : (profilesFrom.journal ?? svc.defaultJournalPath());
+    const journal = path !== undefined && existsSync(path) ? svc.openJournal(path, { readonly: true }) : undefined;
+    try {
+      const profiles = journal ? svc.journalProfiles(journal) : svc.NO_PROFILES;
+      const scenarios = sources.map((source) => svc.buildScenario(source, profiles));
+      return {
+        names: scenarios.map((s) => s.name ?? 'result'),
+        results: scenarios.map((s) => Array.from({ length: seeds }, (_, i) => svc.simulate(svc.withSeed(s, s.seed + i)))),
+      };
+    } finally {
+      journal?.close();
+    }
+  };
 }
 
-async function simulateUnsaved(source: ScenarioSourceInput, opts: SimulateOpts, io: Io): Promise<void> {
-  const { names, results } = await simulateWithoutJournal([source], opts.seeds, opts);
+async function simulateUnsaved(simulator: UnsavedSimulator, source: ScenarioSourceInput, opts: SimulateOpts, io: Io): Promise<void> {
+  const { names, results } = await simulator([source], opts.seeds);
   const seeds = results[0] ?? [];
   if (opts.json) return io.out(JSON.stringify(opts.seeds > 1 ? seeds : seeds[0], null, 2));
   io.out(formatResults(seeds, seeds.length > 1 ? seeds.map((r) => `seed ${r.seed}`) : [names[0] ?? 'result']));
@@ -126,9 +133,9 @@ async function presetsCommand(client: Client, json: boolean, io: Io): Promise<vo
 }
 
 /** The quick look: both seed presets side by side, built-in costs, nothing journaled. */
-async function startCommand(io: Io): Promise<void> {
+async function startCommand(simulator: UnsavedSimulator, io: Io): Promise<void> {
   const names = ['seed-before-fix', 'seed-after-fix'];
-  const { results } = await simulateWithoutJournal(names.map((preset) => ({ preset })), 1, false);
+  const { results } = await simulator(names.map((preset) => ({ preset })), 1);
   io.out('IOMMU Lab: strict vs lazy IOTLB invalidation on a nested first-level vIOMMU (iperf receive, 100 GbE)\n');
   io.out(formatResults(results.map((r) => r[0]!), names));
   io.out('\nTry: iommu-lab simulate --preset seed-after-fix --set viommu.backend=shadow-sl   |   iommu-lab presets   |   iommu-lab --help');
@@ -149,7 +156,7 @@ export function registerSimulate(program: Command, io: Io): void {
       .option('--json', 'print the result object (an array with --seeds > 1)', false),
   ).action((opts: SimulateOpts) => {
     const source = sourceFrom(opts);
-    return opts.save ? withClient(opts, (client) => simulateSaved(client, source, opts, io)) : simulateUnsaved(source, opts, io);
+    return opts.save ? withClient(opts, (client) => simulateSaved(client, source, opts, io)) : simulateUnsaved(localSimulator(opts), source, opts, io);
   });
 
   program
@@ -161,5 +168,5 @@ export function registerSimulate(program: Command, io: Io): void {
   program
     .command('start')
     .description('the quick look: the seed setup before and after the v6.3 policy change, side by side')
-    .action(() => startCommand(io));
+    .action(() => startCommand(localSimulator(false), io));
 }
