@@ -55,7 +55,7 @@ function formatReport(r: CalibrationReport): string {
   ].join('\n');
 }
 
-/** A profile's costs against the built-in table (`table`: cost name -> ns). */
+/** A profile's costs against the built-in cost table (`costTable`: cost name -> its value in ns). */
 function describeProfile(p: Result<'profiles.get'>, costTable: Readonly<Record<string, { valueNs: number }>>): string {
   const rows = Object.entries(p.costs).map(([name, value]) => {
     const tableValue = costTable[name]?.valueNs;
