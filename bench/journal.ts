@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findPreset, mergeDeep, parseScenario, scalarMetrics, simulate } from '../core/index.ts';
-import { openJournal, type ImportedRun, type RunQuery } from '../db/index.ts';
+import { openJournal, type ImportedRun, type Journal, type RunQuery } from '../db/index.ts';
 
 const BACKENDS = ['none', 'shadow-sl', 'nested-fl', 'shadow-fl-wp'] as const;
 const POLICIES = ['strict', 'lazy'] as const;
@@ -15,25 +15,30 @@ function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
 }
 
+/** Writes `runs` done runs in batches, as sweeps write them: real metric names and magnitudes from one short run, jittered per run. */
+export function fillJournal(journal: Journal, runs: number, batch = 1000): { metricsPerRun: number } {
+  const template = scalarMetrics(simulate(mergeDeep(findPreset('seed-after-fix')!.scenario, { durationMs: 20, warmupMs: 2 })));
+  const base = findPreset('seed-after-fix')!.scenario;
+  const scenarios = BACKENDS.flatMap((backend) => POLICIES.map((policy) => parseScenario(mergeDeep(base, { viommu: { backend }, policy }))));
+  for (let start = 0; start < runs; start += batch) {
+    const rows: ImportedRun[] = [];
+    for (let i = start; i < Math.min(runs, start + batch); i++) {
+      const jitter = 0.8 + ((i * 7919) % 400) / 1000;
+      const metrics: Record<string, number> = {};
+      for (const [k, v] of Object.entries(template)) metrics[k] = v * jitter;
+      rows.push({ name: `bench run ${i}`, scenario: scenarios[i % scenarios.length]!, modelVersion: '1.0.0', seed: i, status: 'done', durationMs: 500, result: {}, metrics, tags: i % 10 === 0 ? ['tenth'] : [] });
+    }
+    journal.insertRunsBulk(rows);
+  }
+  return { metricsPerRun: Object.keys(template).length };
+}
+
 export function benchJournal(runs: number, batch = 1000) {
   const dir = mkdtempSync(join(tmpdir(), 'iommu-lab-bench-'));
   try {
     const journal = openJournal(join(dir, 'bench.db'));
-    // Real metric names and magnitudes from one short run; values jittered per run.
-    const template = scalarMetrics(simulate(mergeDeep(findPreset('seed-after-fix')!.scenario, { durationMs: 20, warmupMs: 2 })));
-    const base = findPreset('seed-after-fix')!.scenario;
-    const scenarios = BACKENDS.flatMap((backend) => POLICIES.map((policy) => parseScenario(mergeDeep(base, { viommu: { backend }, policy }))));
     const t0 = performance.now();
-    for (let start = 0; start < runs; start += batch) {
-      const rows: ImportedRun[] = [];
-      for (let i = start; i < Math.min(runs, start + batch); i++) {
-        const jitter = 0.8 + ((i * 7919) % 400) / 1000;
-        const metrics: Record<string, number> = {};
-        for (const [k, v] of Object.entries(template)) metrics[k] = v * jitter;
-        rows.push({ name: `bench run ${i}`, scenario: scenarios[i % scenarios.length]!, modelVersion: '1.0.0', seed: i, status: 'done', durationMs: 500, result: {}, metrics, tags: i % 10 === 0 ? ['tenth'] : [] });
-      }
-      journal.insertRunsBulk(rows);
-    }
+    const { metricsPerRun } = fillJournal(journal, runs, batch);
     const insertSec = (performance.now() - t0) / 1000;
 
     const queries: Record<string, RunQuery> = {
@@ -60,7 +65,7 @@ export function benchJournal(runs: number, batch = 1000) {
       latency[name] = { p50Ms: +percentile(times, 0.5).toFixed(2), p95Ms: +percentile(times, 0.95).toFixed(2), total };
     }
     journal.close();
-    return { runs, batchSize: batch, metricsPerRun: Object.keys(template).length, insertRunsPerSec: Math.round(runs / insertSec), pageQuery: latency };
+    return { runs, batchSize: batch, metricsPerRun, insertRunsPerSec: Math.round(runs / insertSec), pageQuery: latency };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

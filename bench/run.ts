@@ -2,10 +2,14 @@
 // presets: simulated segments per wall second, real-time factor (simulated
 // seconds per wall second), events per second and peak memory. Each figure is
 // the median of several runs after a warm-up run, on one core (this thread).
-// Journal: bulk insert rate and page-query latency at 100k runs (journal.ts).
+// Journal: bulk insert rate and page-query latency at 100k runs (journal.ts);
+// BENCH_SKIP_JOURNAL=1 leaves it out for a quick run. CLI start-up: the
+// compiled command's --help, policy and runs list (1000 runs) against
+// `node -e 0`, whole process (cli-startup.ts).
 import { findPreset } from '../core/model/presets.ts';
 import { mergeDeep } from '../core/model/scenario.ts';
 import { simulate } from '../core/simulate.ts';
+import { benchCliStartup } from './cli-startup.ts';
 import { benchJournal } from './journal.ts';
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
@@ -44,6 +48,9 @@ function benchPreset(name: string) {
 }
 
 const JOURNAL_RUNS = Number(process.env.BENCH_JOURNAL_RUNS ?? 100_000);
+const SKIP_JOURNAL = process.env.BENCH_SKIP_JOURNAL === '1';
 
 const results = ['seed-before-fix', 'seed-after-fix'].map(benchPreset);
-console.log(JSON.stringify({ node: process.version, repeats: REPEATS, simulation: results, journal: benchJournal(JOURNAL_RUNS) }, null, 2));
+const cliStartup = benchCliStartup({ repeats: REPEATS });
+const journal = SKIP_JOURNAL ? { skipped: 'BENCH_SKIP_JOURNAL=1' } : benchJournal(JOURNAL_RUNS);
+console.log(JSON.stringify({ node: process.version, repeats: REPEATS, simulation: results, cliStartup, journal }, null, 2));

@@ -1,8 +1,13 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx's loader, so the installed command and
-// the tests execute the same sources.
-import { register } from 'tsx/esm/api';
-
-register();
-const { main } = await import('../cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+// The installed command runs the compiled CLI in out/cli (scripts/build-cli.mjs;
+// `npm ci`, `npm start` and `npm test` build it). Tests run this same file.
+const MAIN = new URL('../out/cli/main.js', import.meta.url);
+let cli;
+try {
+  cli = await import(MAIN.href);
+} catch (err) {
+  if (err?.code !== 'ERR_MODULE_NOT_FOUND' || err.url !== MAIN.href) throw err;
+  process.stderr.write('iommu-lab: the command is not built yet; run `npm run build:cli` (npm ci does it)\n');
+  process.exit(1);
+}
+process.exitCode = await cli.main(process.argv.slice(2));

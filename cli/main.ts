@@ -1,8 +1,10 @@
 // Entry point of the `iommu-lab` command: wires the subcommands and maps
 // usage errors (bad options, invalid scenarios) to one line each and exit 2.
+// Only the command definitions load here; each command imports the service
+// when it runs (cli/client.ts), so `--help` and usage errors start instantly.
 import { Command, CommanderError } from 'commander';
+import { loadService } from './service-module.ts';
 import { registerPolicy } from './commands/policy.ts';
-import { ScenarioError, ServiceError } from '../service/index.ts';
 import { registerCalibrate } from './commands/calibrate.ts';
 import { registerCompare } from './commands/compare.ts';
 import { registerHistory } from './commands/history.ts';
@@ -13,7 +15,7 @@ import { registerSimulate } from './commands/simulate.ts';
 import { registerSweep } from './commands/sweep.ts';
 import { processIo, UsageError, type Io } from './usage.ts';
 
-export function buildProgram(io: Io): Command {
+function buildProgram(io: Io): Command {
   const program = new Command('iommu-lab')
     .description('Simulate and measure strict vs lazy IOTLB invalidation under a virtual VT-d IOMMU')
     .exitOverride()
@@ -44,13 +46,16 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   const program = buildProgram(io);
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    // A command that partly fails (a run failed, a file was not imported) prints its output and sets process.exitCode.
+    return Number(process.exitCode ?? 0);
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     if (err instanceof UsageError) {
       io.err(`iommu-lab: ${err.message}`);
       return 2;
     }
+    // Any other error: when it comes from the service, its classes are loaded already.
+    const { ScenarioError, ServiceError } = await loadService();
     if (err instanceof ServiceError) {
       // Bad input exits 2 like a usage error; a missing run or a conflict exits 1.
       if (err.code !== 'invalid' || !err.fields?.length) {

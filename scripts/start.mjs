@@ -1,4 +1,4 @@
-// npm start: builds the UI if needed, then opens the desktop app, or, where
+// npm start: compiles the command and builds the UI if needed, then opens the desktop app, or, where
 // Electron's binary is not on this machine (it downloads on first launch and
 // machines without internet cannot fetch it), the same UI in a browser
 // through `iommu-lab serve --open`.
@@ -64,6 +64,8 @@ function electronBinary() {
   }
 }
 
+// The command is compiled on every start (about a second), so a changed source never runs stale.
+if (runToEnd(process.execPath, [at('scripts', 'build-cli.mjs')]) !== 0) process.exit(1);
 buildRendererIfMissing();
 const electron = electronBinary();
 if (electron === null) {

@@ -1,11 +1,11 @@
 // iommu-lab calibrate SPEC.json: fit chosen costs to measured runs or
 // published figures, print the residuals, save the costs as a named profile;
 // iommu-lab profiles: list, show, hand-make and delete profiles.
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { COST_TABLE, type CalibrationReport, type Lab, type Result } from '../../service/index.ts';
+import { loadService } from '../service-module.ts';
+import type { CalibrationReport, Result } from '../../service/index.ts';
 import { fmt, table } from '../format.ts';
-import { journalOption, withLab, type JournalOpts } from '../journal-option.ts';
+import { journalOption, withClient, type JournalOpts } from '../client.ts';
 import { collect, UsageError, type Io } from '../usage.ts';
 import { readSpecFile } from './simulate.ts';
 
@@ -34,7 +34,7 @@ const signedPct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)}%`;
 const ns = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(1));
 
 /** The fit as a terminal reads it: costs with their bounds, then every point's residual. */
-export function formatReport(r: CalibrationReport): string {
+function formatReport(r: CalibrationReport): string {
   const params = r.parameters.map((p) => [
     p.name,
     ns(p.tableValue),
@@ -55,23 +55,10 @@ export function formatReport(r: CalibrationReport): string {
   ].join('\n');
 }
 
-/** One bar for the fit on a TTY; Ctrl-C cancels it in its worker. */
-function followFit(lab: Lab, calibrationId: string): () => void {
-  const offs: (() => void)[] = [];
-  if (process.stderr.isTTY) {
-    const bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'calibrate [{bar}] {percentage}% of the evaluation budget', hideCursor: true }, cliProgress.Presets.shades_classic);
-    bar.start(100, 0);
-    offs.push(lab.on('calibration.progress', (e) => e.calibrationId === calibrationId && bar.update(Math.round(e.fraction * 100))), () => bar.stop());
-  }
-  const cancel = () => void lab.call('calibration.cancel', { calibrationId });
-  process.once('SIGINT', cancel);
-  offs.push(() => process.off('SIGINT', cancel));
-  return () => offs.forEach((off) => off());
-}
-
-function describeProfile(p: Result<'profiles.get'>): string {
+/** A profile's costs against the built-in cost table (`costTable`: cost name -> its value in ns). */
+function describeProfile(p: Result<'profiles.get'>, costTable: Readonly<Record<string, { valueNs: number }>>): string {
   const rows = Object.entries(p.costs).map(([name, value]) => {
-    const tableValue = COST_TABLE[name as keyof typeof COST_TABLE]?.valueNs;
+    const tableValue = costTable[name]?.valueNs;
     return [name, tableValue === undefined ? '-' : ns(tableValue), ns(value), tableValue ? `x${(value / tableValue).toFixed(3)}` : ''];
   });
   return [
@@ -109,13 +96,14 @@ export function registerCalibrate(program: Command, io: Io): void {
   ).action(async (specPath: string, opts: CalibrateOpts) => {
     const spec = readSpecFile(specPath, SPEC_EXAMPLE);
     const full = { ...spec, ...(opts.save ? {} : { save: false }), ...(opts.replace ? { replace: true } : {}) };
-    await withLab(opts, async (lab) => {
-      const started = await lab.call('calibration.start', { spec: full as never, dryRun: opts.dryRun });
+    await withClient(opts, async (client) => {
+      const started = await client.call('calibration.start', { spec: full as never, dryRun: opts.dryRun });
       if (opts.dryRun || !started.calibrationId) {
         return io.out(opts.json ? JSON.stringify(started) : `${started.parameters.join(', ')} fitted to ${started.points} points: the spec is valid (nothing fitted)`);
       }
-      const stop = followFit(lab, started.calibrationId);
-      const outcome = await lab.call('calibration.wait', { calibrationId: started.calibrationId }).finally(stop);
+      const { followCalibration } = await import('../progress.ts');
+      const stop = followCalibration(client, started.calibrationId);
+      const outcome = await client.call('calibration.wait', { calibrationId: started.calibrationId }).finally(stop);
       if (opts.json) io.out(JSON.stringify(outcome, null, 2));
       else if (outcome.report) io.out(formatReport(outcome.report));
       if (outcome.status !== 'done') {
@@ -129,8 +117,8 @@ export function registerCalibrate(program: Command, io: Io): void {
 
   const profiles = program.command('profiles').description('named cost profiles: fitted by calibrate, or made by hand');
   journalOption(profiles.command('list').description('list the cost profiles').option('--json', 'print JSON', false)).action(async (opts: JournalOpts & { json: boolean }) => {
-    await withLab(opts, async (lab) => {
-      const all = await lab.call('profiles.list', {});
+    await withClient(opts, async (client) => {
+      const all = await client.call('profiles.list', {});
       if (opts.json) return io.out(JSON.stringify(all, null, 2));
       if (all.length === 0) return io.out('No cost profiles yet. Fit one with `iommu-lab calibrate SPEC.json` or make one with `iommu-lab profiles save NAME --set COST=NS`.');
       const rows = all.map((p) => [p.name, p.fit ? 'fitted' : 'hand-made', Object.entries(p.costs).map(([k, v]) => `${k}=${ns(v)}`).join(' '), p.fit ? `${(p.fit.rmsAfter * 100).toFixed(2)}%` : '-', p.updatedAt.slice(0, 16).replace('T', ' ')]);
@@ -139,9 +127,10 @@ export function registerCalibrate(program: Command, io: Io): void {
   });
   journalOption(profiles.command('show <name>').description('a profile\'s costs against the table, and its fit with residuals').option('--json', 'print JSON', false)).action(
     async (name: string, opts: JournalOpts & { json: boolean }) => {
-      await withLab(opts, async (lab) => {
-        const p = await lab.call('profiles.get', { name });
-        io.out(opts.json ? JSON.stringify(p, null, 2) : describeProfile(p));
+      await withClient(opts, async (client) => {
+        const p = await client.call('profiles.get', { name });
+        const { COST_TABLE } = await loadService();
+        io.out(opts.json ? JSON.stringify(p, null, 2) : describeProfile(p, COST_TABLE));
       });
     },
   );
@@ -154,14 +143,14 @@ export function registerCalibrate(program: Command, io: Io): void {
       .option('--replace', 'overwrite a profile of the same name', false),
   ).action(async (name: string, opts: JournalOpts & { set: string[]; description?: string; replace: boolean }) => {
     const costs = costsFrom(opts.set);
-    await withLab(opts, async (lab) => {
-      const p = await lab.call('profiles.save', { name, costs, replace: opts.replace, ...(opts.description ? { description: opts.description } : {}) });
+    await withClient(opts, async (client) => {
+      const p = await client.call('profiles.save', { name, costs, replace: opts.replace, ...(opts.description ? { description: opts.description } : {}) });
       io.out(`Saved cost profile "${p.name}" (${Object.keys(p.costs).length} costs)`);
     });
   });
   journalOption(profiles.command('delete <name>').description('delete a profile (runs that used it keep their costs)')).action(async (name: string, opts: JournalOpts) => {
-    await withLab(opts, async (lab) => {
-      const { deleted } = await lab.call('profiles.delete', { name });
+    await withClient(opts, async (client) => {
+      const { deleted } = await client.call('profiles.delete', { name });
       if (!deleted) {
         io.err(`iommu-lab: no cost profile "${name}"`);
         process.exitCode = 1;

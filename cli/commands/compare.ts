@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import type { Result } from '../../service/index.ts';
 import { fmt, table } from '../format.ts';
-import { journalOption, withLab, type JournalOpts } from '../journal-option.ts';
+import { journalOption, withClient, type JournalOpts } from '../client.ts';
 import type { Io } from '../usage.ts';
 
 function formatComparison(c: Result<'runs.compare'>): string {
@@ -34,8 +34,8 @@ export function registerCompare(program: Command, io: Io): void {
       .description('compare 2 or more runs: scenario differences and metrics with change vs the first')
       .option('--json', 'print the comparison as JSON', false),
   ).action(async (ids: string[], opts: JournalOpts & { json: boolean }) => {
-    await withLab(opts, async (lab) => {
-      const c = await lab.call('runs.compare', { ids });
+    await withClient(opts, async (client) => {
+      const c = await client.call('runs.compare', { ids });
       io.out(opts.json ? JSON.stringify(c, null, 2) : formatComparison(c));
     });
   });

@@ -3,12 +3,12 @@
 import type { Command } from 'commander';
 import type { HistoryAnalysis, Result } from '../../service/index.ts';
 import { fmt, table } from '../format.ts';
-import { journalOption, withLab, type JournalOpts } from '../journal-option.ts';
+import { journalOption, withClient, type JournalOpts } from '../client.ts';
 import { UsageError, type Io } from '../usage.ts';
 
 const pctText = (p: number | null): string => (p === null ? 'n/a' : `${p >= 0 ? '+' : ''}${p.toFixed(1)}%`);
 
-export function formatHistory(h: HistoryAnalysis): string {
+function formatHistory(h: HistoryAnalysis): string {
   const { benchmark: bench, points, changes, knownShifts: shifts, latest } = h;
   const out = [`${bench.name}: ${bench.metric} (${bench.higherIsBetter ? 'higher' : 'lower'} is better), ${points.length} points`];
   if (points.length === 0) return `${out[0]}\nNo points yet. Add runs with \`iommu-lab benchmarks add\` or measurements with \`iommu-lab import\`.`;
@@ -31,16 +31,16 @@ export function registerHistory(program: Command, io: Io): void {
       .description('a benchmark history: points, known shifts, change points flagged as regressions or improvements')
       .option('--json', 'print the analysis as JSON', false),
   ).action(async (name: string, opts: JournalOpts & { json: boolean }) => {
-    await withLab(opts, async (lab) => {
-      const h = (await lab.call('benchmarks.analyze', { name })) as Result<'benchmarks.analyze'> as unknown as HistoryAnalysis;
+    await withClient(opts, async (client) => {
+      const h = (await client.call('benchmarks.analyze', { name })) as Result<'benchmarks.analyze'> as unknown as HistoryAnalysis;
       io.out(opts.json ? JSON.stringify(h, null, 2) : formatHistory(h));
     });
   });
 
   const benchmarks = program.command('benchmarks').description('create benchmarks and add runs and known shifts to them');
   journalOption(benchmarks.command('list').description('list benchmarks').option('--json', 'print JSON', false)).action(async (opts: JournalOpts & { json: boolean }) => {
-    await withLab(opts, async (lab) => {
-      const list = await lab.call('benchmarks.list', {});
+    await withClient(opts, async (client) => {
+      const list = await client.call('benchmarks.list', {});
       if (opts.json) return io.out(JSON.stringify(list, null, 2));
       if (!list.length) return io.out('No benchmarks yet. Create one: iommu-lab benchmarks create NAME --metric throughputGbps');
       io.out(table([['name', 'metric', 'better', 'description'], ...list.map((b) => [b.name, b.metric, b.higherIsBetter ? 'higher' : 'lower', b.description])]));
@@ -54,16 +54,16 @@ export function registerHistory(program: Command, io: Io): void {
       .option('--lower-is-better', 'smaller values are better (latency, exits)', false)
       .option('--description <text>', 'what the benchmark covers'),
   ).action(async (name: string, opts: JournalOpts & { metric: string; lowerIsBetter: boolean; description?: string }) => {
-    await withLab(opts, async (lab) => {
-      const b = await lab.call('benchmarks.create', { name, metric: opts.metric, higherIsBetter: !opts.lowerIsBetter, ...(opts.description ? { description: opts.description } : {}) });
+    await withClient(opts, async (client) => {
+      const b = await client.call('benchmarks.create', { name, metric: opts.metric, higherIsBetter: !opts.lowerIsBetter, ...(opts.description ? { description: opts.description } : {}) });
       io.out(`benchmark ${b.name}: ${b.metric}, ${b.higherIsBetter ? 'higher' : 'lower'} is better`);
     });
   });
   journalOption(benchmarks.command('add <benchmark> <runs...>').description('add done simulated runs as points of a benchmark')).action(
     async (name: string, runs: string[], opts: JournalOpts) => {
-      await withLab(opts, async (lab) => {
+      await withClient(opts, async (client) => {
         for (const runId of runs) {
-          const p = await lab.call('benchmarks.addRun', { benchmark: name, runId });
+          const p = await client.call('benchmarks.addRun', { benchmark: name, runId });
           io.out(`${p.runId?.slice(0, 8)}: ${fmt(p.value)} at ${p.measuredAt}`);
         }
       });
@@ -77,8 +77,8 @@ export function registerHistory(program: Command, io: Io): void {
   ).action(async (name: string, label: string, opts: JournalOpts & { at?: string }) => {
     const at = opts.at ?? new Date().toISOString();
     if (Number.isNaN(Date.parse(at))) throw new UsageError(`--at must be an ISO 8601 time like 2026-03-01T00:00:00Z; got "${at}"`);
-    await withLab(opts, async (lab) => {
-      const m = await lab.call('benchmarks.mark', { benchmark: name, at: new Date(at).toISOString(), label });
+    await withClient(opts, async (client) => {
+      const m = await client.call('benchmarks.mark', { benchmark: name, at: new Date(at).toISOString(), label });
       io.out(`marked ${m.at}: ${m.label}`);
     });
   });

@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { fmt } from '../format.ts';
-import { journalOption, withLab, type JournalOpts } from '../journal-option.ts';
+import { invalidFields, journalOption, withClient, type Client, type JournalOpts } from '../client.ts';
 import { collect, UsageError, type Io } from '../usage.ts';
 import { filterFrom, withListFilters, type FilterOpts } from './runs.ts';
 
@@ -29,35 +29,83 @@ function emit(io: Io, content: string, output: string | undefined, what: string)
   io.err(`wrote ${what} to ${output}`);
 }
 
-export function registerIo(program: Command, io: Io): void {
-  journalOption(
-    program
-      .command('import <tool> <file>')
-      .description('import `iperf3 -J` or `fio --output-format=json` output as a measured point of a benchmark (tool: iperf3 | fio)')
-      .requiredOption('--benchmark <name>', 'the benchmark the measurement belongs to (create it with `iommu-lab benchmarks create`)')
-      .option('--context <key=value>', 'what it was measured on: kernel, backend, policy, host, device, note (repeatable)', collect, [] as string[])
-      .option('--metric <name>', "take this metric as the point's value instead of the benchmark's own")
-      .option('--tag <tag>', 'tag the imported run (repeatable)', collect, [] as string[]),
-  ).action(async (tool: string, file: string, opts: JournalOpts & { benchmark: string; context: string[]; metric?: string; tag: string[] }) => {
-    if (tool !== 'iperf3' && tool !== 'fio') throw new UsageError(`tool must be iperf3 or fio; got "${tool}"`);
-    let text: string;
+interface ImportOpts extends JournalOpts {
+  benchmark: string;
+  context: string[];
+  metric?: string;
+  tag: string[];
+}
+
+interface ImportFile {
+  path: string;
+  text: string;
+}
+
+/** Reads every file before the first import: a mistyped path imports nothing. */
+function readImportFiles(paths: string[]): ImportFile[] {
+  return paths.map((path) => {
     try {
-      text = readFileSync(file, 'utf8');
+      return { path, text: readFileSync(path, 'utf8') };
     } catch (err) {
-      throw new UsageError(`file: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new UsageError(`file: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
-    await withLab(opts, async (lab) => {
-      const r = await lab.call('measurements.import', {
+  });
+}
+
+/**
+ * Imports each file as its own measured run, in order. Each file goes in whole
+ * or not at all; one rejected file does not stop the others. With several
+ * files, a summary names those not imported and the exit code is 1 if any was
+ * not. An error the first file meets that is not about its content (a missing
+ * benchmark, a bad tag) would meet every file: it stops the call.
+ */
+async function importCommand(client: Client, tool: 'iperf3' | 'fio', files: ImportFile[], opts: ImportOpts, io: Io): Promise<void> {
+  const context = parseContext(opts.context);
+  const failed: string[] = [];
+  for (const file of files) {
+    try {
+      const r = await client.call('measurements.import', {
         tool,
-        text,
+        text: file.text,
         benchmark: opts.benchmark,
-        context: parseContext(opts.context),
-        fileName: file.split('/').pop() ?? file,
+        context,
+        fileName: file.path.split('/').pop() ?? file.path,
         ...(opts.metric ? { metric: opts.metric } : {}),
         ...(opts.tag.length ? { tags: opts.tag } : {}),
       });
-      io.out(`imported ${file}: ${r.metric} = ${fmt(r.value)} (run ${r.runId}, benchmark ${opts.benchmark})`);
-    });
+      io.out(`imported ${file.path}: ${r.metric} = ${fmt(r.value)} (run ${r.runId}, benchmark ${opts.benchmark})`);
+    } catch (err) {
+      // One file, or an error that is not about the file's content (a missing benchmark, a bad --tag) before any
+      // file went in: the error is the command's, as for every command (exit 2 for bad input, 1 otherwise).
+      const aboutText = invalidFields(err)?.every((f) => f.path === 'text' || f.path.startsWith('text.')) === true;
+      if (files.length === 1 || (!aboutText && failed.length === 0 && file === files[0])) throw err;
+      failed.push(file.path);
+      io.err(`iommu-lab: ${file.path} not imported: ${(err as Error).message}`);
+    }
+  }
+  if (files.length === 1) return;
+  const imported = files.length - failed.length;
+  const summary = `imported ${imported} of ${files.length} files into benchmark ${opts.benchmark}`;
+  if (failed.length === 0) return io.out(summary);
+  io.err(`${summary}; not imported: ${failed.join(' ')}`);
+  process.exitCode = 1;
+}
+
+export function registerIo(program: Command, io: Io): void {
+  journalOption(
+    program
+      .command('import <tool> <files...>')
+      .description('import `iperf3 -J` or `fio --output-format=json` output files, each as a measured point of a benchmark (tool: iperf3 | fio)')
+      .requiredOption('--benchmark <name>', 'the benchmark the measurements belong to (create it with `iommu-lab benchmarks create`)')
+      .option('--context <key=value>', 'what it was measured on: kernel, backend, policy, host, device, note (repeatable)', collect, [] as string[])
+      .option('--metric <name>', "take this metric as each point's value instead of the benchmark's own")
+      .option('--tag <tag>', 'tag the imported runs (repeatable)', collect, [] as string[])
+      .addHelpText('after', '\nEach file is imported whole or not at all; a rejected file does not stop the others.\nWith several files the exit code is 0 only if every file was imported, else 1 (a summary names the rest).\n'),
+  ).action(async (tool: string, paths: string[], opts: ImportOpts) => {
+    if (tool !== 'iperf3' && tool !== 'fio') throw new UsageError(`tool must be iperf3 or fio; got "${tool}"`);
+    parseContext(opts.context);
+    const files = readImportFiles(paths);
+    await withClient(opts, (client) => importCommand(client, tool, files, opts, io));
   });
 
   const exp = program.command('export').description('export run lists (CSV, JSON) and comparison reports (text, HTML)');
@@ -69,8 +117,8 @@ export function registerIo(program: Command, io: Io): void {
   ).action(async (opts: JournalOpts & FilterOpts & { format: string; metrics?: string; output?: string }) => {
     if (opts.format !== 'csv' && opts.format !== 'json') throw new UsageError(`--format must be csv or json; got "${opts.format}"`);
     const format = opts.format;
-    await withLab(opts, async (lab) => {
-      const r = await lab.call('runs.export', { format, query: { filter: filterFrom(opts) }, ...(opts.metrics ? { metrics: opts.metrics.split(',').map((m) => m.trim()) } : {}) });
+    await withClient(opts, async (client) => {
+      const r = await client.call('runs.export', { format, query: { filter: filterFrom(opts) }, ...(opts.metrics ? { metrics: opts.metrics.split(',').map((m) => m.trim()) } : {}) });
       emit(io, r.content, opts.output, `${r.runs} runs`);
     });
   });
@@ -89,29 +137,29 @@ export function registerIo(program: Command, io: Io): void {
     const threshold = Number(opts.threshold);
     if (!Number.isFinite(threshold) || threshold < 0 || threshold > 100) throw new UsageError(`--threshold must be a percentage from 0 to 100; got "${opts.threshold}"`);
     const format = opts.format;
-    await withLab(opts, async (lab) => {
-      const r = await lab.call('runs.report', { base: opts.base, head: opts.head, format, threshold: threshold / 100, ...(opts.title ? { title: opts.title } : {}) });
+    await withClient(opts, async (client) => {
+      const r = await client.call('runs.report', { base: opts.base, head: opts.head, format, threshold: threshold / 100, ...(opts.title ? { title: opts.title } : {}) });
       emit(io, r.content, opts.output, `the ${format} report`);
     });
   });
 
   const journal = program.command('journal').description('the journal file itself: where it is, backup, merge');
   journalOption(journal.command('info').description('path, schema version, number of runs')).action(async (opts: JournalOpts) => {
-    await withLab(opts, async (lab) => {
-      const i = await lab.call('journal.info', {});
+    await withClient(opts, async (client) => {
+      const i = await client.call('journal.info', {});
       io.out(`${i.path}\nschema ${i.schemaVersion}, model ${i.modelVersion}, ${i.runs} runs, ${i.workers} workers`);
     });
   });
   journalOption(journal.command('backup <file>').description('a consistent, compact copy (safe while other processes write)')).action(async (file: string, opts: JournalOpts) => {
-    await withLab(opts, async (lab) => {
-      await lab.call('journal.backup', { path: file });
-      io.out(`backed up ${lab.journal.path} to ${file}`);
+    await withClient(opts, async (client) => {
+      await client.call('journal.backup', { path: file });
+      io.out(`backed up ${(await client.call('journal.info', {})).path} to ${file}`);
     });
   });
   journalOption(journal.command('merge <file>').description("copy another journal's runs, notes, tags and benchmarks into this one, by run UUID")).action(
     async (file: string, opts: JournalOpts) => {
-      await withLab(opts, async (lab) => {
-        const r = await lab.call('journal.merge', { path: file });
+      await withClient(opts, async (client) => {
+        const r = await client.call('journal.merge', { path: file });
         io.out(Object.entries(r).map(([k, v]) => `${k}: ${v}`).join('\n'));
       });
     },

@@ -1,6 +1,8 @@
 // iommu-lab policy: what the guest kernel decides for its DMA domains.
 import type { Command } from 'commander';
-import { formatDecision, resolvePolicy } from '../../service/index.ts';
+import { loadService } from '../service-module.ts';
+import type { Params, PolicyDecision } from '../../service/index.ts';
+import { invalidFields, withJournalFreeClient, type Client } from '../client.ts';
 import { UsageError, type Io } from '../usage.ts';
 
 const CAP_TOKENS: Record<string, 'cachingMode' | 'scalableMode' | 'firstLevel' | 'secondLevel'> = {
@@ -12,7 +14,7 @@ const CAP_TOKENS: Record<string, 'cachingMode' | 'scalableMode' | 'firstLevel' |
   sl: 'secondLevel',
 };
 
-export function parseCaps(list: string) {
+function parseCaps(list: string) {
   const caps = { cachingMode: false, scalableMode: false, firstLevel: false, secondLevel: false };
   for (const raw of list.split(',').map((t) => t.trim()).filter(Boolean)) {
     const key = CAP_TOKENS[raw.toLowerCase()];
@@ -23,6 +25,46 @@ export function parseCaps(list: string) {
 }
 
 const KCONFIG = ['strict', 'lazy', 'passthrough'] as const;
+/** The option that carries each field of policy.resolve, for error messages. */
+const OPTION_OF: Record<string, string> = { kernel: '--kernel', kconfigDefault: '--kconfig', cmdline: '--cmdline', caps: '--caps', untrusted: '--untrusted' };
+
+interface PolicyOpts {
+  kernel: string;
+  caps: string;
+  cmdline: string;
+  kconfig: string;
+  untrusted: boolean;
+  json: boolean;
+}
+
+function policyParams(opts: PolicyOpts): Params<'policy.resolve'> {
+  if (!(KCONFIG as readonly string[]).includes(opts.kconfig)) {
+    throw new UsageError(`--kconfig must be one of ${KCONFIG.join(', ')}, got "${opts.kconfig}"`);
+  }
+  return {
+    kernel: opts.kernel,
+    kconfigDefault: opts.kconfig as (typeof KCONFIG)[number],
+    cmdline: opts.cmdline,
+    caps: opts.caps === 'none' ? parseCaps('') : parseCaps(opts.caps),
+    untrusted: opts.untrusted,
+  };
+}
+
+/** Resolves through policy.resolve; bad input comes back naming the option at fault. */
+async function policyCommand(client: Client, params: Params<'policy.resolve'>, json: boolean, io: Io): Promise<void> {
+  let decision;
+  try {
+    decision = (await client.call('policy.resolve', params)) as unknown as PolicyDecision;
+  } catch (err) {
+    const field = invalidFields(err)?.[0];
+    if (!field) throw err;
+    const top = field.path.split('.')[0] ?? '';
+    throw new UsageError(`${OPTION_OF[top] ?? field.path}: ${field.message}`);
+  }
+  if (json) return io.out(JSON.stringify(decision, null, 2));
+  const { formatDecision } = await loadService();
+  io.out(formatDecision(decision));
+}
 
 export function registerPolicy(program: Command, io: Io): void {
   program
@@ -34,23 +76,8 @@ export function registerPolicy(program: Command, io: Io): void {
     .option('--kconfig <default>', `Kconfig default: ${KCONFIG.join(' | ')}`, 'lazy')
     .option('--untrusted', 'the device is untrusted (external-facing)', false)
     .option('--json', 'print the decision as JSON', false)
-    .action((opts: { kernel: string; caps: string; cmdline: string; kconfig: string; untrusted: boolean; json: boolean }) => {
-      if (!(KCONFIG as readonly string[]).includes(opts.kconfig)) {
-        throw new UsageError(`--kconfig must be one of ${KCONFIG.join(', ')}, got "${opts.kconfig}"`);
-      }
-      const caps = opts.caps === 'none' ? parseCaps('') : parseCaps(opts.caps);
-      let decision;
-      try {
-        decision = resolvePolicy({
-          kernel: opts.kernel,
-          kconfigDefault: opts.kconfig as (typeof KCONFIG)[number],
-          cmdline: opts.cmdline,
-          caps,
-          untrusted: opts.untrusted,
-        });
-      } catch (err) {
-        throw new UsageError(`--kernel: ${(err as Error).message}`);
-      }
-      io.out(opts.json ? JSON.stringify(decision, null, 2) : formatDecision(decision));
+    .action(async (opts: PolicyOpts) => {
+      const params = policyParams(opts);
+      await withJournalFreeClient((client) => policyCommand(client, params, opts.json, io));
     });
 }

@@ -1,8 +1,9 @@
 // iommu-lab runs list|show|tag|note|delete: the journal from the terminal.
 import type { Command } from 'commander';
-import { RUN_STATUSES, type Params, type Result, type RunSortKey, type SimulationResult } from '../../service/index.ts';
+import type { Params, Result, RunSortKey, SimulationResult } from '../../service/index.ts';
+import { RUN_STATUSES } from '../service-values.ts';
 import { fmt, table } from '../format.ts';
-import { journalOption, withLab, type JournalOpts } from '../journal-option.ts';
+import { journalOption, withClient, type JournalOpts } from '../client.ts';
 import { collect, parseIntOption, UsageError, type Io } from '../usage.ts';
 import { formatResults } from './simulate.ts';
 
@@ -113,8 +114,8 @@ export function registerRuns(program: Command, io: Io): void {
       page: { limit: opts.limit, offset: opts.offset },
       metrics,
     };
-    await withLab(opts, async (lab) => {
-      const page = await lab.call('runs.list', query);
+    await withClient(opts, async (client) => {
+      const page = await client.call('runs.list', query);
       if (opts.json) return io.out(JSON.stringify(page, null, 2));
       if (page.total === 0) return io.out('No runs match. Start one with: iommu-lab simulate --preset seed-after-fix');
       io.out(listRows(page));
@@ -128,8 +129,8 @@ export function registerRuns(program: Command, io: Io): void {
       .description('one run: metrics, bottleneck, scenario, tags and notes (an id or its first characters)')
       .option('--json', 'print the whole run as JSON (series included)', false),
   ).action(async (id: string, opts: JournalOpts & { json: boolean }) => {
-    await withLab(opts, async (lab) => {
-      const run = await lab.call('runs.get', { id, series: opts.json });
+    await withClient(opts, async (client) => {
+      const run = await client.call('runs.get', { id, series: opts.json });
       if (opts.json) return io.out(JSON.stringify(run, null, 2));
       io.out(`${run.name}  (${run.id})`);
       io.out(`status ${run.status}, seed ${run.seed}, model ${run.modelVersion}, created ${run.createdAt}${run.durationMs === null ? '' : `, took ${(run.durationMs / 1000).toFixed(2)} s`}`);
@@ -148,16 +149,16 @@ export function registerRuns(program: Command, io: Io): void {
       .description('add tags to a run (or remove them with --remove)')
       .option('--remove', 'remove the tags instead', false),
   ).action(async (id: string, tags: string[], opts: JournalOpts & { remove: boolean }) => {
-    await withLab(opts, async (lab) => {
-      const r = await lab.call('runs.tag', { id, ...(opts.remove ? { remove: tags } : { add: tags }) });
+    await withClient(opts, async (client) => {
+      const r = await client.call('runs.tag', { id, ...(opts.remove ? { remove: tags } : { add: tags }) });
       io.out(`tags: ${r.tags.join(', ') || '(none)'}`);
     });
   });
 
   journalOption(runs.command('note <id> <text>').description('add a note to a run (searchable with runs list --search)')).action(
     async (id: string, text: string, opts: JournalOpts) => {
-      await withLab(opts, async (lab) => {
-        const note = await lab.call('runs.note', { id, body: text });
+      await withClient(opts, async (client) => {
+        const note = await client.call('runs.note', { id, body: text });
         io.out(`note added to ${note.runId}`);
       });
     },
@@ -165,8 +166,8 @@ export function registerRuns(program: Command, io: Io): void {
 
   journalOption(runs.command('delete <ids...>').description('delete runs with their metrics, series, tags and notes')).action(
     async (ids: string[], opts: JournalOpts) => {
-      await withLab(opts, async (lab) => {
-        const r = await lab.call('runs.delete', { ids });
+      await withClient(opts, async (client) => {
+        const r = await client.call('runs.delete', { ids });
         io.out(`deleted ${r.deleted} run${r.deleted === 1 ? '' : 's'}`);
       });
     },

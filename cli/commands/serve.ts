@@ -4,14 +4,14 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { defaultJournalPath, Lab, startServer } from '../../service/index.ts';
-import { journalOption, type JournalOpts } from '../journal-option.ts';
+import { journalOption, openLab, type JournalOpts } from '../client.ts';
+import { loadService } from '../service-module.ts';
 import { parseIntOption, UsageError, type Io } from '../usage.ts';
 
-/** The built renderer, relative to this file so it works from any working directory. */
+/** The built renderer, relative to this file so it works from any working directory (compiled, this file is out/cli/*.js: two levels down too). */
 export const RENDERER_DIST = fileURLToPath(new URL('../../renderer/dist', import.meta.url));
 
-export interface ServeOpts extends JournalOpts {
+interface ServeOpts extends JournalOpts {
   port: number;
   open: boolean;
 }
@@ -60,8 +60,9 @@ function untilStopped(signal?: AbortSignal): Promise<void> {
  * it without a signal.
  */
 export async function serve(opts: ServeOpts, io: Io, stop?: AbortSignal): Promise<void> {
-  const lab = Lab.open({ journalPath: opts.journal ?? defaultJournalPath() });
+  const lab = await openLab(opts.journal);
   try {
+    const { startServer } = await loadService();
     const server = await startServer({ lab, port: opts.port, staticDir: RENDERER_DIST }).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') throw new UsageError(`--port: ${opts.port} is already in use on 127.0.0.1; pick another, or 0 for a free one`);
       if (err.code === 'EACCES') throw new UsageError(`--port: ${opts.port} needs privileges; use a port above 1023, or 0 for a free one`);

@@ -1,13 +1,13 @@
 // iommu-lab simulate / presets / start: run the model from the terminal.
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { buildScenario, defaultJournalPath, journalProfiles, NO_PROFILES, openJournal, PRESETS, simulate, withSeed, type CostProfiles, type Scenario, type ScenarioSourceInput, type SimulationResult } from '../../service/index.ts';
+import type { ScenarioSourceInput, SimulationResult } from '../../service/index.ts';
+import { journalOption, withClient, withJournalFreeClient, type Client, type JournalOpts } from '../client.ts';
 import { fmt, pct, table } from '../format.ts';
-import { journalOption, withLab, type JournalOpts } from '../journal-option.ts';
-import { cancelOnInterrupt, showBatchProgress } from '../progress.ts';
+import { loadService } from '../service-module.ts';
 import { collect, parseIntOption, UsageError, type Io } from '../usage.ts';
 
-export function readJsonFile(path: string, option: string): unknown {
+function readJsonFile(path: string, option: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -38,7 +38,7 @@ function sourceFrom(opts: { preset?: string; config?: string; set: string[] }): 
 }
 
 /** The rows every human summary shows, one column per result. */
-export function summaryRows(results: SimulationResult[]): string[][] {
+function summaryRows(results: SimulationResult[]): string[][] {
   const row = (label: string, f: (r: SimulationResult) => string) => [label, ...results.map(f)];
   return [
     row('policy', (r) => `${r.policy.effective} (${r.policy.source === 'auto' ? `kernel ${r.scenario.guest.kernel}` : 'forced'})`),
@@ -62,22 +62,6 @@ export function formatResults(results: SimulationResult[], names: string[]): str
   return `${text}\n\n${sentences.join('\n')}`;
 }
 
-/** --no-save still resolves a scenario's cost profile, from the journal opened read-only. */
-function withJournalProfiles<T>(opts: JournalOpts, fn: (profiles: CostProfiles) => T): T {
-  const path = opts.journal ?? defaultJournalPath();
-  if (!existsSync(path)) return fn(NO_PROFILES);
-  const journal = openJournal(path, { readonly: true });
-  try {
-    return fn(journalProfiles(journal));
-  } finally {
-    journal.close();
-  }
-}
-
-function runSeeds(s: Scenario, seeds: number): SimulationResult[] {
-  return Array.from({ length: seeds }, (_, i) => simulate(withSeed(s, s.seed + i)));
-}
-
 interface SimulateOpts extends JournalOpts {
   preset?: string;
   config?: string;
@@ -90,27 +74,71 @@ interface SimulateOpts extends JournalOpts {
 }
 
 /** Runs the seeds through the service: journaled, in workers, with a progress bar on a terminal. */
-async function simulateSaved(opts: SimulateOpts, io: Io): Promise<void> {
-  const source = sourceFrom(opts);
-  await withLab(opts, async (lab) => {
-    const { runIds } = await lab.call('runs.start', { source, seeds: opts.seeds, tags: opts.tag, ...(opts.name ? { name: opts.name } : {}) });
-    const bar = showBatchProgress(lab, runIds, 'simulate');
-    const stopInterrupt = cancelOnInterrupt(lab, runIds, () => bar.stop());
-    const ended = await lab.call('runs.wait', { ids: runIds }).finally(() => {
-      bar.stop();
-      stopInterrupt();
-    });
-    const failed = ended.filter((r) => r.status !== 'done');
-    for (const r of failed) io.err(`iommu-lab: run ${r.id} ${r.status}${r.error ? `: ${r.error}` : ''}`);
-    const runs = await Promise.all(ended.filter((r) => r.status === 'done').map((r) => lab.call('runs.get', { id: r.id, series: false })));
-    const results = runs.map((r) => ({ runId: r.id, ...(r.result as unknown as SimulationResult) }));
-    if (opts.json) io.out(JSON.stringify(opts.seeds > 1 ? results : results[0] ?? null, null, 2));
-    else if (results.length) {
-      io.out(formatResults(results, results.length > 1 ? results.map((r) => `seed ${r.seed}`) : [runs[0]?.name ?? 'result']));
-      io.out(`\nSaved: ${runs.map((r) => r.id).join(' ')}  (journal ${lab.journal.path})`);
+async function simulateSaved(client: Client, source: ScenarioSourceInput, opts: SimulateOpts, io: Io): Promise<void> {
+  const { runIds } = await client.call('runs.start', { source, seeds: opts.seeds, tags: opts.tag, ...(opts.name ? { name: opts.name } : {}) });
+  const { followBatch } = await import('../progress.ts');
+  const ended = await followBatch(client, runIds, 'simulate');
+  const failed = ended.filter((r) => r.status !== 'done');
+  for (const r of failed) io.err(`iommu-lab: run ${r.id} ${r.status}${r.error ? `: ${r.error}` : ''}`);
+  const runs = await Promise.all(ended.filter((r) => r.status === 'done').map((r) => client.call('runs.get', { id: r.id, series: false })));
+  const results = runs.map((r) => ({ runId: r.id, ...(r.result as unknown as SimulationResult) }));
+  if (opts.json) io.out(JSON.stringify(opts.seeds > 1 ? results : results[0] ?? null, null, 2));
+  else if (results.length) {
+    io.out(formatResults(results, results.length > 1 ? results.map((r) => `seed ${r.seed}`) : [runs[0]?.name ?? 'result']));
+    io.out(`\nSaved: ${runs.map((r) => r.id).join(' ')}  (journal ${(await client.call('journal.info', {})).path})`);
+  }
+  if (failed.length) process.exitCode = 1;
+}
+
+/** Runs scenarios, one result per seed each, and journals nothing. */
+type UnsavedSimulator = (sources: ScenarioSourceInput[], seeds: number) => Promise<{ names: string[]; results: SimulationResult[][] }>;
+
+/**
+ * The simulator of --no-save and `start`, in this process. No contract method
+ * runs a scenario without journaling it yet, so this is the one place the CLI
+ * runs the model through the service's exports; a scenario's cost profile comes
+ * from the journal opened read-only, if there is one (`profilesFrom: false`:
+ * built-in costs only). Once the contract has such a method, this becomes a
+ * client.call and the commands below stay as they are.
+ */
+function localSimulator(profilesFrom: JournalOpts | false): UnsavedSimulator {
+  return async (sources, seeds) => {
+    const svc = await loadService();
+    const path = profilesFrom === false ? undefined : (profilesFrom.journal ?? svc.defaultJournalPath());
+    const journal = path !== undefined && existsSync(path) ? svc.openJournal(path, { readonly: true }) : undefined;
+    try {
+      const profiles = journal ? svc.journalProfiles(journal) : svc.NO_PROFILES;
+      const scenarios = sources.map((source) => svc.buildScenario(source, profiles));
+      return {
+        names: scenarios.map((s) => s.name ?? 'result'),
+        results: scenarios.map((s) => Array.from({ length: seeds }, (_, i) => svc.simulate(svc.withSeed(s, s.seed + i)))),
+      };
+    } finally {
+      journal?.close();
     }
-    if (failed.length) process.exitCode = 1;
-  });
+  };
+}
+
+async function simulateUnsaved(simulator: UnsavedSimulator, source: ScenarioSourceInput, opts: SimulateOpts, io: Io): Promise<void> {
+  const { names, results } = await simulator([source], opts.seeds);
+  const seeds = results[0] ?? [];
+  if (opts.json) return io.out(JSON.stringify(opts.seeds > 1 ? seeds : seeds[0], null, 2));
+  io.out(formatResults(seeds, seeds.length > 1 ? seeds.map((r) => `seed ${r.seed}`) : [names[0] ?? 'result']));
+}
+
+async function presetsCommand(client: Client, json: boolean, io: Io): Promise<void> {
+  const presets = await client.call('presets.list', {});
+  if (json) return io.out(JSON.stringify(presets, null, 2));
+  io.out(presets.map((p) => [`${p.name}: ${p.title}`, ...p.assumptions.map((a) => `  - ${a}`)].join('\n')).join('\n\n'));
+}
+
+/** The quick look: both seed presets side by side, built-in costs, nothing journaled. */
+async function startCommand(simulator: UnsavedSimulator, io: Io): Promise<void> {
+  const names = ['seed-before-fix', 'seed-after-fix'];
+  const { results } = await simulator(names.map((preset) => ({ preset })), 1);
+  io.out('IOMMU Lab: strict vs lazy IOTLB invalidation on a nested first-level vIOMMU (iperf receive, 100 GbE)\n');
+  io.out(formatResults(results.map((r) => r[0]!), names));
+  io.out('\nTry: iommu-lab simulate --preset seed-after-fix --set viommu.backend=shadow-sl   |   iommu-lab presets   |   iommu-lab --help');
 }
 
 export function registerSimulate(program: Command, io: Io): void {
@@ -126,39 +154,19 @@ export function registerSimulate(program: Command, io: Io): void {
       .option('--tag <tag>', 'tag the run (repeatable)', collect, [] as string[])
       .option('--no-save', 'run in this process and journal nothing')
       .option('--json', 'print the result object (an array with --seeds > 1)', false),
-  ).action(async (opts: SimulateOpts) => {
-    if (opts.save) return simulateSaved(opts, io);
-    const scenario = withJournalProfiles(opts, (profiles) => buildScenario(sourceFrom(opts), profiles));
-    const results = runSeeds(scenario, opts.seeds);
-    if (opts.json) {
-      io.out(JSON.stringify(opts.seeds > 1 ? results : results[0], null, 2));
-      return;
-    }
-    io.out(formatResults(results, results.length > 1 ? results.map((r) => `seed ${r.seed}`) : [scenario.name ?? 'result']));
+  ).action((opts: SimulateOpts) => {
+    const source = sourceFrom(opts);
+    return opts.save ? withClient(opts, (client) => simulateSaved(client, source, opts, io)) : simulateUnsaved(localSimulator(opts), source, opts, io);
   });
 
   program
     .command('presets')
     .description('list the scenario presets and the assumptions each one makes')
     .option('--json', 'print the presets as JSON', false)
-    .action((opts: { json: boolean }) => {
-      if (opts.json) {
-        io.out(JSON.stringify(PRESETS, null, 2));
-        return;
-      }
-      io.out(
-        PRESETS.map((p) => [`${p.name}: ${p.title}`, ...p.assumptions.map((a) => `  - ${a}`)].join('\n')).join('\n\n'),
-      );
-    });
+    .action((opts: { json: boolean }) => withJournalFreeClient((client) => presetsCommand(client, opts.json, io)));
 
   program
     .command('start')
     .description('the quick look: the seed setup before and after the v6.3 policy change, side by side')
-    .action(() => {
-      const names = ['seed-before-fix', 'seed-after-fix'];
-      const results = names.map((preset) => simulate(buildScenario({ preset }, NO_PROFILES)));
-      io.out('IOMMU Lab: strict vs lazy IOTLB invalidation on a nested first-level vIOMMU (iperf receive, 100 GbE)\n');
-      io.out(formatResults(results, names));
-      io.out('\nTry: iommu-lab simulate --preset seed-after-fix --set viommu.backend=shadow-sl   |   iommu-lab presets   |   iommu-lab --help');
-    });
+    .action(() => startCommand(localSimulator(false), io));
 }

@@ -1,10 +1,9 @@
 // iommu-lab sweep SPEC.json: a grid of scenarios times N seeds, journaled as
 // one experiment, run in workers with one progress bar.
 import type { Command } from 'commander';
-import { MAX_SWEEP_RUNS } from '../../service/index.ts';
+import { MAX_SWEEP_RUNS } from '../service-values.ts';
+import { journalOption, withClient, type Client, type JournalOpts } from '../client.ts';
 import { fmt, table } from '../format.ts';
-import { journalOption, withLab, type JournalOpts } from '../journal-option.ts';
-import { cancelOnInterrupt, showBatchProgress } from '../progress.ts';
 import type { Io } from '../usage.ts';
 import { readSpecFile } from './simulate.ts';
 
@@ -21,6 +20,26 @@ const SPEC_EXAMPLE = `{
   "tags": ["sweep-demo"]
 }`;
 
+async function sweepCommand(client: Client, spec: Record<string, unknown>, opts: SweepOpts, io: Io): Promise<void> {
+  const started = await client.call('sweeps.start', { spec: spec as never, dryRun: opts.dryRun });
+  if (opts.dryRun) {
+    const msg = { points: started.points, runs: started.total };
+    return io.out(opts.json ? JSON.stringify(msg) : `${started.points} grid points x seeds = ${started.total} runs (nothing journaled)`);
+  }
+  const { followBatch } = await import('../progress.ts');
+  let interrupted = false;
+  const ended = await followBatch(client, started.runIds, 'sweep', () => (interrupted = true));
+  const count = (s: string) => ended.filter((r) => r.status === s).length;
+  if (opts.json) {
+    io.out(JSON.stringify({ sweepId: started.sweepId, points: started.points, total: started.total, runs: ended }, null, 2));
+  } else {
+    const rows = ended.map((r) => [r.id.slice(0, 8), r.status, r.name, r.metrics.throughputGbps === undefined ? '-' : r.metrics.throughputGbps.toFixed(2), r.metrics.vmExitsPerSec === undefined ? '-' : fmt(r.metrics.vmExitsPerSec, 0)]);
+    io.out(table([['id', 'status', 'name', 'Gbit/s', 'exits/s'], ...rows], ['l', 'l', 'l', 'r', 'r']));
+    io.out(`\n${count('done')} done, ${count('failed')} failed, ${count('cancelled')} cancelled of ${started.total} runs${interrupted ? ' (interrupted by Ctrl-C)' : ''}`);
+  }
+  if (count('done') !== started.total) process.exitCode = 1;
+}
+
 export function registerSweep(program: Command, io: Io): void {
   journalOption(
     program
@@ -31,31 +50,6 @@ export function registerSweep(program: Command, io: Io): void {
       .addHelpText('after', `\nSpec file (every grid combination is run for each seed; at most ${MAX_SWEEP_RUNS} runs):\n${SPEC_EXAMPLE}\n`),
   ).action(async (specPath: string, opts: SweepOpts) => {
     const spec = readSpecFile(specPath, SPEC_EXAMPLE);
-    await withLab(opts, async (lab) => {
-      const started = await lab.call('sweeps.start', { spec: spec as never, dryRun: opts.dryRun });
-      if (opts.dryRun) {
-        const msg = { points: started.points, runs: started.total };
-        return io.out(opts.json ? JSON.stringify(msg) : `${started.points} grid points x seeds = ${started.total} runs (nothing journaled)`);
-      }
-      const bar = showBatchProgress(lab, started.runIds, 'sweep');
-      let interrupted = false;
-      const stopInterrupt = cancelOnInterrupt(lab, started.runIds, () => {
-        interrupted = true;
-        bar.stop();
-      });
-      const ended = await lab.call('runs.wait', { ids: started.runIds }).finally(() => {
-        bar.stop();
-        stopInterrupt();
-      });
-      const count = (s: string) => ended.filter((r) => r.status === s).length;
-      if (opts.json) {
-        io.out(JSON.stringify({ sweepId: started.sweepId, points: started.points, total: started.total, runs: ended }, null, 2));
-      } else {
-        const rows = ended.map((r) => [r.id.slice(0, 8), r.status, r.name, r.metrics.throughputGbps === undefined ? '-' : r.metrics.throughputGbps.toFixed(2), r.metrics.vmExitsPerSec === undefined ? '-' : fmt(r.metrics.vmExitsPerSec, 0)]);
-        io.out(table([['id', 'status', 'name', 'Gbit/s', 'exits/s'], ...rows], ['l', 'l', 'l', 'r', 'r']));
-        io.out(`\n${count('done')} done, ${count('failed')} failed, ${count('cancelled')} cancelled of ${started.total} runs${interrupted ? ' (interrupted by Ctrl-C)' : ''}`);
-      }
-      if (count('done') !== started.total) process.exitCode = 1;
-    });
+    await withClient(opts, (client) => sweepCommand(client, spec, opts, io));
   });
 }

@@ -1,24 +1,19 @@
+// The command as users run it: the compiled bin (npm run build:cli), one process per call.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../cli/main.ts';
 import { COST_TABLE } from '../../core/model/costs.ts';
+import { cliBin, runCli } from './cli-run.ts';
 
 // Commands journal by default: keep them off the user's journal.
 const journalDir = mkdtempSync(join(tmpdir(), 'iommu-lab-cli-journal-'));
 process.env.IOMMU_LAB_JOURNAL = join(journalDir, 'default.db');
 
-async function run(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (s) => (out += s.endsWith('\n') ? s : `${s}\n`), err: (s) => (err += s.endsWith('\n') ? s : `${s}\n`) });
-  return { code, out, err };
-}
-
-const bin = new URL('../../bin/iommu-lab.js', import.meta.url).pathname;
+const run = (...argv: string[]) => runCli(argv);
+const bin = cliBin;
 
 test('policy --json: kernel 6.2 forces strict with the batching line, 6.3 stays lazy', async () => {
   const before = await run('policy', '--kernel', '6.2', '--caps', 'cm,sm,flts', '--json');
@@ -221,4 +216,61 @@ test('calibrate SPEC.json fits a measured run, prints residuals and saves a prof
   assert.match(bad.err, /spec\.parameters\.bogusNs: unknown cost "bogusNs"; allowed: rxPacketNs/);
   assert.equal((await run('profiles', 'delete', 'loop', '--journal', journal)).code, 0);
   assert.match((await run('profiles', 'list', '--journal', journal)).out, /No cost profiles yet/);
+});
+
+test('policy and presets need no journal: the default journal is never created', async () => {
+  const fresh = mkdtempSync(join(tmpdir(), 'iommu-lab-cli-nojournal-'));
+  const env = { ...process.env, IOMMU_LAB_JOURNAL: join(fresh, 'never.db') };
+  try {
+    const policy = await runCli(['policy', '--kernel', '6.3', '--caps', 'cm,sm,flts', '--json'], env);
+    assert.equal(policy.code, 0, policy.err);
+    assert.equal(JSON.parse(policy.out).domainType, 'dma-fq');
+    const presets = await runCli(['presets', '--json'], env);
+    assert.equal(presets.code, 0, presets.err);
+    assert.ok(JSON.parse(presets.out).some((p: { name: string }) => p.name === 'seed-after-fix'));
+    assert.equal(existsSync(join(fresh, 'never.db')), false);
+  } finally {
+    rmSync(fresh, { recursive: true, force: true });
+  }
+});
+
+const iperf3 = (name: string) => new URL(`../fixtures/iperf3/${name}`, import.meta.url).pathname;
+
+test('import takes several files in one call: each becomes a point, then a summary', async () => {
+  const journal = join(journalDir, 'import-many.db');
+  assert.equal((await run('benchmarks', 'create', 'rx', '--metric', 'receivedGbps', '--journal', journal)).code, 0);
+  const files = [iperf3('tcp-parallel.json'), iperf3('tcp-reverse.json'), iperf3('tcp-send.json')];
+  const r = await run('import', 'iperf3', ...files, '--benchmark', 'rx', '--tag', 'batch', '--journal', journal);
+  assert.equal(r.code, 0, r.err);
+  for (const f of files) assert.match(r.out, new RegExp(`imported ${f}: receivedGbps = `));
+  assert.match(r.out, /imported 3 of 3 files into benchmark rx\n$/);
+  const page = JSON.parse((await run('runs', 'list', '--tag', 'batch', '--journal', journal, '--json')).out);
+  assert.equal(page.total, 3);
+  const history = JSON.parse((await run('history', 'rx', '--journal', journal, '--json')).out);
+  assert.equal(history.points.length, 3);
+});
+
+test('import of several files: a rejected file is named, the others go in, exit 1; an unreadable path imports nothing', async () => {
+  const journal = join(journalDir, 'import-partial.db');
+  assert.equal((await run('benchmarks', 'create', 'rx', '--metric', 'receivedGbps', '--journal', journal)).code, 0);
+  const r = await run('import', 'iperf3', iperf3('tcp-parallel.json'), iperf3('truncated.json'), iperf3('tcp-send.json'), '--benchmark', 'rx', '--journal', journal);
+  assert.equal(r.code, 1, 'not every file was imported');
+  assert.match(r.err, new RegExp(`iommu-lab: ${iperf3('truncated.json')} not imported: `));
+  assert.match(r.err, new RegExp(`imported 2 of 3 files into benchmark rx; not imported: ${iperf3('truncated.json')}\n$`));
+  assert.equal(JSON.parse((await run('history', 'rx', '--journal', journal, '--json')).out).points.length, 2);
+
+  const missing = await run('import', 'iperf3', iperf3('tcp-reverse.json'), join(journalDir, 'nope.json'), '--benchmark', 'rx', '--journal', journal);
+  assert.equal(missing.code, 2);
+  assert.match(missing.err, /file: cannot read .*nope\.json: ENOENT/);
+  assert.equal(JSON.parse((await run('history', 'rx', '--journal', journal, '--json')).out).points.length, 2, 'the readable file was not imported either');
+
+  const noBenchmark = await run('import', 'iperf3', iperf3('tcp-parallel.json'), iperf3('tcp-send.json'), '--benchmark', 'tx', '--journal', journal);
+  assert.equal(noBenchmark.code, 1);
+  assert.equal(noBenchmark.err.trim().split('\n').length, 1, 'a missing benchmark is said once');
+  assert.match(noBenchmark.err, /benchmark "tx" not found/);
+
+  const badTag = await run('import', 'iperf3', iperf3('tcp-parallel.json'), iperf3('tcp-send.json'), '--benchmark', 'rx', '--tag', '#perf', '--journal', journal);
+  assert.equal(badTag.code, 2, 'a bad tag is bad input for the whole call');
+  assert.doesNotMatch(badTag.err, /not imported/);
+  assert.equal(JSON.parse((await run('history', 'rx', '--journal', journal, '--json')).out).points.length, 2);
 });

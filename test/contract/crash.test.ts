@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openJournal, type Run } from '../../db/index.ts';
+import { cliBin as bin } from './cli-run.ts';
 
-const bin = new URL('../../bin/iommu-lab.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'iommu-lab-crash-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 

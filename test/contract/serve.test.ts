@@ -12,6 +12,7 @@ import { Command } from 'commander';
 import WebSocket from 'ws';
 import { Lab, startServer, type EventMessage, type ResponseMessage, type RunningServer } from '../../service/index.ts';
 import { registerServe } from '../../cli/commands/serve.ts';
+import { cliBin } from './cli-run.ts';
 
 const TINY = ['durationMs=20', 'warmupMs=2'];
 const dir = mkdtempSync(join(tmpdir(), 'iommu-lab-serve-'));
@@ -332,8 +333,7 @@ describe('the serve command', () => {
       t.skip('cli/main.ts does not register the serve command yet');
       return;
     }
-    const bin = new URL('../../bin/iommu-lab.js', import.meta.url).pathname;
-    const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--journal', join(dir, 'spawned.db')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cliBin, 'serve', '--port', '0', '--journal', join(dir, 'spawned.db')], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
