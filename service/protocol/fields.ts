@@ -1,0 +1,93 @@
+// The field rules every surface shares: what a tag, a run name, a profile
+// name, a metric name and a run query may be. The contract validates them at
+// the boundary; the journal keeps only what storage needs (types, sizes,
+// UUIDs), so a rule is written here and nowhere else.
+import { z } from 'zod';
+
+/** Run lifecycle; `interrupted` is a run whose process went away. */
+export const RUN_STATUSES = ['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+/** Statuses a run does not leave again. */
+export const ENDED_RUN_STATUSES = ['done', 'failed', 'cancelled', 'interrupted'] as const satisfies readonly RunStatus[];
+export type EndedRunStatus = (typeof ENDED_RUN_STATUSES)[number];
+export function isEndedStatus(status: RunStatus): status is EndedRunStatus {
+  return (ENDED_RUN_STATUSES as readonly RunStatus[]).includes(status);
+}
+export const isActiveStatus = (status: RunStatus): boolean => !isEndedStatus(status);
+
+export const RUN_KINDS = ['simulated', 'measured'] as const;
+export type RunKind = (typeof RUN_KINDS)[number];
+export const BENCHMARK_SOURCES = ['simulated', 'iperf3', 'fio'] as const;
+export type BenchmarkSource = (typeof BENCHMARK_SOURCES)[number];
+
+export const runStatusSchema = z.enum(RUN_STATUSES);
+export const runKindSchema = z.enum(RUN_KINDS);
+
+/** A run id, or the first characters of one (as people type them). */
+export const idSchema = z.string().min(1).max(100);
+export const idsSchema = z.array(idSchema).min(1).max(10_000);
+
+// Tags are typed on command lines and joined with commas: a letter or digit first, no spaces or commas.
+export const TAG_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N}_.:/+=@-]{0,63}$/u;
+export const tagSchema = z
+  .string()
+  .trim()
+  .regex(TAG_PATTERN, 'must be a tag: a letter or digit, then letters, digits, _ . : / + = @ - (no spaces or commas; at most 64)');
+export const tagsSchema = z.array(tagSchema).max(20);
+
+export const runNameSchema = z.string().trim().min(1, 'must not be empty').max(200);
+
+// Profile names are typed on command lines and in scenario files: no spaces, no quoting.
+export const profileNameSchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(100)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, 'must start with a letter or digit and use only letters, digits and . _ + -');
+
+// Metric names end up in sort keys (`metric:<name>`) and CLI arguments: keep them plain.
+export const METRIC_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_.:/-]{0,127}$/;
+export const metricNameSchema = z
+  .string()
+  .regex(METRIC_NAME_PATTERN, 'must be a metric name (a letter or _, then letters, digits, _ . : / -; at most 128)');
+
+/** `$.a.b[0].c`: keys are identifiers, indexes are digits. */
+export const SCENARIO_JSON_PATH = /^\$(\.[A-Za-z_][A-Za-z0-9_]*|\[[0-9]{1,6}\])+$/;
+
+export const RUN_SORT_COLUMNS = ['created_at', 'name', 'status', 'duration_ms'] as const;
+export type RunSortKey = (typeof RUN_SORT_COLUMNS)[number] | `metric:${string}`;
+const sortKeySchema = z.union([z.enum(RUN_SORT_COLUMNS), z.templateLiteral(['metric:', metricNameSchema])]);
+
+/** A page of the journal: filters (all must hold), a sort, a page, and the metrics each row carries. */
+export const runQuerySchema = z.strictObject({
+  filter: z
+    .strictObject({
+      status: z.array(runStatusSchema).optional(),
+      tags: z.array(tagSchema).max(20).optional(),
+      experiment: z.string().trim().min(1).max(200).optional(),
+      scenario: z
+        .array(
+          z.strictObject({
+            path: z.string().max(256).regex(SCENARIO_JSON_PATH, 'must be a JSON path like $.viommu.backend or $.devices[0].queues'),
+            value: z.union([z.string(), z.number(), z.boolean()]),
+          }),
+        )
+        .max(20)
+        .optional(),
+      metric: z
+        .array(
+          z
+            .strictObject({ name: metricNameSchema, min: z.number().optional(), max: z.number().optional() })
+            .refine((m) => m.min === undefined || m.max === undefined || m.min <= m.max, { message: 'must have min <= max' }),
+        )
+        .max(20)
+        .optional(),
+      text: z.string().max(500).optional(),
+      kind: runKindSchema.optional(),
+    })
+    .optional(),
+  sort: z.strictObject({ by: sortKeySchema, dir: z.enum(['asc', 'desc']).optional() }).optional(),
+  page: z.strictObject({ limit: z.number().int().min(1).max(1000).optional(), offset: z.number().int().min(0).optional() }).optional(),
+  metrics: z.array(metricNameSchema).max(200).optional(),
+});
+export type RunQuery = z.input<typeof runQuerySchema>;
