@@ -2,7 +2,8 @@
 // usage errors (bad options, invalid scenarios) to one line each and exit 2.
 import { Command, CommanderError } from 'commander';
 import { registerPolicy } from './commands/policy.ts';
-import { ScenarioError, ServiceError } from '../service/index.ts';
+import { ServiceError } from '../service/index.ts';
+import { ScenarioError } from '../core/index.ts';
 import { registerCalibrate } from './commands/calibrate.ts';
 import { registerCompare } from './commands/compare.ts';
 import { registerHistory } from './commands/history.ts';

@@ -1,7 +1,8 @@
 // iommu-lab benchmarks ... and iommu-lab history NAME: named benchmark
 // histories, simulated and measured points, known shifts, change points.
 import type { Command } from 'commander';
-import type { HistoryAnalysis, Result } from '../../service/index.ts';
+import type { Result } from '../../service/index.ts';
+import type { HistoryAnalysis } from '../../service/history.ts';
 import { fmt, table } from '../format.ts';
 import { journalOption, withLab, type JournalOpts } from '../journal-option.ts';
 import { UsageError, type Io } from '../usage.ts';

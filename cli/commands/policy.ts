@@ -1,6 +1,6 @@
 // iommu-lab policy: what the guest kernel decides for its DMA domains.
 import type { Command } from 'commander';
-import { formatDecision, resolvePolicy } from '../../service/index.ts';
+import { formatDecision, resolvePolicy } from '../../core/policy/index.ts';
 import { UsageError, type Io } from '../usage.ts';
 
 const CAP_TOKENS: Record<string, 'cachingMode' | 'scalableMode' | 'firstLevel' | 'secondLevel'> = {

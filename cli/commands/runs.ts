@@ -1,6 +1,7 @@
 // iommu-lab runs list|show|tag|note|delete: the journal from the terminal.
 import type { Command } from 'commander';
-import { RUN_STATUSES, type Params, type Result, type RunSortKey, type SimulationResult } from '../../service/index.ts';
+import { RUN_STATUSES, type Params, type Result, type RunSortKey } from '../../service/index.ts';
+import type { SimulationResult } from '../../core/index.ts';
 import { fmt, table } from '../format.ts';
 import { journalOption, withLab, type JournalOpts } from '../journal-option.ts';
 import { collect, parseIntOption, UsageError, type Io } from '../usage.ts';

@@ -1,7 +1,10 @@
 // iommu-lab simulate / presets / start: run the model from the terminal.
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { buildScenario, defaultJournalPath, journalProfiles, NO_PROFILES, openJournal, PRESETS, simulate, withSeed, type CostProfiles, type Scenario, type ScenarioSourceInput, type SimulationResult } from '../../service/index.ts';
+import { defaultJournalPath, type JsonObject, type ScenarioSourceInput } from '../../service/index.ts';
+import { buildScenario, journalProfiles, NO_PROFILES, withSeed, type CostProfiles } from '../../service/scenarios.ts';
+import { openJournal } from '../../db/index.ts';
+import { PRESETS, simulate, type Scenario, type SimulationResult } from '../../core/index.ts';
 import { fmt, pct, table } from '../format.ts';
 import { journalOption, withLab, type JournalOpts } from '../journal-option.ts';
 import { cancelOnInterrupt, showBatchProgress } from '../progress.ts';
@@ -34,7 +37,7 @@ function sourceFrom(opts: { preset?: string; config?: string; set: string[] }): 
   if (config !== undefined && (typeof config !== 'object' || config === null || Array.isArray(config))) {
     throw new UsageError(`--config: ${opts.config} must hold a JSON object (a scenario)`);
   }
-  return { preset: opts.preset, config: config as Record<string, unknown> | undefined, overrides: opts.set };
+  return { preset: opts.preset, config: config as JsonObject | undefined, overrides: opts.set };
 }
 
 /** The rows every human summary shows, one column per result. */

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findPreset } from '../../core/model/presets.ts';
 import { mergeDeep } from '../../core/model/scenario.ts';
-import { Lab, simulate, type CalibrationSpec, type EventData } from '../../service/index.ts';
+import { Lab, type CalibrationSpec, type EventData } from '../../service/index.ts';
+import { simulate } from '../../core/index.ts';
 import { rejects } from './service-assert.ts';
 
 const SHORT = ['durationMs=60', 'warmupMs=5'];
