@@ -10,12 +10,15 @@ export function backoffMs(attempt: number): number {
   return Math.min(5000, 250 * 2 ** Math.min(attempt, 5));
 }
 
+// Handlers are typed `(ev: never) => unknown` so the browser's and the `ws` package's
+// sockets and ports both fit; the handlers assigned below say what they read.
+
 /** The WebSocket surface used here: the browser's, or a compatible one (the `ws` package under Node). */
 export interface WebSocketLike {
   readonly readyState: number;
-  onopen: ((ev: never) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onopen: ((ev: never) => unknown) | null;
+  onmessage: ((ev: never) => unknown) | null;
+  onclose: ((ev: never) => unknown) | null;
   send(data: string): void;
   close(): void;
 }
@@ -40,7 +43,7 @@ export function webSocketTransport(url: string, opts: { WebSocketImpl?: WebSocke
       attempt = 0;
       h.open();
     };
-    ws.onmessage = (ev) => {
+    ws.onmessage = (ev: { data: unknown }) => {
       const text = typeof ev.data === 'string' ? ev.data : ev.data instanceof Uint8Array ? new TextDecoder().decode(ev.data) : undefined;
       if (text === undefined) return;
       try {
@@ -49,7 +52,7 @@ export function webSocketTransport(url: string, opts: { WebSocketImpl?: WebSocke
         console.warn('ignored a message that is not JSON');
       }
     };
-    ws.onclose = (ev) => {
+    ws.onclose = (ev: { code: number; reason: string }) => {
       if (socket !== ws) return;
       socket = null;
       h.close(ev.reason || (ev.code === 1006 ? 'the service is not reachable' : `connection closed (code ${ev.code})`));
@@ -75,8 +78,8 @@ export function webSocketTransport(url: string, opts: { WebSocketImpl?: WebSocke
 
 /** The surface of a DOM MessagePort used here: structured-clone objects, up for the window's life. */
 export interface MessagePortLike {
-  onmessage: ((ev: { data: unknown }) => void) | null;
-  onmessageerror: ((ev: unknown) => void) | null;
+  onmessage: ((ev: never) => unknown) | null;
+  onmessageerror: ((ev: never) => unknown) | null;
   postMessage(message: unknown): void;
   start(): void;
   close(): void;
@@ -85,7 +88,7 @@ export interface MessagePortLike {
 export function messagePortTransport(port: MessagePortLike): Transport {
   return {
     start: (h) => {
-      port.onmessage = (ev) => h.message(ev.data);
+      port.onmessage = (ev: { data: unknown }) => h.message(ev.data);
       port.onmessageerror = () => console.warn('ignored a message that could not be deserialized');
       port.start();
       h.open();
