@@ -1,4 +1,7 @@
-// Plain-text tables for terminals and mailing lists.
+// Plain-text tables for terminals and mailing lists. Metric values, units and
+// labels come from the protocol's metric catalog, as every surface shows them.
+
+export { formatMetric, formatMetricValue, metricHeader, KEY_METRICS } from '../service/index.ts';
 
 export function table(rows: string[][], align: ('l' | 'r')[] = []): string {
   const widths: number[] = [];
