@@ -113,7 +113,9 @@ describe('run lifecycle', () => {
     assert.throws(() => journal.insertRun(newRun('x', { seed: 1.5 })), inputError('run.seed', /safe integer, got 1.5/));
     assert.throws(() => journal.insertRun(newRun('x', { status: 'done' as never })), inputError('run.status', /one of queued, running, got "done"/));
     assert.throws(() => journal.insertRun(newRun('x', { kind: 'guessed' as never })), inputError('run.kind', /one of simulated, measured/));
-    assert.throws(() => journal.insertRun(newRun('x', { tags: ['has space'] })), inputError('run.tags[0]', /no spaces or commas/));
+    // What a tag may look like is the protocol's rule (test/unit/protocol.test.ts); the journal refuses what it cannot store.
+    assert.throws(() => journal.insertRun(newRun('x', { tags: [''] })), inputError('run.tags[0]', /must not be empty/));
+    assert.throws(() => journal.insertRun(newRun('x', { tags: ['t'.repeat(65)] })), inputError('run.tags[0]', /at most 64/));
     assert.throws(() => journal.insertRun(newRun('x', { scenario: { a: { b: [1, Infinity] } } })), inputError('run.scenario.a.b[1]', /finite number, got Infinity/));
     assert.throws(() => journal.insertRun(newRun('x', { scenario: [] as never })), inputError('run.scenario', /JSON object/));
     assert.throws(() => journal.insertRun(newRun('x', { id: 'not-a-uuid' })), inputError('run.id', /UUID/));
