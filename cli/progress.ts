@@ -1,7 +1,7 @@
 // Progress of runs on a terminal: one bar for the whole batch, drawn on
 // stderr only when it is a TTY (pipes and --json output stay clean).
 import cliProgress from 'cli-progress';
-import type { Lab } from '../service/index.ts';
+import { isEndedStatus, type Lab } from '../service/index.ts';
 
 export interface BatchProgress {
   stop(): void;
@@ -30,7 +30,7 @@ export function showBatchProgress(lab: Lab, runIds: readonly string[], label: st
   });
   const offStatus = lab.on('run.status', ({ runId, status }) => {
     if (!fraction.has(runId)) return;
-    if (status === 'done' || status === 'failed' || status === 'cancelled' || status === 'interrupted') {
+    if (isEndedStatus(status)) {
       fraction.set(runId, 1);
       if (status === 'done') counts.done++;
       else if (status === 'failed') counts.failed++;

@@ -2,7 +2,8 @@
 // histories, simulated and measured points, known shifts, change points.
 import type { Command } from 'commander';
 import type { Result } from '../../service/index.ts';
-import type { HistoryAnalysis } from '../../service/history.ts';
+
+type HistoryAnalysis = Result<'benchmarks.analyze'>;
 import { fmt, table } from '../format.ts';
 import { journalOption, withLab, type JournalOpts } from '../journal-option.ts';
 import { UsageError, type Io } from '../usage.ts';
