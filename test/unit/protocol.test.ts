@@ -11,6 +11,7 @@ import { inputErrorOf, toServiceError } from '../../service/errors.ts';
 import { HistoryInputError } from '../../service/history.ts';
 import { ImportError } from '../../service/importers/errors.ts';
 import { JobFailedError } from '../../service/pool/errors.ts';
+import { RunScheduler } from '../../service/scheduler.ts';
 import { isEndedStatus, profileNameSchema, RUN_STATUSES, ServiceError, tagSchema } from '../../service/protocol/index.ts';
 import { RUN_STATUSES as JOURNAL_STATUSES } from '../../db/types.ts';
 
@@ -61,4 +62,17 @@ test('other errors keep their code; a worker failure without fields is not bad i
   const invalid = ServiceError.invalid([{ path: 'a', message: 'must be b' }], 'spec');
   assert.deepEqual(invalid.toData(), { code: 'invalid', message: 'spec.a: must be b', fields: [{ path: 'spec.a', message: 'must be b' }] });
   assert.deepEqual(ServiceError.fromData({ code: 'weird', message: 1 }).toData(), { code: 'internal', message: 'the service returned an error without a message' });
+});
+
+test('a worker\'s bad-input error comes back to the service as its fields', async () => {
+  const scheduler = new RunScheduler(() => assert.fail('no journal is needed'), { onStatus() {}, onProgress() {} }, { workers: 1 });
+  try {
+    const job = scheduler.job('analyzeHistory', { benchmark: { name: 'b', metric: 'm', higherIsBetter: true }, points: [{ measuredAt: 'nope', value: 1 }] });
+    await assert.rejects(job, (err: unknown) => {
+      const mapped = toServiceError(err);
+      return mapped.code === 'invalid' && mapped.fields?.length === 1 && mapped.fields[0]?.path === 'points[0].measuredAt' && /ISO-8601/.test(mapped.fields[0].message);
+    });
+  } finally {
+    await scheduler.close();
+  }
 });
