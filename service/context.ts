@@ -49,8 +49,8 @@ export class LabContext {
 
   /** Cost profiles as scenarios resolve them; the journal opens only when a scenario names one. */
   readonly profiles: CostProfiles = {
-    get: (name) => this.journal.getCostProfile(name),
-    names: () => this.journal.listCostProfiles().map((p) => p.name),
+    get: (name) => this.journal.profiles.getCostProfile(name),
+    names: () => this.journal.profiles.listCostProfiles().map((p) => p.name),
   };
 
   constructor(opts: LabOptions) {
@@ -103,7 +103,7 @@ export class LabContext {
 
   /** A full run id from an id or a unique prefix of one (as people type them). */
   resolveRunId(idOrPrefix: string): string {
-    const found = this.journal.findRunIds(idOrPrefix, 2);
+    const found = this.journal.runs.findRunIds(idOrPrefix, 2);
     if (found.length === 1) return found[0] as string;
     if (found.length === 0) throw new ServiceError('not_found', `run ${JSON.stringify(idOrPrefix)} not found in the journal`);
     throw ServiceError.invalid([{ path: 'id', message: `${JSON.stringify(idOrPrefix)} matches more than one run; give more characters` }]);
@@ -114,19 +114,19 @@ export class LabContext {
   }
 
   summaries(ids: readonly string[]): RunSummary[] {
-    return ids.map((id) => summaryOf(this.journal.getRun(id, { series: false })));
+    return ids.map((id) => summaryOf(this.journal.runs.getRun(id, { series: false })));
   }
 
   /** The one benchmark lookup: by name, or not_found. */
   benchmark(name: string): Benchmark {
-    const benchmark = this.journal.getBenchmark(name);
+    const benchmark = this.journal.benchmarks.getBenchmark(name);
     if (!benchmark) throw new ServiceError('not_found', `benchmark ${JSON.stringify(name)} not found in the journal`);
     return benchmark;
   }
 
   /** Journals the runs (all or none), then hands them to the workers. */
   queue(runs: { name: string; scenario: Scenario }[], opts: { experimentId: string | null; tags: readonly string[]; timeLimitMs?: number | undefined; sweepId?: string }): string[] {
-    const runIds = this.journal.insertRunsBulk(
+    const runIds = this.journal.runs.insertRunsBulk(
       runs.map((r) => ({ name: r.name, scenario: r.scenario, modelVersion: MODEL_VERSION, seed: r.scenario.seed, status: 'queued' as const, experimentId: opts.experimentId, tags: opts.tags })),
     );
     if (opts.sweepId !== undefined) {

@@ -65,23 +65,23 @@ export class RunScheduler {
       timeoutMs: timeLimitMs,
       onStart: () => {
         startedAt = performance.now(); // the run's duration leaves out its time in the queue
-        this.#journal().markRunning(runId);
+        this.#journal().runs.markRunning(runId);
         this.#hooks.onStatus(runId, 'running', null);
       },
       onProgress: ({ fraction }) => this.#hooks.onProgress(runId, fraction),
     });
     const ended = job.then(
       (out) => {
-        this.#journal().completeRun(runId, { result: out.result, metrics: out.metrics, series: out.series, durationMs: performance.now() - startedAt });
+        this.#journal().runs.completeRun(runId, { result: out.result, metrics: out.metrics, series: out.series, durationMs: performance.now() - startedAt });
         return { status: 'done' as const, error: null };
       },
       (err: unknown) => {
         if (err instanceof JobCancelledError) {
-          this.#journal().cancelRun(runId);
+          this.#journal().runs.cancelRun(runId);
           return { status: 'cancelled' as const, error: null };
         }
         const message = err instanceof JobTimeoutError || err instanceof JobFailedError ? err.message : `internal error: ${String(err)}`;
-        this.#journal().failRun(runId, message);
+        this.#journal().runs.failRun(runId, message);
         return { status: 'failed' as const, error: message };
       },
     ).then(

@@ -8,19 +8,19 @@ type Methods = 'benchmarks.list' | 'benchmarks.create' | 'benchmarks.addRun' | '
 
 export function benchmarksHandlers(ctx: LabContext): DomainHandlers<Methods> {
   return {
-    'benchmarks.list': () => ctx.journal.listBenchmarks(),
+    'benchmarks.list': () => ctx.journal.benchmarks.listBenchmarks(),
 
-    'benchmarks.create': (p) => ctx.journal.ensureBenchmark(p),
+    'benchmarks.create': (p) => ctx.journal.benchmarks.ensureBenchmark(p),
 
     'benchmarks.addRun': ({ benchmark, runId }) => {
       const bench = ctx.benchmark(benchmark);
-      const run = ctx.journal.getRun(ctx.resolveRunId(runId), { series: false });
+      const run = ctx.journal.runs.getRun(ctx.resolveRunId(runId), { series: false });
       if (run.status !== 'done') throw new ServiceError('conflict', `run ${run.id} is ${run.status}; only done runs have values`);
       const value = run.metrics[bench.metric];
       if (value === undefined) throw ServiceError.invalid([{ path: 'runId', message: `run ${run.id} has no metric ${bench.metric}` }]);
       const s = run.scenario as unknown as Scenario;
       const effective = (run.result as { policy?: { effective?: string } } | null)?.policy?.effective ?? s.policy;
-      return ctx.journal.addBenchmarkPoint(bench.name, {
+      return ctx.journal.benchmarks.addBenchmarkPoint(bench.name, {
         value,
         source: 'simulated',
         runId: run.id,
@@ -29,11 +29,11 @@ export function benchmarksHandlers(ctx: LabContext): DomainHandlers<Methods> {
       });
     },
 
-    'benchmarks.mark': ({ benchmark, at, label }) => ctx.journal.addMarker(benchmark, { at, label }),
+    'benchmarks.mark': ({ benchmark, at, label }) => ctx.journal.benchmarks.addMarker(benchmark, { at, label }),
 
     'benchmarks.history': ({ name }) => {
       const benchmark = ctx.benchmark(name);
-      return { benchmark, points: ctx.journal.listBenchmarkPoints(benchmark.name), markers: ctx.journal.listMarkers(benchmark.name) };
+      return { benchmark, points: ctx.journal.benchmarks.listBenchmarkPoints(benchmark.name), markers: ctx.journal.benchmarks.listMarkers(benchmark.name) };
     },
 
     // Bad points come back from the worker as input errors naming their field (see errors.ts).
@@ -41,8 +41,8 @@ export function benchmarksHandlers(ctx: LabContext): DomainHandlers<Methods> {
       const benchmark = ctx.benchmark(name);
       return ctx.scheduler.job('analyzeHistory', {
         benchmark: { name: benchmark.name, metric: benchmark.metric, higherIsBetter: benchmark.higherIsBetter },
-        points: ctx.journal.listBenchmarkPoints(benchmark.name).map((p) => ({ id: p.id, measuredAt: p.measuredAt, value: p.value, source: p.source, runId: p.runId })),
-        markers: ctx.journal.listMarkers(benchmark.name).map((m) => ({ id: m.id, at: m.at, label: m.label })),
+        points: ctx.journal.benchmarks.listBenchmarkPoints(benchmark.name).map((p) => ({ id: p.id, measuredAt: p.measuredAt, value: p.value, source: p.source, runId: p.runId })),
+        markers: ctx.journal.benchmarks.listMarkers(benchmark.name).map((m) => ({ id: m.id, at: m.at, label: m.label })),
       });
     },
   };

@@ -36,7 +36,7 @@ export function calibrationHandlers(ctx: LabContext): DomainHandlers<Methods> {
 
   /** The journal refuses a taken name itself (ConflictError); this earlier check spares a fit that could not be saved. */
   const assertProfileFree = (name: string, replace: boolean): void => {
-    if (!replace && ctx.journal.getCostProfile(name)) {
+    if (!replace && ctx.journal.profiles.getCostProfile(name)) {
       throw new ServiceError('conflict', `cost profile ${JSON.stringify(name)} already exists; pass replace (--replace) to overwrite it, or choose another name`);
     }
   };
@@ -44,7 +44,7 @@ export function calibrationHandlers(ctx: LabContext): DomainHandlers<Methods> {
   const saveFitted = (report: CalibrationReport, name: string, description: string | undefined, replace: boolean): Result<'profiles.get'> => {
     const fit = { ...report, profile: name };
     return profileResult(
-      ctx.journal.saveCostProfile(
+      ctx.journal.profiles.saveCostProfile(
         { name, costs: report.costs, fit: fit as unknown as JsonValue, modelVersion: report.modelVersion, ...(description === undefined ? {} : { description }) },
         { replace },
       ),
@@ -93,8 +93,8 @@ export function calibrationHandlers(ctx: LabContext): DomainHandlers<Methods> {
   return {
     'calibration.start': ({ spec, dryRun }) => {
       const prepared = prepareCalibration(spec, {
-        getRun: (id) => ctx.journal.getRun(ctx.resolveRunId(id), { series: false }),
-        getProfileCosts: (name) => ctx.journal.getCostProfile(name)?.costs,
+        getRun: (id) => ctx.journal.runs.getRun(ctx.resolveRunId(id), { series: false }),
+        getProfileCosts: (name) => ctx.journal.profiles.getCostProfile(name)?.costs,
       });
       if (spec.save) assertProfileFree(spec.profile, spec.replace);
       const summary = { parameters: prepared.job.parameters.map((p) => p.name), points: prepared.job.points.length };

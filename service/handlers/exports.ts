@@ -21,7 +21,7 @@ export function exportsHandlers(ctx: LabContext): DomainHandlers<'runs.compareSe
   /** Runs as report input (scenario, metrics; series only for charts). */
   const reportRuns = (ids: readonly string[], series: boolean): ReportRun[] =>
     ctx.resolveRunIds(ids).map((id) => {
-      const r = ctx.journal.getRun(id, { series });
+      const r = ctx.journal.runs.getRun(id, { series });
       if (r.status !== 'done') throw new ServiceError('conflict', `run ${r.id} is ${r.status}; only done runs can be compared`);
       return { id: r.id, name: r.name, seed: r.seed, metrics: r.metrics, scenario: r.scenario, ...(series ? { series: r.series } : {}) };
     });
@@ -50,7 +50,7 @@ export function exportsHandlers(ctx: LabContext): DomainHandlers<'runs.compareSe
       const names = metrics ?? [...EXPORT_METRICS];
       const rows: RunSummary[] = [];
       for (let offset = 0; ; offset += EXPORT_PAGE) {
-        const page = ctx.journal.listRuns({ ...query, metrics: names, page: { limit: EXPORT_PAGE, offset } });
+        const page = ctx.journal.runs.listRuns({ ...query, metrics: names, page: { limit: EXPORT_PAGE, offset } });
         rows.push(...page.rows);
         if (page.rows.length < EXPORT_PAGE) break;
       }

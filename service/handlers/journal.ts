@@ -8,7 +8,7 @@ export function journalHandlers(ctx: LabContext): DomainHandlers<'journal.info' 
       path: ctx.journal.path,
       schemaVersion: ctx.journal.schemaVersion,
       modelVersion: MODEL_VERSION,
-      runs: ctx.journal.listRuns({ page: { limit: 1 } }).total,
+      runs: ctx.journal.runs.listRuns({ page: { limit: 1 } }).total,
       workers: ctx.scheduler.workers,
     }),
 

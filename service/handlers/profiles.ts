@@ -12,17 +12,17 @@ export function profileResult(profile: CostProfile): Result<'profiles.get'> {
 
 export function profilesHandlers(ctx: LabContext): DomainHandlers<'profiles.list' | 'profiles.get' | 'profiles.save' | 'profiles.delete'> {
   return {
-    'profiles.list': () => ctx.journal.listCostProfiles().map(profileResult),
+    'profiles.list': () => ctx.journal.profiles.listCostProfiles().map(profileResult),
 
     'profiles.get': ({ name }) => {
-      const profile = ctx.journal.getCostProfile(name);
+      const profile = ctx.journal.profiles.getCostProfile(name);
       if (!profile) throw new ServiceError('not_found', `cost profile ${JSON.stringify(name)} not found in the journal`);
       return profileResult(profile);
     },
 
     'profiles.save': ({ name, description, costs, replace }) =>
-      profileResult(ctx.journal.saveCostProfile({ name, costs: costs as Record<string, number>, fit: null, modelVersion: MODEL_VERSION, ...(description === undefined ? {} : { description }) }, { replace })),
+      profileResult(ctx.journal.profiles.saveCostProfile({ name, costs: costs as Record<string, number>, fit: null, modelVersion: MODEL_VERSION, ...(description === undefined ? {} : { description }) }, { replace })),
 
-    'profiles.delete': ({ name }) => ({ deleted: ctx.journal.deleteCostProfile(name) }),
+    'profiles.delete': ({ name }) => ({ deleted: ctx.journal.profiles.deleteCostProfile(name) }),
   };
 }

@@ -19,7 +19,7 @@ export function runsHandlers(ctx: LabContext): DomainHandlers<Methods> {
         const scenario = i === 0 ? base : parseScenario({ ...base, seed: base.seed + i });
         return { name: p.seeds > 1 ? `${name} seed=${scenario.seed}` : name, scenario };
       });
-      const experimentId = p.experiment === undefined ? null : ctx.journal.ensureExperiment({ name: p.experiment }).id;
+      const experimentId = p.experiment === undefined ? null : ctx.journal.experiments.ensureExperiment({ name: p.experiment }).id;
       return { runIds: ctx.queue(runs, { experimentId, tags: p.tags ?? [], timeLimitMs: p.timeLimitMs }), experimentId };
     },
 
@@ -40,31 +40,31 @@ export function runsHandlers(ctx: LabContext): DomainHandlers<Methods> {
       return ctx.summaries(runIds);
     },
 
-    'runs.list': (q) => ctx.journal.listRuns(q),
+    'runs.list': (q) => ctx.journal.runs.listRuns(q),
 
-    'runs.get': ({ id, series }) => ctx.journal.getRun(ctx.resolveRunId(id), { series }),
+    'runs.get': ({ id, series }) => ctx.journal.runs.getRun(ctx.resolveRunId(id), { series }),
 
     'runs.delete': ({ ids }) => {
       const runIds = ctx.resolveRunIds(ids);
       const active = runIds.filter((id) => ctx.scheduler.isActive(id));
       if (active.length) throw new ServiceError('conflict', `cancel these runs before deleting them: ${active.join(', ')}`);
-      return { deleted: ctx.journal.deleteRuns(runIds) };
+      return { deleted: ctx.journal.runs.deleteRuns(runIds) };
     },
 
     'runs.tag': ({ id, add, remove }) => {
       const runId = ctx.resolveRunId(id);
       // Both or neither: a refused removal leaves the added tags out too.
       ctx.journal.transaction(() => {
-        if (add.length) ctx.journal.tagRun(runId, add);
-        if (remove.length) ctx.journal.untagRun(runId, remove);
+        if (add.length) ctx.journal.runs.tagRun(runId, add);
+        if (remove.length) ctx.journal.runs.untagRun(runId, remove);
       });
-      return { tags: ctx.journal.getRun(runId, { series: false }).tags };
+      return { tags: ctx.journal.runs.getRun(runId, { series: false }).tags };
     },
 
-    'runs.note': ({ id, body }) => ctx.journal.addNote(ctx.resolveRunId(id), body),
+    'runs.note': ({ id, body }) => ctx.journal.runs.addNote(ctx.resolveRunId(id), body),
 
     'runs.compare': ({ ids }) => {
-      const runs: Run[] = ids.map((id) => ctx.journal.getRun(ctx.resolveRunId(id), { series: false }));
+      const runs: Run[] = ids.map((id) => ctx.journal.runs.getRun(ctx.resolveRunId(id), { series: false }));
       return compareRuns(runs);
     },
   };

@@ -10,7 +10,7 @@ export function sweepsHandlers(ctx: LabContext): DomainHandlers<'sweeps.start'> 
       if (dryRun) return { sweepId: null, runIds: [], points: expanded.points, total: expanded.runs.length };
       const sweepId = randomUUID();
       const name = spec.name ?? `sweep ${new Date().toISOString().slice(0, 19).replace('T', ' ')}`;
-      const experimentId = ctx.journal.ensureExperiment({ name, description: `sweep over ${Object.keys(spec.grid).join(', ') || 'seeds'}` }).id;
+      const experimentId = ctx.journal.experiments.ensureExperiment({ name, description: `sweep over ${Object.keys(spec.grid).join(', ') || 'seeds'}` }).id;
       const runIds = ctx.queue(expanded.runs, { experimentId, tags: spec.tags ?? [], sweepId });
       return { sweepId, runIds, points: expanded.points, total: runIds.length };
     },

@@ -97,7 +97,7 @@ function importChecked(journal: Journal, input: ImportMeasurementInput): ImportM
     throw ServiceError.invalid([{ path: 'tool', message: `must be one of ${MEASUREMENT_TOOLS.join(', ')}, got ${JSON.stringify(input.tool)}` }]);
   }
   const context = checkContext(input.context);
-  const benchmark = journal.getBenchmark(input.benchmark);
+  const benchmark = journal.benchmarks.getBenchmark(input.benchmark);
   if (!benchmark) throw new ServiceError('not_found', `benchmark ${JSON.stringify(input.benchmark)} not found in the journal; create it first`);
 
   let parsed: ReturnType<typeof parseMeasurement>;
@@ -125,7 +125,7 @@ function importChecked(journal: Journal, input: ImportMeasurementInput): ImportM
   const { series, ...result } = measurement;
   // The measured run and its benchmark point commit together or not at all.
   return journal.transaction(() => {
-    const [runId] = journal.insertRunsBulk([
+    const [runId] = journal.runs.insertRunsBulk([
       {
         name: `${benchmark.name}: ${input.fileName ?? `${input.tool} ${measurement.measuredAt}`}`.slice(0, 500),
         kind: 'measured',
@@ -144,7 +144,7 @@ function importChecked(journal: Journal, input: ImportMeasurementInput): ImportM
     ]);
     if (runId === undefined) throw new ServiceError('internal', 'the journal returned no id for the imported run');
 
-    const point = journal.addBenchmarkPoint(benchmark.name, { value, source: input.tool, runId, measuredAt: measurement.measuredAt, context, raw: json });
+    const point = journal.benchmarks.addBenchmarkPoint(benchmark.name, { value, source: input.tool, runId, measuredAt: measurement.measuredAt, context, raw: json });
     return { runId, point, metric, value, measurement };
   });
 }
