@@ -87,8 +87,8 @@ export default tseslint.config(
       }],
     },
   },
-  // renderer/: a browser page. From outside renderer/ it loads service/contract.ts
-  // only (the wire types and schemas); anything else of the project by `import type`.
+  // renderer/: a browser page. From outside renderer/ it loads service/protocol/ only
+  // (schemas, types, the metric catalog and the client).
   ...svelte.configs.recommended,
   {
     files: ['renderer/**/*.svelte', 'renderer/**/*.svelte.ts'],
