@@ -4,6 +4,7 @@
 // so methods that need neither (policy.resolve, scenario.preview without a
 // cost profile) run without loading SQLite or starting a worker.
 import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
 import { MODEL_VERSION, type Scenario } from '../core/index.ts';
 import { openJournal, type Benchmark, type Journal, type RunStatus, type RunSummary } from '../db/index.ts';
 import { summaryOf } from './compare.ts';
@@ -47,11 +48,19 @@ export class LabContext {
   readonly #sweeps = new Map<string, SweepCounts>();
   readonly #sweepOf = new Map<string, string>();
 
-  /** Cost profiles as scenarios resolve them; the journal opens only when a scenario names one. */
+  /**
+   * Cost profiles as scenarios resolve them. The journal opens only when a
+   * scenario names one, and a journal that does not exist yet holds none (it
+   * is not created just to say so).
+   */
   readonly profiles: CostProfiles = {
-    get: (name) => this.journal.profiles.getCostProfile(name),
-    names: () => this.journal.profiles.listCostProfiles().map((p) => p.name),
+    get: (name) => (this.#hasJournal() ? this.journal.profiles.getCostProfile(name) : undefined),
+    names: () => (this.#hasJournal() ? this.journal.profiles.listCostProfiles().map((p) => p.name) : []),
   };
+
+  #hasJournal(): boolean {
+    return this.#journal !== undefined || existsSync(this.journalPath);
+  }
 
   constructor(opts: LabOptions) {
     this.journalPath = opts.journalPath;

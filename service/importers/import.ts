@@ -2,7 +2,7 @@
 // series and key facts) and a point in a benchmark's history, so measured
 // and simulated results sit side by side.
 import type { BenchmarkPoint, Journal } from '../../db/index.ts';
-import { ServiceError, toServiceError } from '../errors.ts';
+import { inputErrorOf, ServiceError, toServiceError } from '../errors.ts';
 import { ImportError } from './errors.ts';
 import { fioFromJson } from './fio.ts';
 import { iperf3FromJson } from './iperf3.ts';
@@ -104,9 +104,11 @@ function importChecked(journal: Journal, input: ImportMeasurementInput): ImportM
   try {
     parsed = parseMeasurement(input.tool, input.text);
   } catch (err) {
-    if (!(err instanceof ImportError)) throw err;
+    const bad = err instanceof ImportError ? inputErrorOf(err) : undefined;
+    if (!bad) throw err;
+    // The file's name leads each message: an import of several files says which one is at fault.
     const where = input.fileName ? `${input.fileName}: ` : '';
-    throw ServiceError.invalid([{ path: err.field ? `text.${err.field}` : 'text', message: `${where}${err.message}` }]);
+    throw ServiceError.invalid(bad.fields.map((f) => ({ path: f.path, message: `${where}${f.message}` })));
   }
   const { measurement, json } = parsed;
 

@@ -132,7 +132,7 @@ export const methods = {
   'runs.simulate': {
     params: z.strictObject({
       source: scenarioSourceSchema,
-      seeds: z.number().int().min(1).max(100).default(1),
+      seeds: z.number().int().min(1).max(1000).default(1),
       timeLimitMs: z.number().int().min(100).max(24 * 3600_000).optional(),
     }),
     result: z.object({ results: z.array(simulationOutputSchema) }),

@@ -225,15 +225,17 @@ test('policy and previews through the in-process client open no journal, load no
     const { lab, client } = openInProcess({ journalPath: ${JSON.stringify(journal)}, validateResults: true });
     const decision = await client.call('policy.resolve', { kernel: '6.2' });
     const preview = await client.call('scenario.preview', { source: { preset: 'seed-after-fix' } });
+    // A profile named where no journal exists yet: refused by name, and no journal is created to say so.
+    const named = await client.call('scenario.preview', { source: { preset: 'seed-after-fix', overrides: ['costProfile=lab1'] } });
     const sqlite = Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes('better-sqlite3'));
-    console.log(JSON.stringify({ strict: decision.strict, ok: preview.ok, journalOpen: lab.journalOpen, workers: lab.workersStarted, sqlite }));
+    console.log(JSON.stringify({ strict: decision.strict, ok: preview.ok, named: named.ok ? 'ok' : named.errors[0].path, journalOpen: lab.journalOpen, workers: lab.workersStarted, sqlite }));
     client.close();
     await lab.close();
   `;
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
   try {
     assert.equal(r.status, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').at(-1) as string), { strict: true, ok: true, journalOpen: false, workers: false, sqlite: false });
+    assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').at(-1) as string), { strict: true, ok: true, named: 'scenario.costProfile', journalOpen: false, workers: false, sqlite: false });
     assert.equal(existsSync(journal), false, 'no journal file was created');
   } finally {
     rmSync(dir, { recursive: true, force: true });
