@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { MODEL_VERSION, type Scenario } from '../core/index.ts';
 import { openJournal, type Benchmark, type Journal, type RunStatus, type RunSummary } from '../db/index.ts';
+import { findBenchmark } from './benchmark-lookup.ts';
 import { summaryOf } from './compare.ts';
 import { ServiceError } from './errors.ts';
 import { events, type EventData, type EventName } from './protocol/events.ts';
@@ -126,11 +127,9 @@ export class LabContext {
     return ids.map((id) => summaryOf(this.journal.runs.getRun(id, { series: false })));
   }
 
-  /** The one benchmark lookup: by name, or not_found. */
+  /** A benchmark by name, or not_found (the one lookup, benchmark-lookup.ts). */
   benchmark(name: string): Benchmark {
-    const benchmark = this.journal.benchmarks.getBenchmark(name);
-    if (!benchmark) throw new ServiceError('not_found', `benchmark ${JSON.stringify(name)} not found in the journal`);
-    return benchmark;
+    return findBenchmark(this.journal, name);
   }
 
   /** Journals the runs (all or none), then hands them to the workers. */

@@ -29,7 +29,7 @@ export function benchmarksHandlers(ctx: LabContext): DomainHandlers<Methods> {
       });
     },
 
-    'benchmarks.mark': ({ benchmark, at, label }) => ctx.journal.benchmarks.addMarker(benchmark, { at, label }),
+    'benchmarks.mark': ({ benchmark, at, label }) => ctx.journal.benchmarks.addMarker(ctx.benchmark(benchmark).name, { at, label }),
 
     'benchmarks.history': ({ name }) => {
       const benchmark = ctx.benchmark(name);

@@ -2,6 +2,7 @@
 // series and key facts) and a point in a benchmark's history, so measured
 // and simulated results sit side by side.
 import type { BenchmarkPoint, Journal } from '../../db/index.ts';
+import { findBenchmark } from '../benchmark-lookup.ts';
 import { inputErrorOf, ServiceError, toServiceError } from '../errors.ts';
 import { ImportError } from './errors.ts';
 import { fioFromJson } from './fio.ts';
@@ -97,8 +98,7 @@ function importChecked(journal: Journal, input: ImportMeasurementInput): ImportM
     throw ServiceError.invalid([{ path: 'tool', message: `must be one of ${MEASUREMENT_TOOLS.join(', ')}, got ${JSON.stringify(input.tool)}` }]);
   }
   const context = checkContext(input.context);
-  const benchmark = journal.benchmarks.getBenchmark(input.benchmark);
-  if (!benchmark) throw new ServiceError('not_found', `benchmark ${JSON.stringify(input.benchmark)} not found in the journal; create it first`);
+  const benchmark = findBenchmark(journal, input.benchmark);
 
   let parsed: ReturnType<typeof parseMeasurement>;
   try {
