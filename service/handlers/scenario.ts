@@ -23,6 +23,7 @@ function policyInput(p: ParsedParams<'policy.resolve'>): PolicyInput {
 
 export function scenarioHandlers(ctx: LabContext): DomainHandlers<Methods> {
   return {
+    // Presets are plain data (core/model/presets.ts): JSON by construction.
     'presets.list': () => PRESETS.map((p) => ({ ...p, scenario: p.scenario as Result<'presets.list'>[number]['scenario'] })),
 
     'scenario.schema': () => ({

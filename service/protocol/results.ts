@@ -93,10 +93,14 @@ export const estimateSchema = z.object({
   bottleneck: z.enum(['line-rate', 'vcpu', 'vmm-lock']),
 });
 
-/** A scenario as the simulator takes it (core's own schema; parsed scenarios satisfy it too). */
+/** A complete scenario, every default applied (core's own schema: a parsed scenario passes it unchanged). */
 export const scenarioSchema = scenarioInputSchema;
 
-export const presetSchema = z.object({ name: z.string(), title: z.string(), assumptions: z.array(z.string()), scenario: scenarioSchema });
+/**
+ * A preset: a partial scenario input (what it sets; the scenario schema fills the rest when it runs).
+ * Kept as the JSON it is: validating it with the scenario schema would fill in the defaults.
+ */
+export const presetSchema = z.object({ name: z.string(), title: z.string(), assumptions: z.array(z.string()), scenario: jsonObjectSchema });
 
 // ---- comparisons ----
 

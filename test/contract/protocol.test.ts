@@ -25,6 +25,7 @@ import {
   type Params,
   type Result,
   type Transport,
+  inProcessTransport,
 } from '../../service/index.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -112,8 +113,30 @@ describe('every method through the one client, results checked against their sch
     return client.call(method, params);
   };
 
+  /** Every result as the service sent it, before the client parsed it. */
+  const sent: { method: MethodName; result: unknown }[] = [];
+
   before(() => {
-    ({ lab, client } = openInProcess({ journalPath: join(dir, 'journal.sqlite'), workers: 2, validateResults: true }));
+    lab = openInProcess({ journalPath: join(dir, 'journal.sqlite'), workers: 2, validateResults: true }).lab;
+    const inner = inProcessTransport(lab);
+    const methodOf = new Map<number, MethodName>();
+    const recording: Transport = {
+      start: (h) =>
+        inner.start({
+          ...h,
+          message: (m) => {
+            const msg = m as { type?: string; id?: number; result?: unknown };
+            if (msg.type === 'response' && 'result' in msg) sent.push({ method: methodOf.get(msg.id as number) as MethodName, result: msg.result });
+            h.message(m);
+          },
+        }),
+      send: (msg) => {
+        methodOf.set(msg.id, msg.method as MethodName);
+        inner.send(msg);
+      },
+      stop: () => inner.stop(),
+    };
+    client = new LabClient(recording, { validateResults: true });
   });
   after(async () => {
     client.close();
@@ -207,6 +230,15 @@ describe('every method through the one client, results checked against their sch
 
   test('no method was left out', () => {
     assert.deepEqual(METHOD_NAMES.filter((m) => !called.has(m)), []);
+  });
+
+  test('no result carries a field its schema does not declare', () => {
+    assert.ok(sent.length >= METHOD_NAMES.length);
+    for (const { method, result } of sent) {
+      const json = JSON.parse(JSON.stringify(result)) as unknown;
+      // z.object drops undeclared keys when parsing: a result that changes under its own schema has some.
+      assert.deepEqual(methods[method].result.parse(json), json, method);
+    }
   });
 
   test('bad input comes back as one InputError naming its fields', async () => {
