@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MessageChannel } from 'node:worker_threads';
 import WebSocket from 'ws';
 import { z } from 'zod';
 import {
@@ -25,7 +26,10 @@ import {
   type Params,
   type Result,
   type Transport,
+  attachChannel,
   inProcessTransport,
+  messagePortTransport,
+  type MessagePortLike,
 } from '../../service/index.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -293,6 +297,31 @@ test('the same client over a WebSocket to serve: calls, errors and events', asyn
   } finally {
     client.close();
     await server.close();
+    await lab.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the same client over a MessagePort, served by the wire dispatcher', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iommu-lab-port-'));
+  const { lab } = openInProcess({ journalPath: join(dir, 'journal.sqlite'), workers: 1 });
+  const { port1, port2 } = new MessageChannel();
+  // The service's end, as the desktop app's service host attaches each peer's port.
+  const attached = attachChannel(lab, {
+    send: (message) => port2.postMessage(message),
+    onMessage: (handler) => port2.on('message', handler),
+    onClose: (handler) => port2.on('close', handler),
+  });
+  // Node's MessagePort has the DOM's onmessage at run time; its type declarations do not say so.
+  const client = new LabClient(messagePortTransport(port1 as unknown as MessagePortLike), { validateResults: true });
+  try {
+    assert.equal((await client.call('policy.resolve', { kernel: '6.3' })).generation, 3);
+    await assert.rejects(client.call('runs.tag', { id: 'abcd', add: ['has space'] }), (e: unknown) => e instanceof ApiError && e.code === 'invalid' && e.fields[0]?.path === 'add.0');
+    assert.equal(lab.journalOpen, false, 'neither call needed the journal');
+  } finally {
+    attached.detach();
+    client.close();
+    port2.close();
     await lab.close();
     rmSync(dir, { recursive: true, force: true });
   }
