@@ -1,5 +1,7 @@
 // Lint rules, including the import boundaries of DESIGN.md: arrows only point
-// down core <- db <- service <- hosts (cli, electron, renderer).
+// down core <- db <- service <- hosts (cli, electron, renderer). Hosts are
+// clients: they load the protocol (service/protocol/) and the service's entry
+// (service/index.ts), never core/, db/ or the service's inner modules.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
@@ -8,6 +10,10 @@ import svelte from 'eslint-plugin-svelte';
 
 const nodeBuiltins = builtinModules.flatMap((m) => [m, `${m}/*`, `node:${m}`, `node:${m}/*`]);
 const project = (dir) => [`**/${dir}`, `**/${dir}/**`];
+/** What a host may load of service/: its entry and the protocol. */
+const SERVICE_ENTRY = ['!**/service/index.ts', '!**/service/protocol', '!**/service/protocol/**'];
+/** Packages that load Node or native code: a runtime-neutral module must not. */
+const NODE_PACKAGES = ['better-sqlite3', 'ws', 'env-paths', 'cli-progress', 'commander', 'csv-stringify', 'csv-stringify/*', 'tsx', 'tsx/*', 'electron', 'playwright-core'];
 const boundary = (message, dirs, extra = []) => ({
   'no-restricted-imports': ['error', {
     patterns: [
@@ -51,15 +57,39 @@ export default tseslint.config(
     files: ['service/**/*.ts'],
     rules: boundary('service/ is host-agnostic: it imports core and db only', ['cli', 'electron', 'renderer']),
   },
+  // The protocol is runtime-neutral: the page, Electron main, workers and Node hosts all load it.
+  // It imports zod, core's pure schemas and data, and its own modules: no Node, no DOM, no journal.
+  {
+    files: ['service/protocol/**/*.ts'],
+    languageOptions: { globals: { ...globals.es2021, console: 'readonly', queueMicrotask: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', TextDecoder: 'readonly' } },
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['db', 'cli', 'electron', 'renderer', 'bench', 'test'].flatMap(project), message: 'the protocol is runtime-neutral: no journal, no host' },
+          { group: ['**/service/*', '**/service/*/**', '!**/service/protocol/**'], message: 'the protocol imports only its own modules (and core\'s pure schemas)' },
+          { regex: '^\\.\\./(?!\\.\\./core/)', message: 'the protocol imports only its own modules (and core\'s pure schemas)' },
+          { group: nodeBuiltins, message: 'the protocol is runtime-neutral: no Node APIs' },
+          { group: NODE_PACKAGES, message: 'the protocol is runtime-neutral: no Node packages' },
+        ],
+      }],
+      'no-restricted-globals': ['error', 'process', 'window', 'document', 'location', 'require', 'Buffer', 'navigator', 'sessionStorage', 'localStorage'],
+    },
+  },
   {
     // The CLI is a client: it reaches the service through its entry only (cli/service-module.ts loads it when a command runs).
     files: ['cli/**/*.ts'],
-    rules: boundary('hosts talk to service/ only', ['electron', 'renderer', 'db', 'core'], [
-      { group: ['**/service/**', '!**/service/index.ts'], message: 'cli/ imports the service entry (service/index.ts) only' },
-    ]),
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['electron', 'renderer', 'bench', 'test'].flatMap(project), message: 'cli/ is a host: it talks to the service only' },
+          { group: [...['core', 'db'].flatMap(project)], message: 'cli/ is a client: it calls contract methods through service/index.ts, never core/ or db/' },
+          { group: ['**/service/**', ...SERVICE_ENTRY], message: 'cli/ loads service/index.ts and service/protocol/ only' },
+        ],
+      }],
+    },
   },
-  // renderer/: a browser page. From outside renderer/ it loads service/contract.ts
-  // only (the wire types and schemas); anything else of the project by `import type`.
+  // renderer/: a browser page. From outside renderer/ it loads service/protocol/ only
+  // (schemas, types, the metric catalog and the client).
   ...svelte.configs.recommended,
   {
     files: ['renderer/**/*.svelte', 'renderer/**/*.svelte.ts'],
@@ -73,17 +103,21 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
-          { group: ['cli', 'bench', 'test'].flatMap(project), message: 'renderer/ talks to the service through its contract only' },
-          { group: [...['core', 'db', 'electron'].flatMap(project), '**/service/**', '!**/service/contract.ts'], allowTypeImports: true, message: 'renderer/ loads service/contract.ts only; use `import type` for other types' },
+          { group: ['cli', 'bench', 'test'].flatMap(project), message: 'renderer/ talks to the service through its protocol only' },
+          { group: [...['core', 'db'].flatMap(project), '**/service/**', '!**/service/protocol', '!**/service/protocol/**'], message: 'renderer/ loads service/protocol/ only (its types and client included)' },
+          { group: project('electron'), allowTypeImports: true, message: 'renderer/ may only `import type` the shell bridge' },
           { group: nodeBuiltins, message: 'renderer/ runs in a sandboxed page: no Node APIs' },
         ],
       }],
     },
   },
-  // electron/: the desktop shell, a host like cli/: it loads electron and service/ only.
+  // electron/: the desktop shell, a host like cli/: it loads electron, the service entry and the protocol
+  // (main also the static-file rules it shares with `serve`).
   {
     files: ['electron/**/*.ts'],
-    rules: boundary('the desktop shell talks to service/ only', ['cli', 'renderer', 'db', 'core', 'bench', 'test']),
+    rules: boundary('the desktop shell talks to the service only', ['cli', 'renderer', 'db', 'core', 'bench', 'test'], [
+      { group: ['**/service/**', ...SERVICE_ENTRY, '!**/service/transport', '**/service/transport/*', '!**/service/transport/static-files.ts'], message: 'electron/ loads service/index.ts and service/protocol/ only' },
+    ]),
   },
   {
     // Sandboxed preloads cannot load Node modules: electron at runtime, anything else as types.
@@ -110,9 +144,9 @@ export default tseslint.config(
       }],
     },
   },
-  // The run-set view's test computes its verdicts with the service's real statistics.
+  // The run-set view's test computes its verdicts with the service's real statistics, the history test its analysis.
   {
-    files: ['renderer/src/components/RunSets.test.ts'],
+    files: ['renderer/src/components/RunSets.test.ts', 'renderer/src/lib/history.test.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [{ group: [...['cli', 'electron', 'bench'].flatMap(project), 'electron'], message: 'renderer tests load core/ and service/ at most' }],

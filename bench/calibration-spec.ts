@@ -2,6 +2,7 @@
 // against it: the calibrated costs, their bounds and starting points, and one
 // point per fitted row of the validation table.
 import type { CostName } from '../core/model/costs.ts';
+import type { JsonObject } from '../service/protocol/json.ts';
 import { rowScenario, VALIDATION_ROWS } from '../core/model/validation.ts';
 
 // Start from the middle of the bounds, not from the table, so the fit shows it finds its values on its own.
@@ -26,7 +27,7 @@ export function publishedCalibrationSpec() {
         source: r.source,
         metric: 'throughputGbps',
         weight: 1,
-        scenario: { config: rowScenario(r.expression.scenario) as Record<string, unknown> },
+        scenario: { config: rowScenario(r.expression.scenario) as JsonObject },
       };
     }),
     maxIterations: 80,

@@ -28,7 +28,7 @@ export function fillJournal(journal: Journal, runs: number, batch = 1000): { met
       for (const [k, v] of Object.entries(template)) metrics[k] = v * jitter;
       rows.push({ name: `bench run ${i}`, scenario: scenarios[i % scenarios.length]!, modelVersion: '1.0.0', seed: i, status: 'done', durationMs: 500, result: {}, metrics, tags: i % 10 === 0 ? ['tenth'] : [] });
     }
-    journal.insertRunsBulk(rows);
+    journal.runs.insertRunsBulk(rows);
   }
   return { metricsPerRun: Object.keys(template).length };
 }
@@ -54,12 +54,12 @@ export function benchJournal(runs: number, batch = 1000) {
     };
     const latency: Record<string, { p50Ms: number; p95Ms: number; total: number }> = {};
     for (const [name, q] of Object.entries(queries)) {
-      journal.listRuns(q); // warm the statement cache and the page cache
+      journal.runs.listRuns(q); // warm the statement cache and the page cache
       const times: number[] = [];
       let total = 0;
       for (let i = 0; i < 20; i++) {
         const t = performance.now();
-        total = journal.listRuns(q).total;
+        total = journal.runs.listRuns(q).total;
         times.push(performance.now() - t);
       }
       latency[name] = { p50Ms: +percentile(times, 0.5).toFixed(2), p95Ms: +percentile(times, 0.95).toFixed(2), total };

@@ -1,13 +1,14 @@
 // The one place the CLI gets its client of the service. Commands talk to the
-// service only through contract methods (LabApi), here in process. The
-// service, and with it the SQLite driver, zod and the simulation core, is
-// imported when a command runs, never at start-up: `--help` and argv errors
-// load none of it.
+// service only through protocol methods, with the protocol's one client over
+// the in-process transport. The service, and with it the SQLite driver, zod
+// and the simulation core, is imported when a command runs, never at
+// start-up: `--help` and argv errors load none of it. The service itself opens
+// the journal and starts workers only for methods that need them.
 import type { Command } from 'commander';
 import { loadService } from './service-module.ts';
-import type { Lab, LabApi } from '../service/index.ts';
+import type { Lab, LabClient } from '../service/index.ts';
 
-export type Client = LabApi;
+export type Client = Pick<LabClient, 'call' | 'on'>;
 
 export interface JournalOpts {
   journal?: string;
@@ -33,9 +34,12 @@ export async function openLab(journalPath?: string): Promise<Lab> {
 }
 
 async function withOpened<T>(lab: Lab, fn: (client: Client) => Promise<T> | T): Promise<T> {
+  const { LabClient, inProcessTransport } = await loadService();
+  const client = new LabClient(inProcessTransport(lab));
   try {
-    return await fn(lab);
+    return await fn(client);
   } finally {
+    client.close();
     await lab.close();
   }
 }
@@ -46,9 +50,9 @@ export async function withClient<T>(opts: JournalOpts, fn: (client: Client) => P
 }
 
 /**
- * A client for methods that read no journal (policy.resolve, presets.list).
- * The service cannot be made without a journal yet, so it gets an in-memory
- * one: nothing on disk is opened, created or written.
+ * A client that never touches a journal file (`start`: built-in costs only):
+ * the service gets an in-memory journal, so even a method that would open the
+ * journal opens, creates and writes nothing on disk.
  */
 export async function withJournalFreeClient<T>(fn: (client: Client) => Promise<T> | T): Promise<T> {
   return withOpened(await openLab(':memory:'), fn);

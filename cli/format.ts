@@ -1,4 +1,8 @@
-// Plain-text tables for terminals and mailing lists.
+// Plain-text tables for terminals and mailing lists. Metric values, units and
+// labels come from the protocol's metric catalog, as every surface shows them
+// (a plain module: help and argv errors do not load the service for it).
+
+export { formatMetric, formatMetricValue, metricHeader, KEY_METRICS } from '../service/protocol/metrics.ts';
 
 export function table(rows: string[][], align: ('l' | 'r')[] = []): string {
   const widths: number[] = [];

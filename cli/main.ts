@@ -3,7 +3,6 @@
 // Only the command definitions load here; each command imports the service
 // when it runs (cli/client.ts), so `--help` and usage errors start instantly.
 import { Command, CommanderError } from 'commander';
-import { loadService } from './service-module.ts';
 import { registerPolicy } from './commands/policy.ts';
 import { registerCalibrate } from './commands/calibrate.ts';
 import { registerCompare } from './commands/compare.ts';
@@ -13,6 +12,7 @@ import { registerRuns } from './commands/runs.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerSimulate } from './commands/simulate.ts';
 import { registerSweep } from './commands/sweep.ts';
+import { loadService } from './service-module.ts';
 import { processIo, UsageError, type Io } from './usage.ts';
 
 function buildProgram(io: Io): Command {
@@ -54,24 +54,20 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       io.err(`iommu-lab: ${err.message}`);
       return 2;
     }
-    // Any other error: when it comes from the service, its classes are loaded already.
-    const { ScenarioError, ServiceError } = await loadService();
-    if (err instanceof ServiceError) {
-      // Bad input exits 2 like a usage error; a missing run or a conflict exits 1.
-      if (err.code !== 'invalid' || !err.fields?.length) {
-        io.err(`iommu-lab: ${err.message}`);
-        return err.code === 'invalid' ? 2 : 1;
-      }
-      const scenarioOnly = err.fields.every((f) => f.path.startsWith('scenario'));
-      io.err(`iommu-lab: invalid ${scenarioOnly ? 'scenario' : 'input'}`);
-      for (const f of err.fields) io.err(`  ${(scenarioOnly ? f.path.replace(/^scenario\.?/, '') : f.path) || '(root)'}: ${f.message}`);
-      return 2;
+    // An error of the service, as the protocol's client hands it over (code, message, fields);
+    // it came through a call, so the service module is loaded already.
+    const { ApiError } = await loadService();
+    if (!(err instanceof ApiError)) throw err;
+    const apiError = err;
+    // Bad input exits 2 like a usage error; a missing run or a conflict exits 1.
+    if (apiError.code !== 'invalid' || !apiError.fields.length) {
+      io.err(`iommu-lab: ${apiError.message}`);
+      return apiError.code === 'invalid' ? 2 : 1;
     }
-    if (err instanceof ScenarioError) {
-      io.err('iommu-lab: invalid scenario');
-      for (const f of err.fields) io.err(`  ${f.path || '(root)'}: ${f.message}`);
-      return 2;
-    }
-    throw err;
+    const scenarioOnly = apiError.fields.every((f) => f.path.startsWith('scenario'));
+    io.err(`iommu-lab: invalid ${scenarioOnly ? 'scenario' : 'input'}`);
+    for (const f of apiError.fields) io.err(`  ${(scenarioOnly ? f.path.replace(/^scenario\.?/, '') : f.path) || '(root)'}: ${f.message}`);
+    return 2;
   }
 }
+

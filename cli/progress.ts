@@ -3,6 +3,7 @@
 // work in the service instead of killing the process mid-write.
 import cliProgress from 'cli-progress';
 import type { Result } from '../service/index.ts';
+import { isEndedStatus } from '../service/protocol/constants.ts';
 import type { Client } from './client.ts';
 
 interface BatchProgress {
@@ -32,7 +33,7 @@ function showBatchProgress(client: Client, runIds: readonly string[], label: str
   });
   const offStatus = client.on('run.status', ({ runId, status }) => {
     if (!fraction.has(runId)) return;
-    if (status === 'done' || status === 'failed' || status === 'cancelled' || status === 'interrupted') {
+    if (isEndedStatus(status)) {
       fraction.set(runId, 1);
       if (status === 'done') counts.done++;
       else if (status === 'failed') counts.failed++;

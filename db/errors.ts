@@ -16,7 +16,8 @@ export class JournalInputError extends Error {
   override readonly name = 'JournalInputError';
   constructor(
     readonly field: string,
-    detail: string,
+    /** What the field allows, without the field's name. */
+    readonly detail: string,
   ) {
     super(`${field} ${detail}`);
   }

@@ -5,7 +5,7 @@
 import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { sqliteDriver } from './driver.ts';
 import { IncompatibleJournalError, JournalInputError } from './errors.ts';
 import { assertOpenable } from './migrate.ts';
 import { LATEST_SCHEMA_VERSION } from './migrations/index.ts';
@@ -118,7 +118,7 @@ export function mergeFrom(sql: Sql, ownPath: string, otherPath: string): MergeRe
  * copied (VACUUM INTO) to a temporary file and the copy is migrated.
  */
 function readableSource(path: string): { path: string; dispose: () => void } {
-  const probe = new Database(path, { readonly: true, fileMustExist: true });
+  const probe = new (sqliteDriver())(path, { readonly: true, fileMustExist: true });
   let version: number;
   try {
     version = guardNotADatabase(path, () => assertOpenable(probe, path));

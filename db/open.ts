@@ -1,6 +1,6 @@
 // Opens the SQLite file behind a journal: compatibility checks first (before
 // anything that could write), then connection settings, then migrations.
-import Database from 'better-sqlite3';
+import { sqliteDriver } from './driver.ts';
 import type BetterSqlite3 from 'better-sqlite3';
 import { IncompatibleJournalError } from './errors.ts';
 import { assertOpenable, migrate } from './migrate.ts';
@@ -20,7 +20,7 @@ export function openDatabase(path: string, opts: OpenOptions = {}): BetterSqlite
   const readonly = opts.readonly === true;
   let db: BetterSqlite3.Database;
   try {
-    db = new Database(path, { readonly, fileMustExist: readonly, timeout: BUSY_TIMEOUT_MS });
+    db = new (sqliteDriver())(path, { readonly, fileMustExist: readonly, timeout: BUSY_TIMEOUT_MS });
   } catch (err) {
     throw new Error(`cannot open journal ${path}: ${(err as Error).message}`, { cause: err });
   }

@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { canonicalJson, decodeSeries, encodeSeries, parseJson, sha256Hex } from './codec.ts';
 import { JournalInputError, NotFoundError, RunStateError } from './errors.ts';
 import { isOwnerAlive } from './owner.ts';
+import { listRuns } from './run-query.ts';
 import { loadMetrics, loadTags, SUMMARY_COLUMNS, toSummary } from './run-rows.ts';
 import type { RunRow } from './run-rows.ts';
 import type { Sql } from './statements.ts';
@@ -17,6 +18,8 @@ import type {
   Note,
   Run,
   RunCompletion,
+  RunPage,
+  RunQuery,
   RunStatus,
   Series,
   SeriesEncoding,
@@ -169,6 +172,11 @@ export class RunStore {
   }
 
   /** Full ids of the runs whose id starts with `prefix` (at most `limit`), for short ids typed by people. */
+  /** A page of runs matching a query (see run-query.ts). */
+  listRuns(query?: RunQuery): RunPage {
+    return listRuns(this.sql, query);
+  }
+
   findRunIds(prefix: string, limit = 2): string[] {
     const p = v.parseInput(v.idPrefix, prefix, 'id');
     return this.sql

@@ -23,9 +23,10 @@ export class Sql {
    * Runs `fn` in one write transaction: all of it commits or none of it.
    * IMMEDIATE takes the write lock up front, so a concurrent writer waits
    * (busy_timeout) instead of failing when a read would upgrade to a write.
+   * Inside another transaction the driver makes it a savepoint: a nested
+   * failure rolls back the nested part only, and the caller decides about the rest.
    */
   write<T>(fn: () => T): T {
-    if (this.db.inTransaction) return fn();
     return this.db.transaction(fn).immediate();
   }
 }

@@ -7,7 +7,7 @@
 // loaded (and again after each reload). The page listens for a `message`
 // event whose `data` is SERVICE_PORT_MESSAGE, `source` is its own window,
 // and takes `ports[0]`: a MessagePort speaking the wire messages of
-// service/contract.ts as structured-clone objects.
+// service/protocol/index.ts as structured-clone objects.
 
 /** `data` of the window message that carries the service port. */
 export type ServicePortMessage = 'iommu-lab:service-port';

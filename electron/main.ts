@@ -25,7 +25,7 @@ import {
   type WebContents,
 } from 'electron';
 import { contentTypeFor, isHtml, rendererCsp, resolveStaticPath } from '../service/transport/static-files.ts';
-import type { EventMessage, ResponseMessage, Result } from '../service/contract.ts';
+import { LabClient, type Transport } from '../service/protocol/index.ts';
 import type { IpcChannel, MenuCommand } from './bridge.ts';
 import type { ServiceHostStatus, ToServiceHost } from './service-host.ts';
 
@@ -137,41 +137,41 @@ function saveWindowState(win: BrowserWindow): void {
 
 // ---- the service: a utility process; one MessagePort per page load, one for main ----
 
-/** Main's own client of the service, for what the shell shows itself (About). */
-const mainClient = (() => {
+/**
+ * Main's own transport to the service, for what the shell shows and writes
+ * itself (About, export, backup): the protocol's client over a MessagePortMain.
+ * A restarted service hands over a new port; calls made meanwhile wait for it.
+ */
+function mainPortTransport(): Transport & { connect(port: MessagePortMain): void } {
+  let handlers: Parameters<Transport['start']>[0] | null = null;
   let port: MessagePortMain | null = null;
-  let nextId = 1;
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   return {
-    connect(p: MessagePortMain): void {
+    start: (h) => {
+      handlers = h;
+    },
+    connect: (p) => {
       port = p;
-      p.on('message', (event) => {
-        const msg = event.data as ResponseMessage | EventMessage;
-        if (msg.type !== 'response') return;
-        const call = pending.get(msg.id);
-        if (!call) return;
-        pending.delete(msg.id);
-        if ('error' in msg) call.reject(new Error(msg.error.message));
-        else call.resolve(msg.result);
-      });
+      p.on('message', (event) => handlers?.message(event.data));
       p.on('close', () => {
-        port = null;
-        for (const call of pending.values()) call.reject(new Error('the service stopped'));
-        pending.clear();
+        if (port === p) port = null;
+        handlers?.close('the service stopped');
       });
       p.start();
+      handlers?.open();
     },
-    call<T>(method: string, params: unknown = {}): Promise<T> {
-      if (!port) return Promise.reject(new Error('the service is not running'));
-      const id = nextId++;
-      const sent = port;
-      return new Promise<T>((resolveCall, reject) => {
-        pending.set(id, { resolve: resolveCall as (v: unknown) => void, reject });
-        sent.postMessage({ type: 'request', id, method, params });
-      });
+    send: (msg) => {
+      if (!port) throw new Error('the service is not running');
+      port.postMessage(msg);
+    },
+    stop: () => {
+      port?.close();
+      port = null;
     },
   };
-})();
+}
+
+const mainTransport = mainPortTransport();
+const mainClient = new LabClient(mainTransport);
 
 function sendToServiceHost(message: ToServiceHost, ports: MessagePortMain[] = []): void {
   serviceHost?.postMessage(message, ports);
@@ -192,7 +192,7 @@ function startServiceHost(): void {
   });
   const { port1, port2 } = new MessageChannelMain();
   sendToServiceHost({ type: 'attach', peer: 'main' }, [port1]);
-  mainClient.connect(port2);
+  mainTransport.connect(port2);
 }
 
 /** A fresh channel for each page load: a reload's old port closes and the service detaches it. */
@@ -241,7 +241,7 @@ async function exportRuns(): Promise<void> {
   });
   if (picked.canceled || !picked.filePath) return;
   const format = picked.filePath.toLowerCase().endsWith('.json') ? 'json' : 'csv';
-  const exported = await mainClient.call<Result<'runs.export'>>('runs.export', { format });
+  const exported = await mainClient.call('runs.export', { format });
   await writeFile(picked.filePath, exported.content);
   await reportWritten('Export runs', `Exported ${exported.runs} run${exported.runs === 1 ? '' : 's'} as ${format.toUpperCase()}.`, picked.filePath);
 }
@@ -256,14 +256,14 @@ async function backupJournal(): Promise<void> {
   });
   if (picked.canceled || !picked.filePath) return;
   // The service writes a consistent copy and refuses to overwrite: its error says so.
-  const { path } = await mainClient.call<Result<'journal.backup'>>('journal.backup', { path: picked.filePath });
+  const { path } = await mainClient.call('journal.backup', { path: picked.filePath });
   await reportWritten('Backup journal', 'The journal was backed up.', path);
 }
 
 async function showAbout(): Promise<void> {
   let journalLine = 'Journal: not available';
   try {
-    const info = await mainClient.call<Result<'journal.info'>>('journal.info');
+    const info = await mainClient.call('journal.info', {});
     journalLine = `Journal: ${info.path}\nRuns: ${info.runs}\nSchema version: ${info.schemaVersion}\nModel version: ${info.modelVersion}`;
   } catch (err) {
     journalLine = `Journal: ${(err as Error).message}`;

@@ -30,14 +30,17 @@ function attachPort(lab: Lab, port: MessagePortMain, peer: string): void {
 
 function main(): void {
   let lab: Lab;
+  let journalPath: string;
   try {
     // defaultJournalPath() honours IOMMU_LAB_JOURNAL, as the CLI does: both open the same journal.
     lab = Lab.open({ journalPath: defaultJournalPath(), workerUrl: BUNDLED_WORKER_URL });
+    // The desktop app opens its journal at start, so a journal it cannot open is reported before the window shows.
+    journalPath = lab.journal.path;
   } catch (err) {
     parentPort.postMessage({ type: 'failed', message: (err as Error).message } satisfies ServiceHostStatus);
     process.exit(1);
   }
-  parentPort.postMessage({ type: 'ready', journalPath: lab.journal.path } satisfies ServiceHostStatus);
+  parentPort.postMessage({ type: 'ready', journalPath } satisfies ServiceHostStatus);
 
   // On quit main sends `shutdown`: close() cancels the runs in flight and closes the journal cleanly.
   let closing = false;

@@ -1,43 +1,41 @@
-// Errors a service call ends with, in the one shape every host carries:
-// a code, a message, and for invalid input the fields at fault.
+// What the layers below throw, mapped to the protocol's errors in one place.
+// Loads no journal: the error classes come from their own modules (db/errors.ts
+// is plain), so workers and pure modules can use it.
 import { z } from 'zod';
-import { ConflictError, IncompatibleJournalError, JournalInputError, NotFoundError, RunStateError } from '../db/index.ts';
-import { ScenarioError } from '../core/index.ts';
-import type { ErrorCode, ServiceErrorData } from './contract.ts';
+import { LeastSquaresInputError } from '../core/analysis/least-squares.ts';
+import { ScenarioError } from '../core/model/scenario.ts';
+import { ConflictError, IncompatibleJournalError, JournalInputError, NotFoundError, RunStateError } from '../db/errors.ts';
+import { CalibrationInputError } from './calibration/errors.ts';
+import { HistoryInputError } from './history.ts';
+import { ImportError } from './importers/errors.ts';
+import { JobFailedError } from './pool/errors.ts';
+import { fieldsOfZodError, prefixFields, ServiceError, type InputError } from './protocol/errors.ts';
 
-export class ServiceError extends Error {
-  override readonly name = 'ServiceError';
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly fields?: { path: string; message: string }[],
-  ) {
-    super(message);
-  }
+export { ServiceError, fieldsOfZodError } from './protocol/errors.ts';
 
-  static invalid(fields: { path: string; message: string }[], prefix = ''): ServiceError {
-    const withPrefix = fields.map((f) => ({ path: [prefix, f.path].filter(Boolean).join('.'), message: f.message }));
-    return new ServiceError('invalid', withPrefix.map((f) => `${f.path || '(root)'}: ${f.message}`).join('; '), withPrefix);
-  }
-
-  toData(): ServiceErrorData {
-    return this.fields ? { code: this.code, message: this.message, fields: this.fields } : { code: this.code, message: this.message };
-  }
-}
-
-export function fieldsOfZodError(err: z.ZodError): { path: string; message: string }[] {
-  return err.issues.map((issue) => ({
-    path: issue.path.map(String).join('.'),
-    message: issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}` : issue.message,
-  }));
+/**
+ * The fields at fault when `err` is bad input naming them, else undefined:
+ * the one mapping of every "bad input" error class (in this thread or, through
+ * the worker's `fields`, in a worker).
+ */
+export function inputErrorOf(err: unknown): InputError | undefined {
+  if (err instanceof ServiceError) return err.code === 'invalid' ? { fields: err.fields ?? [] } : undefined;
+  if (err instanceof z.ZodError) return { fields: fieldsOfZodError(err) };
+  if (err instanceof ScenarioError) return { fields: prefixFields(err.fields, 'scenario') };
+  if (err instanceof JournalInputError) return { fields: [{ path: err.field, message: err.detail }] };
+  if (err instanceof HistoryInputError) return { fields: [{ path: err.field, message: err.detail }] };
+  if (err instanceof CalibrationInputError) return { fields: [{ path: err.field, message: err.detail }] };
+  if (err instanceof ImportError) return { fields: [{ path: err.field ? `text.${err.field}` : 'text', message: err.message }] };
+  if (err instanceof LeastSquaresInputError) return { fields: [{ path: 'parameters', message: err.message }] };
+  if (err instanceof JobFailedError && err.fields !== undefined) return { fields: err.fields };
+  return undefined;
 }
 
 /** Maps what the layers below throw to a ServiceError; anything unexpected is `internal`. */
 export function toServiceError(err: unknown): ServiceError {
   if (err instanceof ServiceError) return err;
-  if (err instanceof ScenarioError) return ServiceError.invalid(err.fields, 'scenario');
-  if (err instanceof z.ZodError) return ServiceError.invalid(fieldsOfZodError(err));
-  if (err instanceof JournalInputError) return ServiceError.invalid([{ path: err.field, message: err.message.slice(err.field.length + 1) }]);
+  const input = inputErrorOf(err);
+  if (input) return ServiceError.invalid(input.fields);
   if (err instanceof NotFoundError) return new ServiceError('not_found', err.message);
   if (err instanceof RunStateError || err instanceof ConflictError) return new ServiceError('conflict', err.message);
   if (err instanceof IncompatibleJournalError) return new ServiceError('unavailable', err.message);

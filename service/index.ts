@@ -1,31 +1,19 @@
-// The host-agnostic service: what the CLI (in process), the desktop app and
-// `serve` call. Hosts import this module, never core/ or db/ directly.
-export { buildScenario, journalProfiles, NO_PROFILES, withSeed, type CostProfiles, type ScenarioSource } from './scenarios.ts';
-export {
-  simulate,
-  estimate,
-  resolveScenarioPolicy,
-  effectiveMode,
-  scalarMetrics,
-  ScenarioError,
-  PRESETS,
-  COST_TABLE,
-  MODEL_VERSION,
-  BACKENDS,
-  POLICIES,
-  WORKLOADS,
-  type Scenario,
-  type SimulationResult,
-  type AnalyticEstimate,
-  type FieldError,
-  type Preset,
-} from '../core/index.ts';
-export { resolvePolicy, formatDecision, type PolicyDecision, type PolicyInput } from '../core/policy/index.ts';
+// The service's entry for hosts: the service, the protocol it speaks (schemas,
+// errors, metric catalog, the client and its transports), and the host
+// helpers (where the journal lives, the in-process client, the wire
+// dispatcher, the `serve` server). Hosts import this and the protocol, never
+// core/ or db/.
+import { Lab, type LabOptions } from './lab.ts';
+import { inProcessTransport, LabClient, type LabClientOptions } from './protocol/index.ts';
+
+export * from './protocol/index.ts';
 export { Lab, type LabOptions } from './lab.ts';
-export { ServiceError } from './errors.ts';
-export { defaultJournalPath, openJournal, RUN_STATUSES, type RunSortKey, type RunStatus } from '../db/index.ts';
-export * from './contract.ts';
-export { MAX_SWEEP_RUNS } from './sweep.ts';
+export { defaultJournalPath } from '../db/paths.ts';
 export { attachChannel, type AttachedChannel, type DispatchTarget, type WireChannel } from './transport/dispatch.ts';
 export { startServer, type RunningServer, type ServerOptions } from './transport/http-server.ts';
-export type { HistoryAnalysis } from './history.ts';
+
+/** A service in this process and the one client over it; closing the client does not close the service. */
+export function openInProcess(opts: LabOptions & LabClientOptions): { lab: Lab; client: LabClient } {
+  const lab = Lab.open(opts);
+  return { lab, client: new LabClient(inProcessTransport(lab), opts.validateResults === undefined ? {} : { validateResults: opts.validateResults }) };
+}

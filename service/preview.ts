@@ -3,7 +3,8 @@
 import { effectiveMode, estimate, resolveScenarioPolicy } from '../core/index.ts';
 import { ScenarioError, type AnalyticEstimate, type FieldError, type Scenario } from '../core/index.ts';
 import type { PolicyDecision } from '../core/policy/index.ts';
-import { hashJson } from '../db/index.ts';
+import type { DmaMode } from '../core/guest/dma.ts';
+import { hashJson } from '../db/codec.ts';
 import { safeResolveScenario, scenarioInput, type CostProfiles, type ScenarioSource } from './scenarios.ts';
 
 export type Preview =
@@ -11,7 +12,7 @@ export type Preview =
       ok: true;
       scenario: Scenario;
       scenarioHash: string;
-      policy: { decision: PolicyDecision; effective: string; source: 'auto' | 'scenario' };
+      policy: { decision: PolicyDecision; effective: DmaMode; source: 'auto' | 'scenario' };
       estimate: { effective: AnalyticEstimate | null; strict: AnalyticEstimate; lazy: AnalyticEstimate };
     }
   | { ok: false; errors: FieldError[] };

@@ -32,8 +32,8 @@ export interface CostProfiles {
 }
 
 /** Profiles saved in a journal. */
-export function journalProfiles(journal: Pick<Journal, 'getCostProfile' | 'listCostProfiles'>): CostProfiles {
-  return { get: (name) => journal.getCostProfile(name), names: () => journal.listCostProfiles().map((p) => p.name) };
+export function journalProfiles(journal: Pick<Journal, 'profiles'>): CostProfiles {
+  return { get: (name) => journal.profiles.getCostProfile(name), names: () => journal.profiles.listCostProfiles().map((p) => p.name) };
 }
 
 /** Where no journal is open: a scenario naming a profile is refused. */

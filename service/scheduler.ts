@@ -7,6 +7,7 @@ import type { Scenario } from '../core/index.ts';
 import type { Journal, RunStatus } from '../db/index.ts';
 import { JobCancelledError, JobFailedError, JobTimeoutError, WorkerPool } from './pool/index.ts';
 import type { RunOutput } from './run-output.ts';
+import type { JobInput, JobKind, JobOutput } from './workers/jobs.ts';
 
 /** The worker entry beside this file; a bundled host (Electron) passes its bundled copy instead. */
 const JOBS_WORKER_URL = new URL('./workers/jobs.worker.ts', import.meta.url);
@@ -25,14 +26,15 @@ interface ActiveRun {
 }
 
 export class RunScheduler {
-  readonly #journal: Journal;
+  /** The journal is opened by the first run, not by the scheduler. */
+  readonly #journal: () => Journal;
   readonly #hooks: SchedulerHooks;
   readonly #maxWorkers: number;
   readonly #workerUrl: URL;
   #pool: WorkerPool | undefined;
   readonly #active = new Map<string, ActiveRun>();
 
-  constructor(journal: Journal, hooks: SchedulerHooks, opts: { workers?: number; workerUrl?: URL } = {}) {
+  constructor(journal: () => Journal, hooks: SchedulerHooks, opts: { workers?: number; workerUrl?: URL } = {}) {
     this.#journal = journal;
     this.#workerUrl = opts.workerUrl ?? JOBS_WORKER_URL;
     this.#hooks = hooks;
@@ -41,6 +43,11 @@ export class RunScheduler {
 
   get workers(): number {
     return this.#maxWorkers;
+  }
+
+  /** Whether a job has started the pool (it starts with the first). */
+  get poolStarted(): boolean {
+    return this.#pool !== undefined;
   }
 
   /** The pool starts with the first run and grows to min(cores, jobs): workers start only when jobs wait. */
@@ -53,28 +60,28 @@ export class RunScheduler {
   schedule(runId: string, scenario: Scenario, timeLimitMs = DEFAULT_TIME_LIMIT_MS): Promise<void> {
     const controller = new AbortController();
     let startedAt = performance.now();
-    const job = this.#poolFor().run<Scenario, RunOutput>('simulate', scenario, {
+    const job = this.#poolFor().run<JobInput<'simulate'>, RunOutput>('simulate', scenario, {
       signal: controller.signal,
       timeoutMs: timeLimitMs,
       onStart: () => {
         startedAt = performance.now(); // the run's duration leaves out its time in the queue
-        this.#journal.markRunning(runId);
+        this.#journal().runs.markRunning(runId);
         this.#hooks.onStatus(runId, 'running', null);
       },
       onProgress: ({ fraction }) => this.#hooks.onProgress(runId, fraction),
     });
     const ended = job.then(
       (out) => {
-        this.#journal.completeRun(runId, { result: out.result, metrics: out.metrics, series: out.series, durationMs: performance.now() - startedAt });
+        this.#journal().runs.completeRun(runId, { result: out.result, metrics: out.metrics, series: out.series, durationMs: performance.now() - startedAt });
         return { status: 'done' as const, error: null };
       },
       (err: unknown) => {
         if (err instanceof JobCancelledError) {
-          this.#journal.cancelRun(runId);
+          this.#journal().runs.cancelRun(runId);
           return { status: 'cancelled' as const, error: null };
         }
         const message = err instanceof JobTimeoutError || err instanceof JobFailedError ? err.message : `internal error: ${String(err)}`;
-        this.#journal.failRun(runId, message);
+        this.#journal().runs.failRun(runId, message);
         return { status: 'failed' as const, error: message };
       },
     ).then(
@@ -86,9 +93,9 @@ export class RunScheduler {
     return ended;
   }
 
-  /** A job that is not a run (history analysis, calibration) on the same workers, so the host's thread stays responsive. */
-  job<TIn, TOut>(kind: string, input: TIn, opts: { signal?: AbortSignal; onProgress?: (fraction: number) => void; timeoutMs?: number } = {}): Promise<TOut> {
-    return this.#poolFor().run<TIn, TOut>(kind, input, {
+  /** A job that is not a journaled run (an unsaved simulation, history analysis, calibration) on the same workers, so the host's thread stays responsive. */
+  job<K extends JobKind>(kind: K, input: JobInput<K>, opts: { signal?: AbortSignal; onProgress?: (fraction: number) => void; timeoutMs?: number } = {}): Promise<JobOutput<K>> {
+    return this.#poolFor().run<JobInput<K>, JobOutput<K>>(kind, input, {
       timeoutMs: opts.timeoutMs ?? DEFAULT_TIME_LIMIT_MS,
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.onProgress ? { onProgress: ({ fraction }: { fraction: number }) => opts.onProgress?.(fraction) } : {}),

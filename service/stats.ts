@@ -6,6 +6,7 @@
 import { compareMetrics, mannWhitneyU, summarize, wilcoxonSignedRank } from '../core/analysis/index.ts';
 import type { MetricComparison } from '../core/analysis/index.ts';
 import { ServiceError } from './errors.ts';
+import { metricHigherIsBetter } from './protocol/metrics.ts';
 
 export interface RunSetSummary {
   n: number;
@@ -35,25 +36,8 @@ export function summarizeRunSet(values: readonly number[]): RunSetSummary {
   return { n: s.n, mean: s.mean, median: s.median, sd: finiteOrNull(s.stdDev), min: s.min, max: s.max, ci95: ci, cv: finiteOrNull(s.cv) };
 }
 
-// ---------------------------------------------------------------------------
-// Metric directions
-
-/** First match wins: the specific families before the generic unit suffixes. */
-const DIRECTION_RULES: readonly [RegExp, boolean][] = [
-  [/^(vmExits|invalidations|flushes)PerSec(\.|$)/, false],
-  [/(^u|U)tilization$|CpuPercent$/, false],
-  [/^staleWindow/, false],
-  [/Clat|Latency|WaitUs$/, false],
-  [/^(retransmits|jitterMs|lostPercent|unmapsPerPacket)$/, false],
-  [/HitRatio$/, true],
-  [/Gbps$|^packetsPerSec$|Iops$|BandwidthMiBps$/, true],
-];
-
-/** Whether a larger value of the metric is an improvement; undefined when the name is not known. */
-export function metricHigherIsBetter(name: string): boolean | undefined {
-  for (const [pattern, higher] of DIRECTION_RULES) if (pattern.test(name)) return higher;
-  return undefined;
-}
+// Metric directions come from the protocol's metric catalog (the one place they are written).
+export { metricHigherIsBetter };
 
 // ---------------------------------------------------------------------------
 // Comparison of two run sets

@@ -2,12 +2,12 @@
 // values (in the order the grid lists its fields), times N seeds. Every
 // scenario is validated before anything is journaled.
 import { parseScenario, ScenarioError, setPath, type FieldError, type Scenario } from '../core/index.ts';
-import type { SweepSpec } from './contract.ts';
+import { MAX_SWEEP_RUNS, type SweepSpec } from './protocol/methods.ts';
 import { ServiceError } from './errors.ts';
 import { safeResolveScenario, scenarioInput, type CostProfiles } from './scenarios.ts';
 
-/** A sweep larger than this is almost certainly a typo in the grid. */
-export const MAX_SWEEP_RUNS = 10_000;
+// A sweep larger than MAX_SWEEP_RUNS (protocol) is almost certainly a typo in the grid.
+export { MAX_SWEEP_RUNS };
 
 export interface SweepRun {
   name: string;

@@ -2,7 +2,7 @@
 // by side, with delta and ratio against the first run.
 import type { Command } from 'commander';
 import type { Result } from '../../service/index.ts';
-import { fmt, table } from '../format.ts';
+import { formatMetricValue, table } from '../format.ts';
 import { journalOption, withClient, type JournalOpts } from '../client.ts';
 import type { Io } from '../usage.ts';
 
@@ -20,7 +20,8 @@ function formatComparison(c: Result<'runs.compare'>): string {
     ...m.values.map((v, i) => {
       if (v === null) return '-';
       const ratio = m.ratio[i];
-      return i === 0 || ratio === null || ratio === undefined ? fmt(v) : `${fmt(v)} (${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%)`;
+      const value = formatMetricValue(m.name, v);
+      return i === 0 || ratio === null || ratio === undefined ? value : `${value} (${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%)`;
     }),
   ]);
   out.push(`\nMetrics (change vs base):\n${table([['metric', ...heads], ...metricRows], ['l', ...heads.map(() => 'r' as const)])}`);

@@ -1,7 +1,9 @@
 // iommu-lab benchmarks ... and iommu-lab history NAME: named benchmark
 // histories, simulated and measured points, known shifts, change points.
 import type { Command } from 'commander';
-import type { HistoryAnalysis, Result } from '../../service/index.ts';
+import type { Result } from '../../service/index.ts';
+
+type HistoryAnalysis = Result<'benchmarks.analyze'>;
 import { fmt, table } from '../format.ts';
 import { journalOption, withClient, type JournalOpts } from '../client.ts';
 import { UsageError, type Io } from '../usage.ts';

@@ -1,7 +1,6 @@
 // iommu-lab policy: what the guest kernel decides for its DMA domains.
 import type { Command } from 'commander';
-import { loadService } from '../service-module.ts';
-import type { Params, PolicyDecision } from '../../service/index.ts';
+import type { Params } from '../../service/index.ts';
 import { invalidFields, withJournalFreeClient, type Client } from '../client.ts';
 import { UsageError, type Io } from '../usage.ts';
 
@@ -37,7 +36,7 @@ interface PolicyOpts {
   json: boolean;
 }
 
-function policyParams(opts: PolicyOpts): Params<'policy.resolve'> {
+function policyParams(opts: PolicyOpts): Params<'policy.explain'> {
   if (!(KCONFIG as readonly string[]).includes(opts.kconfig)) {
     throw new UsageError(`--kconfig must be one of ${KCONFIG.join(', ')}, got "${opts.kconfig}"`);
   }
@@ -50,20 +49,18 @@ function policyParams(opts: PolicyOpts): Params<'policy.resolve'> {
   };
 }
 
-/** Resolves through policy.resolve; bad input comes back naming the option at fault. */
-async function policyCommand(client: Client, params: Params<'policy.resolve'>, json: boolean, io: Io): Promise<void> {
-  let decision;
+/** Resolves through policy.explain; bad input comes back naming the option at fault. */
+async function policyCommand(client: Client, params: Params<'policy.explain'>, json: boolean, io: Io): Promise<void> {
+  let explained;
   try {
-    decision = (await client.call('policy.resolve', params)) as unknown as PolicyDecision;
+    explained = await client.call('policy.explain', params);
   } catch (err) {
     const field = invalidFields(err)?.[0];
     if (!field) throw err;
     const top = field.path.split('.')[0] ?? '';
     throw new UsageError(`${OPTION_OF[top] ?? field.path}: ${field.message}`);
   }
-  if (json) return io.out(JSON.stringify(decision, null, 2));
-  const { formatDecision } = await loadService();
-  io.out(formatDecision(decision));
+  io.out(json ? JSON.stringify(explained.decision, null, 2) : explained.text);
 }
 
 export function registerPolicy(program: Command, io: Io): void {

@@ -1,13 +1,13 @@
 // iommu-lab runs list|show|tag|note|delete: the journal from the terminal.
 import type { Command } from 'commander';
-import type { Params, Result, RunSortKey, SimulationResult } from '../../service/index.ts';
-import { RUN_STATUSES } from '../service-values.ts';
-import { fmt, table } from '../format.ts';
+import type { JournaledSimulationResult, Params, Result, RunSortKey } from '../../service/index.ts';
+import { RUN_STATUSES } from '../../service/protocol/constants.ts';
+import { formatMetric, formatMetricValue, KEY_METRICS, metricHeader, table } from '../format.ts';
 import { journalOption, withClient, type JournalOpts } from '../client.ts';
 import { collect, parseIntOption, UsageError, type Io } from '../usage.ts';
 import { formatResults } from './simulate.ts';
 
-const LIST_METRICS = ['throughputGbps', 'vmExitsPerSec', 'cpuUtilization', 'vmmLockUtilization'];
+const LIST_METRICS: readonly string[] = KEY_METRICS;
 const SORT_KEYS = ['created', 'name', 'status', 'duration'] as const;
 const SORT_COLUMNS = { created: 'created_at', name: 'name', status: 'status', duration: 'duration_ms' } as const;
 
@@ -79,16 +79,13 @@ function sortOf(raw: string): { by: RunSortKey } {
 }
 
 function listRows(page: Result<'runs.list'>): string {
-  const header = ['id', 'status', 'name', 'seed', 'Gbit/s', 'exits/s', 'vCPU', 'VMM lock', 'created', 'tags'];
+  const header = ['id', 'status', 'name', 'seed', ...LIST_METRICS.map(metricHeader), 'created', 'tags'];
   const rows = page.rows.map((r) => [
     r.id.slice(0, 8),
     r.status,
     r.name.length > 48 ? `${r.name.slice(0, 47)}…` : r.name,
     String(r.seed),
-    r.metrics.throughputGbps === undefined ? '-' : r.metrics.throughputGbps.toFixed(2),
-    r.metrics.vmExitsPerSec === undefined ? '-' : fmt(r.metrics.vmExitsPerSec, 0),
-    r.metrics.cpuUtilization === undefined ? '-' : `${(r.metrics.cpuUtilization * 100).toFixed(0)}%`,
-    r.metrics.vmmLockUtilization === undefined ? '-' : `${(r.metrics.vmmLockUtilization * 100).toFixed(0)}%`,
+    ...LIST_METRICS.map((m) => formatMetricValue(m, r.metrics[m])),
     r.createdAt.slice(0, 19).replace('T', ' '),
     r.tags.join(','),
   ]);
@@ -136,8 +133,8 @@ export function registerRuns(program: Command, io: Io): void {
       io.out(`status ${run.status}, seed ${run.seed}, model ${run.modelVersion}, created ${run.createdAt}${run.durationMs === null ? '' : `, took ${(run.durationMs / 1000).toFixed(2)} s`}`);
       if (run.tags.length) io.out(`tags: ${run.tags.join(', ')}`);
       if (run.error) io.out(`error: ${run.error}`);
-      if (run.result && run.kind === 'simulated') io.out(`\n${formatResults([run.result as unknown as SimulationResult], [run.name])}`);
-      else if (Object.keys(run.metrics).length) io.out(`\n${table(Object.entries(run.metrics).map(([k, v]) => [k, fmt(v)]), ['l', 'r'])}`);
+      if (run.result && run.kind === 'simulated') io.out(`\n${formatResults([run.result as unknown as JournaledSimulationResult], [run.name])}`);
+      else if (Object.keys(run.metrics).length) io.out(`\n${table(Object.entries(run.metrics).map(([k, v]) => [k, formatMetric(k, v)]), ['l', 'r'])}`);
       io.out(`\nscenario (hash ${run.scenarioHash.slice(0, 12)}):\n${JSON.stringify(run.scenario, null, 2)}`);
       for (const n of run.notes) io.out(`\nnote ${n.createdAt.slice(0, 19).replace('T', ' ')}:\n${n.body}`);
     });

@@ -1,10 +1,9 @@
 // iommu-lab simulate / presets / start: run the model from the terminal.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { ScenarioSourceInput, SimulationResult } from '../../service/index.ts';
+import type { JournaledSimulationResult as SimulationResult, JsonObject, ScenarioSourceInput } from '../../service/index.ts';
 import { journalOption, withClient, withJournalFreeClient, type Client, type JournalOpts } from '../client.ts';
 import { fmt, pct, table } from '../format.ts';
-import { loadService } from '../service-module.ts';
 import { collect, parseIntOption, UsageError, type Io } from '../usage.ts';
 
 function readJsonFile(path: string, option: string): unknown {
@@ -34,7 +33,7 @@ function sourceFrom(opts: { preset?: string; config?: string; set: string[] }): 
   if (config !== undefined && (typeof config !== 'object' || config === null || Array.isArray(config))) {
     throw new UsageError(`--config: ${opts.config} must hold a JSON object (a scenario)`);
   }
-  return { preset: opts.preset, config: config as Record<string, unknown> | undefined, overrides: opts.set };
+  return { preset: opts.preset, config: config as JsonObject | undefined, overrides: opts.set };
 }
 
 /** The rows every human summary shows, one column per result. */
@@ -81,7 +80,8 @@ async function simulateSaved(client: Client, source: ScenarioSourceInput, opts: 
   const failed = ended.filter((r) => r.status !== 'done');
   for (const r of failed) io.err(`iommu-lab: run ${r.id} ${r.status}${r.error ? `: ${r.error}` : ''}`);
   const runs = await Promise.all(ended.filter((r) => r.status === 'done').map((r) => client.call('runs.get', { id: r.id, series: false })));
-  const results = runs.map((r) => ({ runId: r.id, ...(r.result as unknown as SimulationResult) }));
+  // A simulated run's stored result is a journaled simulation result.
+  const results = runs.flatMap((r) => (r.result ? [{ runId: r.id, ...(r.result as unknown as SimulationResult) }] : []));
   if (opts.json) io.out(JSON.stringify(opts.seeds > 1 ? results : results[0] ?? null, null, 2));
   else if (results.length) {
     io.out(formatResults(results, results.length > 1 ? results.map((r) => `seed ${r.seed}`) : [runs[0]?.name ?? 'result']));
@@ -90,40 +90,18 @@ async function simulateSaved(client: Client, source: ScenarioSourceInput, opts: 
   if (failed.length) process.exitCode = 1;
 }
 
-/** Runs scenarios, one result per seed each, and journals nothing. */
-type UnsavedSimulator = (sources: ScenarioSourceInput[], seeds: number) => Promise<{ names: string[]; results: SimulationResult[][] }>;
-
 /**
- * The simulator of --no-save and `start`, in this process. No contract method
- * runs a scenario without journaling it yet, so this is the one place the CLI
- * runs the model through the service's exports; a scenario's cost profile comes
- * from the journal opened read-only, if there is one (`profilesFrom: false`:
- * built-in costs only). Once the contract has such a method, this becomes a
- * client.call and the commands below stay as they are.
+ * Runs scenarios, one result per seed each, in the service's workers, and
+ * journals nothing; a scenario's cost profile comes from the journal.
  */
-function localSimulator(profilesFrom: JournalOpts | false): UnsavedSimulator {
-  return async (sources, seeds) => {
-    const svc = await loadService();
-    const path = profilesFrom === false ? undefined : (profilesFrom.journal ?? svc.defaultJournalPath());
-    const journal = path !== undefined && existsSync(path) ? svc.openJournal(path, { readonly: true }) : undefined;
-    try {
-      const profiles = journal ? svc.journalProfiles(journal) : svc.NO_PROFILES;
-      const scenarios = sources.map((source) => svc.buildScenario(source, profiles));
-      return {
-        names: scenarios.map((s) => s.name ?? 'result'),
-        results: scenarios.map((s) => Array.from({ length: seeds }, (_, i) => svc.simulate(svc.withSeed(s, s.seed + i)))),
-      };
-    } finally {
-      journal?.close();
-    }
-  };
+async function simulateWithoutSaving(client: Client, sources: ScenarioSourceInput[], seeds: number): Promise<SimulationResult[][]> {
+  return Promise.all(sources.map(async (source) => (await client.call('runs.simulate', { source, seeds })).results.map((o) => o.result)));
 }
 
-async function simulateUnsaved(simulator: UnsavedSimulator, source: ScenarioSourceInput, opts: SimulateOpts, io: Io): Promise<void> {
-  const { names, results } = await simulator([source], opts.seeds);
-  const seeds = results[0] ?? [];
+async function simulateUnsaved(client: Client, source: ScenarioSourceInput, opts: SimulateOpts, io: Io): Promise<void> {
+  const seeds = (await simulateWithoutSaving(client, [source], opts.seeds))[0] ?? [];
   if (opts.json) return io.out(JSON.stringify(opts.seeds > 1 ? seeds : seeds[0], null, 2));
-  io.out(formatResults(seeds, seeds.length > 1 ? seeds.map((r) => `seed ${r.seed}`) : [names[0] ?? 'result']));
+  io.out(formatResults(seeds, seeds.length > 1 ? seeds.map((r) => `seed ${r.seed}`) : [seeds[0]?.scenario.name ?? 'result']));
 }
 
 async function presetsCommand(client: Client, json: boolean, io: Io): Promise<void> {
@@ -133,9 +111,9 @@ async function presetsCommand(client: Client, json: boolean, io: Io): Promise<vo
 }
 
 /** The quick look: both seed presets side by side, built-in costs, nothing journaled. */
-async function startCommand(simulator: UnsavedSimulator, io: Io): Promise<void> {
+async function startCommand(client: Client, io: Io): Promise<void> {
   const names = ['seed-before-fix', 'seed-after-fix'];
-  const { results } = await simulator(names.map((preset) => ({ preset })), 1);
+  const results = await simulateWithoutSaving(client, names.map((preset) => ({ preset })), 1);
   io.out('IOMMU Lab: strict vs lazy IOTLB invalidation on a nested first-level vIOMMU (iperf receive, 100 GbE)\n');
   io.out(formatResults(results.map((r) => r[0]!), names));
   io.out('\nTry: iommu-lab simulate --preset seed-after-fix --set viommu.backend=shadow-sl   |   iommu-lab presets   |   iommu-lab --help');
@@ -152,11 +130,11 @@ export function registerSimulate(program: Command, io: Io): void {
       .option('--seeds <n>', 'run N seeds (seed, seed+1, ...)', parseIntOption('--seeds', 1, 1000), 1)
       .option('--name <name>', 'name the run (default: the preset or the scenario name)')
       .option('--tag <tag>', 'tag the run (repeatable)', collect, [] as string[])
-      .option('--no-save', 'run in this process and journal nothing')
+      .option('--no-save', 'journal nothing (cost profiles still come from the journal)')
       .option('--json', 'print the result object (an array with --seeds > 1)', false),
   ).action((opts: SimulateOpts) => {
     const source = sourceFrom(opts);
-    return opts.save ? withClient(opts, (client) => simulateSaved(client, source, opts, io)) : simulateUnsaved(localSimulator(opts), source, opts, io);
+    return withClient(opts, (client) => (opts.save ? simulateSaved(client, source, opts, io) : simulateUnsaved(client, source, opts, io)));
   });
 
   program
@@ -168,5 +146,5 @@ export function registerSimulate(program: Command, io: Io): void {
   program
     .command('start')
     .description('the quick look: the seed setup before and after the v6.3 policy change, side by side')
-    .action(() => startCommand(localSimulator(false), io));
+    .action(() => withJournalFreeClient((client) => startCommand(client, io)));
 }

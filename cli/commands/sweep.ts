@@ -1,7 +1,7 @@
 // iommu-lab sweep SPEC.json: a grid of scenarios times N seeds, journaled as
 // one experiment, run in workers with one progress bar.
 import type { Command } from 'commander';
-import { MAX_SWEEP_RUNS } from '../service-values.ts';
+import { MAX_SWEEP_RUNS } from '../../service/protocol/constants.ts';
 import { journalOption, withClient, type Client, type JournalOpts } from '../client.ts';
 import { fmt, table } from '../format.ts';
 import type { Io } from '../usage.ts';

@@ -3,6 +3,7 @@
 // relative residuals (so a throughput in Gbit/s and an exit rate in millions
 // per second weigh alike). Every evaluation simulates every point with the
 // same seeds, so the objective is deterministic.
+import { CalibrationInputError } from './errors.ts';
 import { boundedLeastSquares, type BoundedParameter } from '../../core/analysis/index.ts';
 import { scalarMetrics, simulate, type Scenario } from '../../core/index.ts';
 
@@ -30,10 +31,6 @@ export interface CalibrationJobOutput {
   elapsedMs: number;
 }
 
-/** A point whose metric the simulation does not produce; its name travels back from the worker. */
-export class CalibrationInputError extends Error {
-  override readonly name = 'CalibrationInputError';
-}
 
 /** Evaluations a fit may need: each iteration probes every parameter twice (central differences) and takes a step. */
 export function evaluationBudget(input: Pick<CalibrationJobInput, 'parameters' | 'maxIterations'>): number {
@@ -50,7 +47,7 @@ export function runCalibration(input: CalibrationJobInput, onProgress?: (fractio
       const metrics = scalarMetrics(simulate({ ...point.scenario, costs }));
       const value = metrics[point.metric];
       if (value === undefined) {
-        throw new CalibrationInputError(`points.${i}.metric: the simulation has no metric ${JSON.stringify(point.metric)}; it has ${Object.keys(metrics).join(', ')}`);
+        throw new CalibrationInputError(`points.${i}.metric`, `the simulation has no metric ${JSON.stringify(point.metric)}; it has ${Object.keys(metrics).join(', ')}`);
       }
       return value;
     });

@@ -3,7 +3,8 @@
 // figure) and scenario, every parameter's bounds. Errors name the spec field.
 import { COST_TABLE, MODEL_VERSION, parseScenario, SCALAR_METRIC_NAMES, ScenarioError, type CostName, type FieldError } from '../../core/index.ts';
 import type { Run } from '../../db/index.ts';
-import { defaultMeasuredMetric, type CalibrationReport } from '../contract.ts';
+import { defaultMeasuredMetric, type CalibrationReport } from '../protocol/calibration.ts';
+import type { ScenarioSourceInput } from '../protocol/scenario-source.ts';
 import { ServiceError, toServiceError } from '../errors.ts';
 import { scenarioInput } from '../scenarios.ts';
 import type { CalibrationJobInput, CalibrationJobOutput } from './fit.ts';
@@ -21,7 +22,7 @@ export interface CalibrationSpecParsed {
     source?: string | undefined;
     metric: string;
     measuredMetric?: string | undefined;
-    scenario: { preset?: string | undefined; config?: Record<string, unknown> | undefined; overrides?: string[] | undefined };
+    scenario: ScenarioSourceInput;
     weight: number;
   }[];
   maxIterations: number;

@@ -7,6 +7,7 @@ import { lttb } from '../../core/analysis/index.ts';
 import type { MetricVerdict } from '../stats.ts';
 import type { ComparisonReport, ReportRun } from './report.ts';
 import { formatValue } from './text.ts';
+import { metricNote } from './units.ts';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ESCAPES[c] as string);
@@ -87,7 +88,7 @@ function metricRow(m: MetricVerdict, report: ComparisonReport): string {
   const ci = (s: { ci95: [number, number] | null }) => (s.ci95 ? `<div class="ci">95% CI ${escapeHtml(formatValue(s.ci95[0]))} – ${escapeHtml(formatValue(s.ci95[1]))}</div>` : '');
   return (
     `<tr class="v-${m.verdict.replace(' ', '-')}">` +
-    `<th scope="row">${escapeHtml(m.metric)}<div class="dir">${escapeHtml(m.direction)}</div></th>` +
+    `<th scope="row">${escapeHtml(m.metric)}<div class="dir">${escapeHtml(metricNote(m.metric))}</div></th>` +
     `<td class="num">${escapeHtml(formatValue(m.a.mean))}${sd(m.a)}${ci(m.a)}</td>` +
     `<td class="num">${escapeHtml(formatValue(m.b.mean))}${sd(m.b)}${ci(m.b)}</td>` +
     `<td class="num">${escapeHtml(formatValue(m.b.mean - m.a.mean))}</td>` +

@@ -10,6 +10,7 @@
 import type { JsonValue } from '../../db/index.ts';
 import type { RunSetSummary } from '../stats.ts';
 import type { ComparisonReport, ReportDifference } from './report.ts';
+import { metricNote } from './units.ts';
 
 /** Two decimals as the robot prints them; whole numbers from 100000 up; tiny values in exponent form. */
 export function formatValue(x: number): string {
@@ -60,6 +61,7 @@ export function comparisonToText(report: ComparisonReport): string {
   out.push(`${'-'.repeat(width + 8)} ${'-'.repeat(10)}   ${'-'.repeat(width + 8)}`);
   for (const { m, base, head } of rows) out.push(line(base, stddevCell(m.a), changeCell(m.changePct), head, stddevCell(m.b), m.metric));
   if (rows.length === 0) out.push('  (no metric common to every run of both sets)');
+  else out.push('', 'units:', ...c.metrics.map((m) => `  ${m.metric}: ${metricNote(m.metric)}`));
 
   out.push('');
   const test = c.paired ? 'Wilcoxon signed-rank, runs paired by seed' : 'Mann-Whitney U, unpaired';

@@ -2,7 +2,8 @@
 // series and key facts) and a point in a benchmark's history, so measured
 // and simulated results sit side by side.
 import type { BenchmarkPoint, Journal } from '../../db/index.ts';
-import { ServiceError, toServiceError } from '../errors.ts';
+import { findBenchmark } from '../benchmark-lookup.ts';
+import { inputErrorOf, ServiceError, toServiceError } from '../errors.ts';
 import { ImportError } from './errors.ts';
 import { fioFromJson } from './fio.ts';
 import { iperf3FromJson } from './iperf3.ts';
@@ -97,16 +98,17 @@ function importChecked(journal: Journal, input: ImportMeasurementInput): ImportM
     throw ServiceError.invalid([{ path: 'tool', message: `must be one of ${MEASUREMENT_TOOLS.join(', ')}, got ${JSON.stringify(input.tool)}` }]);
   }
   const context = checkContext(input.context);
-  const benchmark = journal.getBenchmark(input.benchmark);
-  if (!benchmark) throw new ServiceError('not_found', `benchmark ${JSON.stringify(input.benchmark)} not found in the journal; create it first`);
+  const benchmark = findBenchmark(journal, input.benchmark);
 
   let parsed: ReturnType<typeof parseMeasurement>;
   try {
     parsed = parseMeasurement(input.tool, input.text);
   } catch (err) {
-    if (!(err instanceof ImportError)) throw err;
+    const bad = err instanceof ImportError ? inputErrorOf(err) : undefined;
+    if (!bad) throw err;
+    // The file's name leads each message: an import of several files says which one is at fault.
     const where = input.fileName ? `${input.fileName}: ` : '';
-    throw ServiceError.invalid([{ path: err.field ? `text.${err.field}` : 'text', message: `${where}${err.message}` }]);
+    throw ServiceError.invalid(bad.fields.map((f) => ({ path: f.path, message: `${where}${f.message}` })));
   }
   const { measurement, json } = parsed;
 
@@ -125,7 +127,7 @@ function importChecked(journal: Journal, input: ImportMeasurementInput): ImportM
   const { series, ...result } = measurement;
   // The measured run and its benchmark point commit together or not at all.
   return journal.transaction(() => {
-    const [runId] = journal.insertRunsBulk([
+    const [runId] = journal.runs.insertRunsBulk([
       {
         name: `${benchmark.name}: ${input.fileName ?? `${input.tool} ${measurement.measuredAt}`}`.slice(0, 500),
         kind: 'measured',
@@ -144,7 +146,7 @@ function importChecked(journal: Journal, input: ImportMeasurementInput): ImportM
     ]);
     if (runId === undefined) throw new ServiceError('internal', 'the journal returned no id for the imported run');
 
-    const point = journal.addBenchmarkPoint(benchmark.name, { value, source: input.tool, runId, measuredAt: measurement.measuredAt, context, raw: json });
+    const point = journal.benchmarks.addBenchmarkPoint(benchmark.name, { value, source: input.tool, runId, measuredAt: measurement.measuredAt, context, raw: json });
     return { runId, point, metric, value, measurement };
   });
 }

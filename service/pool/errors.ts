@@ -36,6 +36,8 @@ export interface JobFailure {
   workerName?: string;
   /** Stack of the error as captured inside the worker. */
   workerStack?: string;
+  /** For bad input: the fields at fault, as the worker reported them. */
+  fields?: { path: string; message: string }[];
   cause?: unknown;
 }
 
@@ -48,11 +50,13 @@ export class JobFailedError extends JobError {
   readonly crashed: boolean;
   readonly workerName: string | undefined;
   readonly workerStack: string | undefined;
+  readonly fields: { path: string; message: string }[] | undefined;
 
   constructor(kind: string, message: string, failure: JobFailure) {
     super(kind, message, failure.cause === undefined ? undefined : { cause: failure.cause });
     this.crashed = failure.crashed;
     this.workerName = failure.workerName;
     this.workerStack = failure.workerStack;
+    this.fields = failure.fields;
   }
 }

@@ -43,6 +43,8 @@ export interface SerializedError {
   name: string;
   message: string;
   stack?: string;
+  /** For bad input: every field at fault (an error with an own `fields` array of {path, message}). */
+  fields?: { path: string; message: string }[];
 }
 
 export interface ErrorMessage {

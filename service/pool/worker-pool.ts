@@ -249,9 +249,9 @@ export class WorkerPool {
         job.resolve(message.output);
         return;
       case 'error': {
-        const { name, message: text, stack } = message.error;
+        const { name, message: text, stack, fields } = message.error;
         this.release(slot, job);
-        job.reject(new JobFailedError(job.kind, text, { crashed: false, workerName: name, workerStack: stack }));
+        job.reject(new JobFailedError(job.kind, text, { crashed: false, workerName: name, workerStack: stack, ...(fields ? { fields } : {}) }));
         return;
       }
     }

@@ -92,11 +92,23 @@ async function runJob(
   }
 }
 
+/** The fields of an input error, when the error carries them as data (read by shape, not by class name). */
+function fieldsOf(error: Error): SerializedError['fields'] {
+  const fields = (error as { fields?: unknown }).fields;
+  if (!Array.isArray(fields)) return undefined;
+  const ok = fields.every((f) => f !== null && typeof f === 'object' && typeof f.path === 'string' && typeof f.message === 'string');
+  return ok ? fields.map((f: { path: string; message: string }) => ({ path: f.path, message: f.message })) : undefined;
+}
+
 function serializeError(error: unknown): SerializedError {
   if (error instanceof Error) {
-    return error.stack === undefined
-      ? { name: error.name, message: error.message }
-      : { name: error.name, message: error.message, stack: error.stack };
+    const fields = fieldsOf(error);
+    return {
+      name: error.name,
+      message: error.message,
+      ...(error.stack === undefined ? {} : { stack: error.stack }),
+      ...(fields === undefined ? {} : { fields }),
+    };
   }
   let message: string;
   try {

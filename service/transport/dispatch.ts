@@ -2,7 +2,8 @@
 // MessagePort in the desktop app): requests in, responses and events out.
 // A malformed message gets an `invalid` response naming the field at fault;
 // nothing a peer sends can throw out of here and take the host down.
-import { events, type EventMessage, type EventName, type EventData, type RequestMessage, type ResponseMessage } from '../contract.ts';
+import { EVENT_NAMES, type EventName, type EventData } from '../protocol/events.ts';
+import type { EventMessage, RequestMessage, ResponseMessage } from '../protocol/wire.ts';
 import { ServiceError, toServiceError } from '../errors.ts';
 
 /** What the dispatcher needs of the service (a `Lab`, or a stand-in in tests). */
@@ -68,7 +69,7 @@ export function attachChannel(target: DispatchTarget, channel: WireChannel): Att
     }
   };
 
-  const unsubscribers = (Object.keys(events) as EventName[]).map((event) =>
+  const unsubscribers = EVENT_NAMES.map((event) =>
     target.on(event, (data) => send({ type: 'event', event, data })),
   );
 

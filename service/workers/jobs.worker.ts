@@ -1,14 +1,33 @@
 // Worker thread entry for the service's CPU-heavy jobs: simulations, the
 // change-point analysis of benchmark histories, and calibration fits.
-// Cancellation terminates the thread (see the pool).
+// Cancellation terminates the thread (see the pool). Bad input leaves as a
+// ServiceError carrying its fields, so the pool hands them back as data.
 import { simulate } from '../../core/index.ts';
-import { runCalibration, type CalibrationJobInput } from '../calibration/fit.ts';
-import { analyzeHistory, type HistoryInput } from '../history.ts';
-import { defineWorker } from '../pool/worker-runtime.ts';
+import { runCalibration } from '../calibration/fit.ts';
+import { inputErrorOf } from '../errors.ts';
+import { analyzeHistory } from '../history.ts';
+import { defineWorker, type JobContext } from '../pool/worker-runtime.ts';
+import { ServiceError } from '../protocol/errors.ts';
 import { toRunOutput } from '../run-output.ts';
+import type { JobInput, JobKind, JobOutput } from './jobs.ts';
 
-defineWorker({
-  simulate: (scenario: unknown, ctx) => toRunOutput(simulate(scenario, { onProgress: (f) => ctx.progress(f) })),
-  analyzeHistory: (input: HistoryInput) => analyzeHistory(input),
-  calibrate: (input: CalibrationJobInput, ctx) => runCalibration(input, (f) => ctx.progress(f)),
-});
+type Handlers = { [K in JobKind]: (input: JobInput<K>, ctx: JobContext) => JobOutput<K> | Promise<JobOutput<K>> };
+
+function withInputErrors<I, O>(handler: (input: I, ctx: JobContext) => O): (input: I, ctx: JobContext) => O {
+  return (input, ctx) => {
+    try {
+      return handler(input, ctx);
+    } catch (err) {
+      const bad = inputErrorOf(err);
+      throw bad ? ServiceError.invalid(bad.fields) : err;
+    }
+  };
+}
+
+const handlers: Handlers = {
+  simulate: withInputErrors((scenario, ctx) => toRunOutput(simulate(scenario, { onProgress: (f) => ctx.progress(f) }))),
+  analyzeHistory: withInputErrors((input) => analyzeHistory(input)),
+  calibrate: withInputErrors((input, ctx) => runCalibration(input, (f) => ctx.progress(f))),
+};
+
+defineWorker(handlers);

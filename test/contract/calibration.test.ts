@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findPreset } from '../../core/model/presets.ts';
 import { mergeDeep } from '../../core/model/scenario.ts';
-import { Lab, simulate, type CalibrationSpec, type EventData } from '../../service/index.ts';
+import { Lab, type CalibrationSpec, type EventData } from '../../service/index.ts';
+import { simulate } from '../../core/index.ts';
 import { rejects } from './service-assert.ts';
 
 const SHORT = ['durationMs=60', 'warmupMs=5'];
@@ -31,7 +32,7 @@ function throughputWith(preset: string, costs: Record<string, number>): number {
 }
 
 function footprint(): { runs: number; profiles: string[] } {
-  return { runs: lab.journal.listRuns({ page: { limit: 1 } }).total, profiles: lab.journal.listCostProfiles().map((p) => p.name) };
+  return { runs: lab.journal.runs.listRuns({ page: { limit: 1 } }).total, profiles: lab.journal.profiles.listCostProfiles().map((p) => p.name) };
 }
 
 async function calibrate(spec: CalibrationSpec) {
@@ -197,8 +198,8 @@ describe('profiles in scenarios', () => {
 
 describe('bad input names its field and writes nothing', () => {
   test('each malformed calibration or profile is refused before any work', async () => {
-    const measured = lab.journal.listRuns({ filter: { kind: 'measured' }, page: { limit: 1 } }).rows[0]!;
-    const simulated = lab.journal.listRuns({ filter: { kind: 'simulated' }, page: { limit: 1 } }).rows[0]!;
+    const measured = lab.journal.runs.listRuns({ filter: { kind: 'measured' }, page: { limit: 1 } }).rows[0]!;
+    const simulated = lab.journal.runs.listRuns({ filter: { kind: 'simulated' }, page: { limit: 1 } }).rows[0]!;
     const point = { value: 40, scenario: { preset: 'seed-before-fix' } };
     const fit = { exitRoundTripNs: { min: 500, max: 20000 } };
     const cases: [Partial<CalibrationSpec>, string, RegExp][] = [

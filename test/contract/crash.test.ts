@@ -30,8 +30,8 @@ function cli(args: string[]) {
 function doneRuns(path: string): Run[] {
   const j = openJournal(path, { readonly: true });
   try {
-    const ids = j.listRuns({ filter: { status: ['done'] }, page: { limit: 1000 } }).rows.map((r) => r.id);
-    return ids.map((id) => j.getRun(id));
+    const ids = j.runs.listRuns({ filter: { status: ['done'] }, page: { limit: 1000 } }).rows.map((r) => r.id);
+    return ids.map((id) => j.runs.getRun(id));
   } finally {
     j.close();
   }
@@ -62,21 +62,21 @@ test('a sweep killed with SIGKILL: finished runs intact, integrity ok, the rest 
   const j = openJournal(journalPath);
   try {
     assert.deepEqual(j.checkIntegrity(), []);
-    const all = j.listRuns({ page: { limit: 1000 } }).rows;
+    const all = j.runs.listRuns({ page: { limit: 1000 } }).rows;
     assert.equal(all.length, total, 'every run of the sweep was journaled up front');
     const byStatus = (s: string) => all.filter((r) => r.status === s).length;
     assert.equal(byStatus('queued') + byStatus('running'), 0, 'nothing is left active after reopening');
     assert.ok(byStatus('interrupted') > 0, 'the kill came before the end of the sweep');
     assert.equal(byStatus('done') + byStatus('interrupted'), total);
     for (const run of before) {
-      const now = j.getRun(run.id);
+      const now = j.runs.getRun(run.id);
       assert.equal(now.status, 'done');
       assert.deepEqual(now.metrics, run.metrics);
       assert.deepEqual(now.series, run.series);
       assert.deepEqual(now.result, run.result);
     }
     for (const r of all.filter((x) => x.status === 'interrupted')) {
-      const run = j.getRun(r.id);
+      const run = j.runs.getRun(r.id);
       assert.deepEqual(run.metrics, {}, 'an interrupted run keeps no partial metrics');
       assert.equal(run.result, null);
     }
@@ -95,7 +95,7 @@ test('two processes simulating into the same journal at once lose nothing', asyn
   const j = openJournal(journalPath);
   try {
     assert.deepEqual(j.checkIntegrity(), []);
-    const rows = j.listRuns({ page: { limit: 100 }, metrics: ['throughputGbps'] }).rows;
+    const rows = j.runs.listRuns({ page: { limit: 100 }, metrics: ['throughputGbps'] }).rows;
     assert.deepEqual(rows.map((r) => r.id).sort(), printed);
     assert.ok(rows.every((r) => r.status === 'done' && r.metrics.throughputGbps! > 0));
     assert.equal(rows.filter((r) => r.tags.includes('proc-a')).length, 4);

@@ -24,9 +24,9 @@ after(async () => {
 /** Row counts of every table that a call could write. */
 function footprint(): Record<string, number> {
   return {
-    runs: lab.journal.listRuns({ page: { limit: 1 } }).total,
-    experiments: lab.journal.listExperiments().length,
-    benchmarks: lab.journal.listBenchmarks().length,
+    runs: lab.journal.runs.listRuns({ page: { limit: 1 } }).total,
+    experiments: lab.journal.experiments.listExperiments().length,
+    benchmarks: lab.journal.benchmarks.listBenchmarks().length,
   };
 }
 
@@ -94,7 +94,7 @@ describe('runs', () => {
     assert.ok(run.metrics.throughputGbps! > 0);
     assert.ok(run.series.throughputGbps!.t.length > 2);
     assert.equal((run.result as { seed: number }).seed, 1);
-    assert.equal(run.experimentId, lab.journal.getExperimentByName('contract tests')?.id);
+    assert.equal(run.experimentId, lab.journal.experiments.getExperimentByName('contract tests')?.id);
   });
 
   test('list filters by tag, scenario field and metric range; get accepts an id prefix', async () => {

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { attachChannel, parseRequest, type DispatchTarget, type OutgoingMessage } from '../../service/transport/dispatch.ts';
 import { ServiceError } from '../../service/errors.ts';
-import type { EventName } from '../../service/contract.ts';
+import type { EventName } from '../../service/protocol/index.ts';
 
 function fakeService(call: DispatchTarget['call']) {
   const listeners = new Map<EventName, Set<(data: unknown) => void>>();

@@ -15,15 +15,15 @@ let journal: Journal;
 beforeEach(() => {
   journal?.close();
   journal = openJournal(join(tempDir(), 'journal.sqlite'));
-  journal.ensureBenchmark({ name: 'loopback-rx', metric: 'receivedGbps', higherIsBetter: true });
-  journal.ensureBenchmark({ name: 'nvme-randread', metric: 'readIops', higherIsBetter: true });
+  journal.benchmarks.ensureBenchmark({ name: 'loopback-rx', metric: 'receivedGbps', higherIsBetter: true });
+  journal.benchmarks.ensureBenchmark({ name: 'nvme-randread', metric: 'readIops', higherIsBetter: true });
 });
 after(() => {
   journal.close();
   cleanupTempDirs();
 });
 
-const measuredRuns = () => journal.listRuns({ filter: { kind: 'measured' } }).total;
+const measuredRuns = () => journal.runs.listRuns({ filter: { kind: 'measured' } }).total;
 
 function serviceError(fn: () => unknown): ServiceError {
   try {
@@ -45,7 +45,7 @@ describe('importMeasurement', () => {
       context: { kernel: '6.12', backend: 'nested-fl', host: 'lab1' },
       fileName: 'tcp-send.json',
     });
-    const run = journal.getRun(out.runId);
+    const run = journal.runs.getRun(out.runId);
     assert.equal(run.kind, 'measured');
     assert.equal(run.status, 'done');
     assert.equal(run.modelVersion, 'measured');
@@ -57,7 +57,7 @@ describe('importMeasurement', () => {
     assert.equal(measured.protocol, 'TCP');
     assert.deepEqual(measured.context, { kernel: '6.12', backend: 'nested-fl', host: 'lab1' });
 
-    const [point] = journal.listBenchmarkPoints('loopback-rx');
+    const [point] = journal.benchmarks.listBenchmarkPoints('loopback-rx');
     assert.ok(point);
     assert.equal(point.runId, out.runId);
     assert.equal(point.source, 'iperf3');
@@ -70,7 +70,7 @@ describe('importMeasurement', () => {
     const job = JSON.parse(text('fio/randrw.json')).jobs[0];
     const out = importMeasurement(journal, { tool: 'fio', text: text('fio/randrw.json'), benchmark: 'nvme-randread', metric: 'writeIops' });
     assert.equal(out.metric, 'writeIops');
-    assert.equal(journal.listBenchmarkPoints('nvme-randread')[0]?.value, job.write.iops);
+    assert.equal(journal.benchmarks.listBenchmarkPoints('nvme-randread')[0]?.value, job.write.iops);
   });
 
   test('a broken file writes nothing and names the field inside the file', () => {
@@ -83,7 +83,7 @@ describe('importMeasurement', () => {
     const missing = serviceError(() => importMeasurement(journal, { tool: 'iperf3', text: JSON.stringify(raw), benchmark: 'loopback-rx' }));
     assert.equal(missing.fields?.[0]?.path, 'text.end.sum_received');
     assert.equal(measuredRuns(), 0);
-    assert.equal(journal.listBenchmarkPoints('loopback-rx').length, 0);
+    assert.equal(journal.benchmarks.listBenchmarkPoints('loopback-rx').length, 0);
   });
 
   test('an unknown benchmark is not_found, naming it', () => {
@@ -115,7 +115,7 @@ describe('importMeasurement', () => {
   });
 
   test('if the point cannot be written, the run is removed again', () => {
-    journal.addBenchmarkPoint = () => {
+    journal.benchmarks.addBenchmarkPoint = () => {
       throw new Error('disk full');
     };
     const err = serviceError(() => importMeasurement(journal, { tool: 'iperf3', text: text('iperf3/tcp-send.json'), benchmark: 'loopback-rx' }));

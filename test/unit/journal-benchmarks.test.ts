@@ -19,30 +19,30 @@ const RX = { name: 'iperf-rx nested-fl', metric: 'throughputGbps', higherIsBette
 
 describe('benchmarks', () => {
   test('ensureBenchmark creates once and then returns the same benchmark', () => {
-    const a = journal.ensureBenchmark(RX);
-    const b = journal.ensureBenchmark({ ...RX, description: 'another text is fine' });
+    const a = journal.benchmarks.ensureBenchmark(RX);
+    const b = journal.benchmarks.ensureBenchmark({ ...RX, description: 'another text is fine' });
     assert.deepEqual(b, a);
     assert.equal(a.higherIsBetter, true);
-    assert.deepEqual(journal.listBenchmarks(), [a]);
-    assert.deepEqual(journal.getBenchmark(RX.name), a);
-    assert.equal(journal.getBenchmark('nope'), undefined);
+    assert.deepEqual(journal.benchmarks.listBenchmarks(), [a]);
+    assert.deepEqual(journal.benchmarks.getBenchmark(RX.name), a);
+    assert.equal(journal.benchmarks.getBenchmark('nope'), undefined);
   });
 
   test('a conflicting definition is refused', () => {
-    journal.ensureBenchmark(RX);
-    assert.throws(() => journal.ensureBenchmark({ ...RX, metric: 'latencyP99Us' }), (e: unknown) => e instanceof JournalInputError && e.field === 'benchmark.metric');
-    assert.throws(() => journal.ensureBenchmark({ ...RX, higherIsBetter: false }), (e: unknown) => e instanceof JournalInputError && e.field === 'benchmark.higherIsBetter');
+    journal.benchmarks.ensureBenchmark(RX);
+    assert.throws(() => journal.benchmarks.ensureBenchmark({ ...RX, metric: 'latencyP99Us' }), (e: unknown) => e instanceof JournalInputError && e.field === 'benchmark.metric');
+    assert.throws(() => journal.benchmarks.ensureBenchmark({ ...RX, higherIsBetter: false }), (e: unknown) => e instanceof JournalInputError && e.field === 'benchmark.higherIsBetter');
   });
 
   test('points from simulations and measurements form one history in time order', () => {
-    journal.ensureBenchmark(RX);
-    const runId = journal.insertRun(newRun('sim'));
+    journal.benchmarks.ensureBenchmark(RX);
+    const runId = journal.runs.insertRun(newRun('sim'));
     const raw = { start: { version: 'iperf 3.16' }, end: { sum_received: { bits_per_second: 9.3e9 } } };
-    journal.addBenchmarkPoint(RX.name, { value: 9.3, source: 'iperf3', measuredAt: '2025-02-01T08:00:00Z', context: { host: 'lab1', kernel: '6.8' }, raw });
-    journal.addBenchmarkPoint(RX.name, { value: 9.1, source: 'simulated', measuredAt: '2025-01-01T08:00:00.000Z', runId });
-    journal.addBenchmarkPoint(RX.name, { value: 8.7, source: 'iperf3', measuredAt: '2025-03-01T08:00:00.000Z' });
+    journal.benchmarks.addBenchmarkPoint(RX.name, { value: 9.3, source: 'iperf3', measuredAt: '2025-02-01T08:00:00Z', context: { host: 'lab1', kernel: '6.8' }, raw });
+    journal.benchmarks.addBenchmarkPoint(RX.name, { value: 9.1, source: 'simulated', measuredAt: '2025-01-01T08:00:00.000Z', runId });
+    journal.benchmarks.addBenchmarkPoint(RX.name, { value: 8.7, source: 'iperf3', measuredAt: '2025-03-01T08:00:00.000Z' });
 
-    const points = journal.listBenchmarkPoints(RX.name);
+    const points = journal.benchmarks.listBenchmarkPoints(RX.name);
     assert.deepEqual(points.map((p) => p.value), [9.1, 9.3, 8.7]);
     assert.equal(points[0]?.runId, runId);
     assert.equal(points[1]?.measuredAt, '2025-02-01T08:00:00.000Z', 'timestamps are normalised to ISO UTC with ms');
@@ -50,28 +50,28 @@ describe('benchmarks', () => {
     assert.deepEqual(points[1]?.raw, raw);
     assert.equal(points[0]?.raw, null);
 
-    assert.deepEqual(journal.listBenchmarkPoints(RX.name, { source: 'iperf3' }).map((p) => p.value), [9.3, 8.7]);
-    assert.deepEqual(journal.listBenchmarkPoints(RX.name, { from: '2025-01-15T00:00:00Z', to: '2025-02-15T00:00:00Z' }).map((p) => p.value), [9.3]);
+    assert.deepEqual(journal.benchmarks.listBenchmarkPoints(RX.name, { source: 'iperf3' }).map((p) => p.value), [9.3, 8.7]);
+    assert.deepEqual(journal.benchmarks.listBenchmarkPoints(RX.name, { from: '2025-01-15T00:00:00Z', to: '2025-02-15T00:00:00Z' }).map((p) => p.value), [9.3]);
   });
 
   test('bad points and unknown names are refused', () => {
-    journal.ensureBenchmark(RX);
-    assert.throws(() => journal.addBenchmarkPoint('missing', { value: 1, source: 'fio' }), NotFoundError);
-    assert.throws(() => journal.listBenchmarkPoints('missing'), NotFoundError);
-    assert.throws(() => journal.addBenchmarkPoint(RX.name, { value: Number.NaN, source: 'fio' }), /point.value must be a finite number/);
-    assert.throws(() => journal.addBenchmarkPoint(RX.name, { value: 1, source: 'netperf' as never }), /point.source must be one of simulated, iperf3, fio/);
-    assert.throws(() => journal.addBenchmarkPoint(RX.name, { value: 1, source: 'fio', measuredAt: 'yesterday' }), /point.measuredAt must be an ISO-8601 timestamp/);
-    assert.throws(() => journal.addBenchmarkPoint(RX.name, { value: 1, source: 'fio', runId: '00000000-0000-4000-8000-000000000000' }), NotFoundError);
-    assert.throws(() => journal.listBenchmarkPoints(RX.name, { source: 'bogus' as never }), /filter.source must be one of/);
-    assert.equal(journal.listBenchmarkPoints(RX.name).length, 0);
+    journal.benchmarks.ensureBenchmark(RX);
+    assert.throws(() => journal.benchmarks.addBenchmarkPoint('missing', { value: 1, source: 'fio' }), NotFoundError);
+    assert.throws(() => journal.benchmarks.listBenchmarkPoints('missing'), NotFoundError);
+    assert.throws(() => journal.benchmarks.addBenchmarkPoint(RX.name, { value: Number.NaN, source: 'fio' }), /point.value must be a finite number/);
+    assert.throws(() => journal.benchmarks.addBenchmarkPoint(RX.name, { value: 1, source: 'netperf' as never }), /point.source must be one of simulated, iperf3, fio/);
+    assert.throws(() => journal.benchmarks.addBenchmarkPoint(RX.name, { value: 1, source: 'fio', measuredAt: 'yesterday' }), /point.measuredAt must be an ISO-8601 timestamp/);
+    assert.throws(() => journal.benchmarks.addBenchmarkPoint(RX.name, { value: 1, source: 'fio', runId: '00000000-0000-4000-8000-000000000000' }), NotFoundError);
+    assert.throws(() => journal.benchmarks.listBenchmarkPoints(RX.name, { source: 'bogus' as never }), /filter.source must be one of/);
+    assert.equal(journal.benchmarks.listBenchmarkPoints(RX.name).length, 0);
   });
 
   test('markers record known shifts, once each, in time order', () => {
-    journal.ensureBenchmark(RX);
-    const upgrade = journal.addMarker(RX.name, { at: '2025-02-10T00:00:00.000Z', label: 'kernel 6.8 -> 6.9' });
-    journal.addMarker(RX.name, { at: '2025-01-10T00:00:00.000Z', label: 'host moved' });
-    assert.deepEqual(journal.addMarker(RX.name, { at: '2025-02-10T00:00:00Z', label: 'kernel 6.8 -> 6.9' }), upgrade);
-    assert.deepEqual(journal.listMarkers(RX.name).map((m) => m.label), ['host moved', 'kernel 6.8 -> 6.9']);
-    assert.throws(() => journal.addMarker('missing', { at: '2025-01-01T00:00:00Z', label: 'x' }), NotFoundError);
+    journal.benchmarks.ensureBenchmark(RX);
+    const upgrade = journal.benchmarks.addMarker(RX.name, { at: '2025-02-10T00:00:00.000Z', label: 'kernel 6.8 -> 6.9' });
+    journal.benchmarks.addMarker(RX.name, { at: '2025-01-10T00:00:00.000Z', label: 'host moved' });
+    assert.deepEqual(journal.benchmarks.addMarker(RX.name, { at: '2025-02-10T00:00:00Z', label: 'kernel 6.8 -> 6.9' }), upgrade);
+    assert.deepEqual(journal.benchmarks.listMarkers(RX.name).map((m) => m.label), ['host moved', 'kernel 6.8 -> 6.9']);
+    assert.throws(() => journal.benchmarks.addMarker('missing', { at: '2025-01-01T00:00:00Z', label: 'x' }), NotFoundError);
   });
 });

@@ -47,12 +47,12 @@ function check(path: string, perWriter: Record<string, number>): void {
   const journal = openJournal(path); // read-write, for the full-text index check
   try {
     const total = Object.values(perWriter).reduce((a, b) => a + b, 0);
-    assert.equal(journal.listRuns({ filter: { status: ['done'] } }).total, total);
-    assert.equal(journal.listRuns().total, total);
+    assert.equal(journal.runs.listRuns({ filter: { status: ['done'] } }).total, total);
+    assert.equal(journal.runs.listRuns().total, total);
     for (const [label, count] of Object.entries(perWriter)) {
-      assert.equal(journal.listRuns({ filter: { tags: [label] } }).total, count, label);
+      assert.equal(journal.runs.listRuns({ filter: { tags: [label] } }).total, count, label);
       // Every index of every writer is there once, with its metric.
-      const page = journal.listRuns({ filter: { tags: [label] }, sort: { by: 'metric:index', dir: 'asc' }, page: { limit: 1000 } });
+      const page = journal.runs.listRuns({ filter: { tags: [label] }, sort: { by: 'metric:index', dir: 'asc' }, page: { limit: 1000 } });
       assert.deepEqual(page.rows.map((r) => r.metrics.index), Array.from({ length: count }, (_, i) => i));
     }
     assert.deepEqual(journal.checkIntegrity(), []);

@@ -16,38 +16,38 @@ const RX = { name: 'rx', metric: 'throughputGbps', higherIsBetter: true };
 /** Journal A: a shared run, a failed run, a benchmark with one point and one marker. */
 function makeA(path: string): void {
   withJournal(path, (a) => {
-    const shared = a.ensureExperiment({ name: 'shared' });
-    a.insertRunsBulk([doneRun('shared run', { throughputGbps: 9 }, { id: SHARED_RUN, experimentId: shared.id, tags: ['x'] })]);
-    a.failRun(a.insertRun(newRun('a failed', { status: 'running' })), 'boom');
-    a.ensureBenchmark(RX);
-    a.addBenchmarkPoint('rx', { value: 9, source: 'simulated', runId: SHARED_RUN, measuredAt: '2025-01-01T00:00:00Z' });
-    a.addMarker('rx', MARKER);
+    const shared = a.experiments.ensureExperiment({ name: 'shared' });
+    a.runs.insertRunsBulk([doneRun('shared run', { throughputGbps: 9 }, { id: SHARED_RUN, experimentId: shared.id, tags: ['x'] })]);
+    a.runs.failRun(a.runs.insertRun(newRun('a failed', { status: 'running' })), 'boom');
+    a.benchmarks.ensureBenchmark(RX);
+    a.benchmarks.addBenchmarkPoint('rx', { value: 9, source: 'simulated', runId: SHARED_RUN, measuredAt: '2025-01-01T00:00:00Z' });
+    a.benchmarks.addMarker('rx', MARKER);
   });
 }
 
 /** Journal B: the same shared run with more tags and a note, new runs, an active run, and more history. */
 function makeB(path: string): { fromB: string; other: string; active: string } {
   return withJournal(path, (b) => {
-    const shared = b.ensureExperiment({ name: 'shared' }); // same name, another UUID
-    const onlyB = b.ensureExperiment({ name: 'only-b' });
-    b.insertRunsBulk([doneRun('shared run', { throughputGbps: 9 }, { id: SHARED_RUN, experimentId: shared.id, tags: ['x', 'y'] })]);
-    b.addNote(SHARED_RUN, 'seen on lab host B');
-    const fromB = b.insertRun(newRun('from b lazy flush', { experimentId: shared.id, tags: ['b'] }));
-    b.completeRun(fromB, completion());
-    b.addNote(fromB, 'queue stalls every 2 s');
-    const other = b.insertRun(newRun('other', { experimentId: onlyB.id }));
-    b.cancelRun(other);
-    const active = b.insertRun(newRun('still running', { status: 'running' }));
-    b.ensureBenchmark(RX);
-    b.addBenchmarkPoint('rx', { value: 8.8, source: 'iperf3', runId: fromB, measuredAt: '2025-02-01T00:00:00Z' });
-    b.addBenchmarkPoint('rx', { value: 8.7, source: 'simulated', runId: active, measuredAt: '2025-03-01T00:00:00Z' });
-    b.addMarker('rx', MARKER);
-    b.addMarker('rx', { at: '2025-03-05T00:00:00.000Z', label: 'host moved' });
+    const shared = b.experiments.ensureExperiment({ name: 'shared' }); // same name, another UUID
+    const onlyB = b.experiments.ensureExperiment({ name: 'only-b' });
+    b.runs.insertRunsBulk([doneRun('shared run', { throughputGbps: 9 }, { id: SHARED_RUN, experimentId: shared.id, tags: ['x', 'y'] })]);
+    b.runs.addNote(SHARED_RUN, 'seen on lab host B');
+    const fromB = b.runs.insertRun(newRun('from b lazy flush', { experimentId: shared.id, tags: ['b'] }));
+    b.runs.completeRun(fromB, completion());
+    b.runs.addNote(fromB, 'queue stalls every 2 s');
+    const other = b.runs.insertRun(newRun('other', { experimentId: onlyB.id }));
+    b.runs.cancelRun(other);
+    const active = b.runs.insertRun(newRun('still running', { status: 'running' }));
+    b.benchmarks.ensureBenchmark(RX);
+    b.benchmarks.addBenchmarkPoint('rx', { value: 8.8, source: 'iperf3', runId: fromB, measuredAt: '2025-02-01T00:00:00Z' });
+    b.benchmarks.addBenchmarkPoint('rx', { value: 8.7, source: 'simulated', runId: active, measuredAt: '2025-03-01T00:00:00Z' });
+    b.benchmarks.addMarker('rx', MARKER);
+    b.benchmarks.addMarker('rx', { at: '2025-03-05T00:00:00.000Z', label: 'host moved' });
     return { fromB, other, active };
   });
 }
 
-const all = (j: Journal): RunPage => j.listRuns({ page: { limit: 1000 }, sort: { by: 'created_at', dir: 'asc' } });
+const all = (j: Journal): RunPage => j.runs.listRuns({ page: { limit: 1000 }, sort: { by: 'created_at', dir: 'asc' } });
 
 describe('mergeFrom', () => {
   test('copies missing runs with everything attached, unions tags and notes, and is idempotent', () => {
@@ -58,7 +58,7 @@ describe('mergeFrom', () => {
     const { fromB, other, active } = makeB(pathB);
     const bBytes = readFileSync(pathB);
     const reader = openJournal(pathB, { readonly: true }); // read-write would recover B's running run
-    const bRunFromB = reader.getRun(fromB);
+    const bRunFromB = reader.runs.getRun(fromB);
     reader.close();
 
     withJournal(pathA, (a) => {
@@ -76,25 +76,25 @@ describe('mergeFrom', () => {
         profilesAdded: 0,
       });
 
-      const copied = a.getRun(fromB);
-      const shared = a.getExperimentByName('shared');
+      const copied = a.runs.getRun(fromB);
+      const shared = a.experiments.getExperimentByName('shared');
       assert.deepEqual({ ...copied, experimentId: null, notes: [] }, { ...bRunFromB, experimentId: null, notes: [] });
       assert.equal(copied.experimentId, shared?.id, 'mapped to the experiment of the same name here');
       assert.deepEqual(copied.notes.map((n) => [n.id, n.body]), bRunFromB.notes.map((n) => [n.id, n.body]));
-      assert.equal(a.getRun(other).experimentId, a.getExperimentByName('only-b')?.id);
-      assert.throws(() => a.getRun(active), /not found/);
+      assert.equal(a.runs.getRun(other).experimentId, a.experiments.getExperimentByName('only-b')?.id);
+      assert.throws(() => a.runs.getRun(active), /not found/);
 
-      const sharedRun = a.getRun(SHARED_RUN);
+      const sharedRun = a.runs.getRun(SHARED_RUN);
       assert.deepEqual(sharedRun.tags, ['x', 'y']);
       assert.deepEqual(sharedRun.notes.map((n) => n.body), ['seen on lab host B']);
 
       // Search indexes cover the copied rows.
-      assert.deepEqual(a.listRuns({ filter: { text: 'stalls' } }).rows.map((r) => r.id), [fromB]);
-      assert.deepEqual(a.listRuns({ filter: { text: 'lazy flush' } }).rows.map((r) => r.id), [fromB]);
+      assert.deepEqual(a.runs.listRuns({ filter: { text: 'stalls' } }).rows.map((r) => r.id), [fromB]);
+      assert.deepEqual(a.runs.listRuns({ filter: { text: 'lazy flush' } }).rows.map((r) => r.id), [fromB]);
 
-      const points = a.listBenchmarkPoints('rx');
+      const points = a.benchmarks.listBenchmarkPoints('rx');
       assert.deepEqual(points.map((p) => [p.value, p.runId]), [[9, SHARED_RUN], [8.8, fromB], [8.7, null]]);
-      assert.deepEqual(a.listMarkers('rx').map((m) => m.label), ['kernel 6.9', 'host moved']);
+      assert.deepEqual(a.benchmarks.listMarkers('rx').map((m) => m.label), ['kernel 6.9', 'host moved']);
 
       const before = all(a);
       const again = a.mergeFrom(pathB);
@@ -118,8 +118,8 @@ describe('mergeFrom', () => {
       const report = j.mergeFrom(v1);
       assert.equal(report.runsAdded, 2);
       assert.equal(report.runsSkippedActive, 1, 'the run still marked running in the old file');
-      assert.deepEqual(j.getRun(V1.done).metrics, { latencyP99Us: 210.5, throughputGbps: 9.4 });
-      assert.equal(j.getRun(V1.done).kind, 'simulated');
+      assert.deepEqual(j.runs.getRun(V1.done).metrics, { latencyP99Us: 210.5, throughputGbps: 9.4 });
+      assert.equal(j.runs.getRun(V1.done).kind, 'simulated');
       assert.deepEqual(j.checkIntegrity(), []);
     });
     assert.ok(readFileSync(v1).equals(before));
@@ -142,14 +142,14 @@ describe('mergeFrom', () => {
     fdb.close();
 
     withJournal(path, (j) => {
-      j.insertRun(newRun('mine'));
+      j.runs.insertRun(newRun('mine'));
       assert.throws(() => j.mergeFrom(path), (e: unknown) => e instanceof JournalInputError && /is this journal itself/.test(e.message));
       assert.throws(() => j.mergeFrom(join(dir, 'missing.sqlite')), /does not exist/);
       assert.throws(() => j.mergeFrom(newer), (e: unknown) => e instanceof IncompatibleJournalError && /newer IOMMU Lab/.test(e.message));
       assert.throws(() => j.mergeFrom(foreign), /not an IOMMU Lab journal/);
       writeFileSync(join(dir, 'text.txt'), 'plain text, long enough to fill a database header and then some'.repeat(10));
       assert.throws(() => j.mergeFrom(join(dir, 'text.txt')), /is not an SQLite database/);
-      assert.equal(j.listRuns().total, 1);
+      assert.equal(j.runs.listRuns().total, 1);
     });
   });
 });
@@ -160,16 +160,16 @@ describe('backup', () => {
     const path = join(dir, 'j.sqlite');
     const copy = join(dir, 'backup.sqlite');
     withJournal(path, (j) => {
-      const id = j.insertRun(newRun('kept', { tags: ['t'] }));
-      j.completeRun(id, completion());
-      j.addNote(id, 'backed up note');
+      const id = j.runs.insertRun(newRun('kept', { tags: ['t'] }));
+      j.runs.completeRun(id, completion());
+      j.runs.addNote(id, 'backed up note');
       j.backup(copy);
       assert.throws(() => j.backup(copy), (e: unknown) => e instanceof JournalInputError && /already exists/.test(e.message));
     });
     const original = withJournal(path, all);
     withJournal(copy, (b) => {
       assert.deepEqual(all(b), original);
-      assert.equal(b.listRuns({ filter: { text: 'backed' } }).total, 1);
+      assert.equal(b.runs.listRuns({ filter: { text: 'backed' } }).total, 1);
       assert.deepEqual(b.checkIntegrity(), []);
       assert.equal(b.schemaVersion, LATEST_SCHEMA_VERSION);
     });

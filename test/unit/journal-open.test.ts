@@ -25,7 +25,7 @@ describe('opening a journal', () => {
       assert.equal(journal.schemaVersion, LATEST_SCHEMA_VERSION);
       assert.equal(LATEST_SCHEMA_VERSION, 4);
       assert.deepEqual(journal.checkIntegrity(), []);
-      assert.deepEqual(journal.listRuns(), { total: 0, rows: [] });
+      assert.deepEqual(journal.runs.listRuns(), { total: 0, rows: [] });
     } finally {
       journal.close();
     }
@@ -47,7 +47,7 @@ describe('opening a journal', () => {
     const journal = openJournal(path);
     try {
       // The settings are observable through behaviour: a dangling experiment id is refused (foreign keys).
-      assert.throws(() => journal.insertRun(newRun('x', { experimentId: '00000000-0000-4000-8000-000000000000' })), /experiment/);
+      assert.throws(() => journal.runs.insertRun(newRun('x', { experimentId: '00000000-0000-4000-8000-000000000000' })), /experiment/);
     } finally {
       journal.close();
     }
@@ -67,7 +67,7 @@ describe('opening a journal', () => {
     const journal = openJournal(path);
     try {
       assert.equal(journal.schemaVersion, LATEST_SCHEMA_VERSION);
-      const done = journal.getRun(V1.done);
+      const done = journal.runs.getRun(V1.done);
       assert.equal(done.kind, 'simulated'); // column added by migration 2, defaulted
       assert.equal(done.status, 'done');
       assert.equal(done.experimentId, V1.experimentId);
@@ -76,18 +76,18 @@ describe('opening a journal', () => {
       assert.deepEqual(done.series, { throughputGbps: { t: [0, 1, 2], v: [1.5, 2.5, 3.5] } });
       assert.deepEqual(done.scenario, { kernel: { strict: true }, viommu: { backend: 'nested-fl' } });
       assert.equal(done.notes[0]?.id, V1.noteId);
-      assert.equal(journal.getRun(V1.failed).error, 'worker crashed: out of memory');
+      assert.equal(journal.runs.getRun(V1.failed).error, 'worker crashed: out of memory');
       // Full-text search built under schema 1 still answers.
-      assert.deepEqual(journal.listRuns({ filter: { text: 'flush batches' } }).rows.map((r) => r.id), [V1.done]);
-      assert.deepEqual(journal.listRuns({ filter: { text: 'shadow-sl' } }).rows.map((r) => r.id), [V1.failed]);
+      assert.deepEqual(journal.runs.listRuns({ filter: { text: 'flush batches' } }).rows.map((r) => r.id), [V1.done]);
+      assert.deepEqual(journal.runs.listRuns({ filter: { text: 'shadow-sl' } }).rows.map((r) => r.id), [V1.failed]);
       // The run left running by a process on another host is recovered as interrupted.
-      const orphan = journal.getRun(V1.running);
+      const orphan = journal.runs.getRun(V1.running);
       assert.equal(orphan.status, 'interrupted');
       assert.match(orphan.error ?? '', /interrupted: the run was running when the process holding it ended/);
       // Tables from migration 2 work.
-      journal.ensureBenchmark({ name: 'rx', metric: 'throughputGbps', higherIsBetter: true });
-      journal.addBenchmarkPoint('rx', { value: 9.4, source: 'simulated', runId: V1.done });
-      assert.equal(journal.listBenchmarkPoints('rx').length, 1);
+      journal.benchmarks.ensureBenchmark({ name: 'rx', metric: 'throughputGbps', higherIsBetter: true });
+      journal.benchmarks.addBenchmarkPoint('rx', { value: 9.4, source: 'simulated', runId: V1.done });
+      assert.equal(journal.benchmarks.listBenchmarkPoints('rx').length, 1);
       assert.deepEqual(journal.checkIntegrity(), []);
     } finally {
       journal.close();
@@ -115,7 +115,7 @@ describe('opening a journal', () => {
   test('refuses a journal written by a newer version and leaves the file unmodified', () => {
     const path = join(tempDir(), 'newer.sqlite');
     const journal = openJournal(path);
-    journal.insertRun(newRun('from the future'));
+    journal.runs.insertRun(newRun('from the future'));
     journal.close();
     const db = new Database(path);
     db.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 5}`);
@@ -157,22 +157,22 @@ describe('runs left behind', () => {
   test('queued and running runs of a closed journal become interrupted on reopen; finished runs stay', () => {
     const path = join(tempDir(), 'journal.sqlite');
     const first = openJournal(path);
-    const queued = first.insertRun(newRun('queued'));
-    const running = first.insertRun(newRun('running', { status: 'running' }));
-    const done = first.insertRun(newRun('done'));
-    first.completeRun(done, { result: {}, metrics: { x: 1 }, durationMs: 5 });
+    const queued = first.runs.insertRun(newRun('queued'));
+    const running = first.runs.insertRun(newRun('running', { status: 'running' }));
+    const done = first.runs.insertRun(newRun('done'));
+    first.runs.completeRun(done, { result: {}, metrics: { x: 1 }, durationMs: 5 });
     first.close();
 
     const second = openJournal(path);
     try {
       for (const [id, was] of [[queued, 'queued'], [running, 'running']] as const) {
-        const run = second.getRun(id);
+        const run = second.runs.getRun(id);
         assert.equal(run.status, 'interrupted');
         assert.equal(run.error, `interrupted: the run was ${was} when the process holding it ended (found when the journal was reopened)`);
         assert.ok(run.finishedAt);
       }
-      assert.equal(second.getRun(done).status, 'done');
-      assert.equal(second.recoverInterruptedRuns(), 0);
+      assert.equal(second.runs.getRun(done).status, 'done');
+      assert.equal(second.runs.recoverOrphans(), 0);
     } finally {
       second.close();
     }
@@ -182,12 +182,12 @@ describe('runs left behind', () => {
     const path = join(tempDir(), 'journal.sqlite');
     const app = openJournal(path);
     try {
-      const id = app.insertRun(newRun('long sweep', { status: 'running' }));
+      const id = app.runs.insertRun(newRun('long sweep', { status: 'running' }));
       const cli = openJournal(path);
       cli.close();
-      assert.equal(app.getRun(id).status, 'running');
-      app.completeRun(id, { result: {}, metrics: {}, durationMs: 1 });
-      assert.equal(app.getRun(id).status, 'done');
+      assert.equal(app.runs.getRun(id).status, 'running');
+      app.runs.completeRun(id, { result: {}, metrics: {}, durationMs: 1 });
+      assert.equal(app.runs.getRun(id).status, 'done');
     } finally {
       app.close();
     }
@@ -198,15 +198,15 @@ describe('read-only journals', () => {
   test('read, never write, and do not recover runs', () => {
     const path = join(tempDir(), 'journal.sqlite');
     const writer = openJournal(path);
-    const id = writer.insertRun(newRun('pending', { status: 'running' }));
+    const id = writer.runs.insertRun(newRun('pending', { status: 'running' }));
     writer.close();
 
     const reader = openJournal(path, { readonly: true });
     try {
       assert.equal(reader.readonly, true);
-      assert.equal(reader.getRun(id).status, 'running');
-      assert.equal(reader.listRuns().total, 1);
-      assert.throws(() => reader.insertRun(newRun('nope')), /readonly/);
+      assert.equal(reader.runs.getRun(id).status, 'running');
+      assert.equal(reader.runs.listRuns().total, 1);
+      assert.throws(() => reader.runs.insertRun(newRun('nope')), /readonly/);
     } finally {
       reader.close();
     }

@@ -49,11 +49,11 @@ function dataset(): ImportedRun[] {
 
 before(() => {
   journal = openJournal(join(tempDir(), 'journal.sqlite'));
-  const a = journal.ensureExperiment({ name: 'exp-a' });
-  const b = journal.ensureExperiment({ name: 'exp-b' });
+  const a = journal.experiments.ensureExperiment({ name: 'exp-a' });
+  const b = journal.experiments.ensureExperiment({ name: 'exp-b' });
   experimentA = a.id;
   const input = dataset().map((r, i) => ({ ...r, experimentId: i < 6 ? a.id : b.id }));
-  const ids = journal.insertRunsBulk(input);
+  const ids = journal.runs.insertRunsBulk(input);
   input.forEach((r, i) =>
     runs.push({
       i,
@@ -73,13 +73,13 @@ after(() => {
 
 /** Indexes (run-i) of the rows of a query, in order. */
 function indexes(q: RunQuery): number[] {
-  return journal.listRuns({ page: { limit: 1000 }, ...q }).rows.map((r) => Number(/^run-(\d+)/.exec(r.name)?.[1]));
+  return journal.runs.listRuns({ page: { limit: 1000 }, ...q }).rows.map((r) => Number(/^run-(\d+)/.exec(r.name)?.[1]));
 }
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 
 describe('listRuns filters', () => {
   test('no filter: everything, newest first', () => {
-    const page = journal.listRuns();
+    const page = journal.runs.listRuns();
     assert.equal(page.total, 12);
     assert.deepEqual(page.rows.map((r) => r.name.split(' ')[0]), runs.map((r) => `run-${r.i}`).reverse());
     const first = page.rows[0];
@@ -138,7 +138,7 @@ describe('listRuns filters', () => {
     assert.deepEqual(indexes({ filter: { text: 'lazy iotlb' } }), [5], 'one word in the name, one in a note');
     // Operators and quotes are taken literally, never as FTS syntax.
     assert.deepEqual(indexes({ filter: { text: '" OR * NEAR(' } }), []);
-    assert.equal(journal.listRuns({ filter: { text: '   ' } }).total, 12, 'blank text filters nothing');
+    assert.equal(journal.runs.listRuns({ filter: { text: '   ' } }).total, 12, 'blank text filters nothing');
   });
 
   test('kind', () => {
@@ -170,7 +170,7 @@ describe('listRuns sorting and paging', () => {
     for (const limit of [1, 2, 3, 5, 7]) {
       const seen: number[] = [];
       for (let offset = 0; offset < 14; offset += limit) {
-        const page = journal.listRuns({ sort: { by: 'metric:latencyP99Us', dir: 'asc' }, page: { limit, offset } });
+        const page = journal.runs.listRuns({ sort: { by: 'metric:latencyP99Us', dir: 'asc' }, page: { limit, offset } });
         assert.equal(page.total, 12);
         seen.push(...page.rows.map((r) => Number(/^run-(\d+)/.exec(r.name)?.[1])));
       }
@@ -179,28 +179,28 @@ describe('listRuns sorting and paging', () => {
   });
 
   test('the sort metric and the requested metrics are included in summaries', () => {
-    const page = journal.listRuns({ sort: { by: 'metric:throughputGbps', dir: 'desc' }, metrics: ['latencyP99Us'], page: { limit: 1 } });
+    const page = journal.runs.listRuns({ sort: { by: 'metric:throughputGbps', dir: 'desc' }, metrics: ['latencyP99Us'], page: { limit: 1 } });
     assert.deepEqual(page.rows[0]?.metrics, { throughputGbps: 10, latencyP99Us: 100 });
-    const plain = journal.listRuns({ metrics: ['throughputGbps'], filter: { status: ['done'] }, sort: { by: 'created_at', dir: 'asc' }, page: { limit: 1 } });
+    const plain = journal.runs.listRuns({ metrics: ['throughputGbps'], filter: { status: ['done'] }, sort: { by: 'created_at', dir: 'asc' }, page: { limit: 1 } });
     assert.deepEqual(plain.rows[0]?.metrics, { throughputGbps: 10 });
   });
 
   test('an offset past the end gives no rows and the true total', () => {
-    assert.deepEqual(journal.listRuns({ page: { limit: 5, offset: 50 } }), { total: 12, rows: [] });
+    assert.deepEqual(journal.runs.listRuns({ page: { limit: 5, offset: 50 } }), { total: 12, rows: [] });
   });
 
   test('invalid queries are refused naming the field', () => {
     const field = (name: string) => (err: unknown) => err instanceof JournalInputError && err.field === name;
-    assert.throws(() => journal.listRuns({ page: { limit: 1001 } }), field('query.page.limit'));
-    assert.throws(() => journal.listRuns({ page: { offset: -1 } }), field('query.page.offset'));
-    assert.throws(() => journal.listRuns({ sort: { by: 'seed' as never } }), field('query.sort.by'));
-    assert.throws(() => journal.listRuns({ sort: { by: 'metric:a b' } }), field('query.sort.by'));
-    assert.throws(() => journal.listRuns({ filter: { status: ['finished' as never] } }), field('query.filter.status[0]'));
-    assert.throws(() => journal.listRuns({ filter: { metric: [{ name: 'x', min: 2, max: 1 }] } }), field('query.filter.metric[0]'));
+    assert.throws(() => journal.runs.listRuns({ page: { limit: 1001 } }), field('query.page.limit'));
+    assert.throws(() => journal.runs.listRuns({ page: { offset: -1 } }), field('query.page.offset'));
+    assert.throws(() => journal.runs.listRuns({ sort: { by: 'seed' as never } }), field('query.sort.by'));
+    assert.throws(() => journal.runs.listRuns({ sort: { by: 'metric:a b' } }), field('query.sort.by'));
+    assert.throws(() => journal.runs.listRuns({ filter: { status: ['finished' as never] } }), field('query.filter.status[0]'));
+    assert.throws(() => journal.runs.listRuns({ filter: { metric: [{ name: 'x', min: 2, max: 1 }] } }), field('query.filter.metric[0]'));
     for (const path of ['viommu.backend', '$.a; DROP TABLE runs', "$.a')--", '$..a', '$.a[x]', '$']) {
-      assert.throws(() => journal.listRuns({ filter: { scenario: [{ path, value: 1 }] } }), field('query.filter.scenario[0].path'), path);
+      assert.throws(() => journal.runs.listRuns({ filter: { scenario: [{ path, value: 1 }] } }), field('query.filter.scenario[0].path'), path);
     }
-    assert.equal(journal.listRuns().total, 12);
+    assert.equal(journal.runs.listRuns().total, 12);
   });
 });
 
@@ -224,11 +224,11 @@ describe('listRuns at a few thousand runs', () => {
         createdAt: new Date(T0 + i * 1000).toISOString(),
       });
     }
-    big.insertRunsBulk(input);
+    big.runs.insertRunsBulk(input);
   });
   after(() => big.close());
 
-  const ids = (q: RunQuery) => big.listRuns(q).rows.map((r) => Number(r.name.slice('bulk '.length)));
+  const ids = (q: RunQuery) => big.runs.listRuns(q).rows.map((r) => Number(r.name.slice('bulk '.length)));
 
   test('many matches (index walk) and few matches (sort) page the same order as a plain sort', () => {
     const expectOrder = (pred: (i: number) => boolean) =>
@@ -236,18 +236,18 @@ describe('listRuns at a few thousand runs', () => {
 
     const many = expectOrder((i) => i >= 100); // 2500 matches
     const manyQuery = { filter: { metric: [{ name: 'other', min: 100 }] }, sort: { by: 'metric:m' as const, dir: 'desc' as const } };
-    assert.equal(big.listRuns(manyQuery).total, 2500);
+    assert.equal(big.runs.listRuns(manyQuery).total, 2500);
     assert.deepEqual(ids({ ...manyQuery, page: { limit: 50, offset: 0 } }), many.slice(0, 50));
     assert.deepEqual(ids({ ...manyQuery, page: { limit: 50, offset: 2400 } }), many.slice(2400, 2450));
 
     const few = expectOrder((i) => i % 10 === 0); // 260 matches
     const fewQuery = { filter: { tags: ['tenth'] }, sort: { by: 'metric:m' as const, dir: 'desc' as const } };
-    assert.equal(big.listRuns(fewQuery).total, 260);
+    assert.equal(big.runs.listRuns(fewQuery).total, 260);
     assert.deepEqual(ids({ ...fewQuery, page: { limit: 100, offset: 100 } }), few.slice(100, 200));
   });
 
   test('a range on the sort metric narrows its own index walk', () => {
-    const page = big.listRuns({ filter: { status: ['done'], metric: [{ name: 'm', min: 100, max: 2399 }] }, sort: { by: 'metric:m', dir: 'asc' }, page: { limit: 3, offset: 10 } });
+    const page = big.runs.listRuns({ filter: { status: ['done'], metric: [{ name: 'm', min: 100, max: 2399 }] }, sort: { by: 'metric:m', dir: 'asc' }, page: { limit: 3, offset: 10 } });
     const inRange = values.filter((v) => v >= 100 && v <= 2399).sort((a, b) => a - b);
     assert.equal(page.total, inRange.length);
     assert.deepEqual(page.rows.map((r) => r.metrics.m), inRange.slice(10, 13));

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { RequestMessage } from '../../../service/contract.ts';
+import type { RequestMessage } from '../../../service/protocol/index.ts';
 import { ApiError, LabClient, PORT_MESSAGE, backoffMs, shellPortChannel, takeToken, toErrorData, type Channel, type ChannelHandlers } from './api.ts';
 
 /** A channel the test drives by hand: it records what the client sends and plays the service's side. */

@@ -1,7 +1,7 @@
 // The simulator's cost table as the UI shows it: each cost's built-in value,
 // what it stands for and where the value comes from (the contract carries the
 // table as data).
-import { COST_NAMES, COST_TABLE, type CostName } from '../../../service/contract.ts';
+import { COST_NAMES, COST_TABLE, type CostName } from '../../../service/protocol/index.ts';
 
 export type { CostName };
 export { COST_NAMES };

@@ -21,7 +21,9 @@ describe('formatting', () => {
     expect(deltaTone('throughputGbps', 1)).toBe('good');
     expect(deltaTone('vmExitsPerSec', 1)).toBe('bad');
     expect(deltaTone('vmExitsPerSec.iotlb', -5)).toBe('good');
-    expect(deltaTone('unmapsPerPacket', 1)).toBe('neutral');
+    // The catalog makes unmapsPerPacket lower-is-better (as the statistics judged it): a metric without a direction stays neutral.
+    expect(deltaTone('unmapsPerPacket', 1)).toBe('bad');
+    expect(deltaTone('flushQueueOccupancy', 1)).toBe('neutral');
     expect(deltaTone('throughputGbps', null)).toBe('neutral');
   });
 

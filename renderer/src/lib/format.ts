@@ -1,5 +1,11 @@
 // Numbers, units and times as the UI shows them.
 
+import { byMetricOrder, deltaTone, formatMetric, formatMetricDelta, formatMetricValue, formatNumber, METRICS, metricSpec } from '../../../service/protocol/index.ts';
+
+// A metric's label, unit, direction and display all come from the protocol's metric catalog.
+export { byMetricOrder, deltaTone, formatMetric, formatMetricValue, formatNumber };
+export const formatDelta = formatMetricDelta;
+
 export type Better = 'higher' | 'lower' | null;
 
 export interface MetricInfo {
@@ -10,95 +16,18 @@ export interface MetricInfo {
   better: Better;
 }
 
-const METRICS: Record<string, MetricInfo> = {
-  throughputGbps: { label: 'Throughput', unit: 'Gbit/s', better: 'higher' },
-  packetsPerSec: { label: 'Packets', unit: 'pkt/s', better: 'higher' },
-  vmExitsPerSec: { label: 'VM exits', unit: '/s', better: 'lower' },
-  invalidationsPerSec: { label: 'Invalidations', unit: '/s', better: 'lower' },
-  flushesPerSec: { label: 'Flushes', unit: '/s', better: 'lower' },
-  cpuUtilization: { label: 'vCPU utilization', unit: '%', percent: true, better: 'lower' },
-  vmmLockUtilization: { label: 'VMM lock utilization', unit: '%', percent: true, better: 'lower' },
-  staleWindowMeanUs: { label: 'Stale window mean', unit: 'µs', better: 'lower' },
-  staleWindowP99Us: { label: 'Stale window p99', unit: 'µs', better: 'lower' },
-  staleWindowMaxUs: { label: 'Stale window max', unit: 'µs', better: 'lower' },
-  unmapsPerPacket: { label: 'Unmaps per packet', unit: '', better: null },
-  iovaRcacheHitRatio: { label: 'IOVA rcache hit ratio', unit: '%', percent: true, better: null },
-  flushQueueOccupancy: { label: 'Flush queue occupancy', unit: 'entries', better: null },
-};
+/** Catalog metrics in the order a reader scans them: outcome, cost, CPU, safety window, DMA detail. */
+export const METRIC_ORDER = METRICS.map((m) => m.name);
 
-/** Known metrics in the order a reader scans them: outcome, cost, CPU, safety window, DMA detail. */
-export const METRIC_ORDER = Object.keys(METRICS);
-
-/** Sorts metric names: known ones in METRIC_ORDER, the rest alphabetically after them. */
-export function byMetricOrder(a: string, b: string): number {
-  const ia = METRIC_ORDER.indexOf(a);
-  const ib = METRIC_ORDER.indexOf(b);
-  if (ia >= 0 || ib >= 0) return (ia < 0 ? Infinity : ia) - (ib < 0 ? Infinity : ib);
-  return a.localeCompare(b);
-}
-
-/** What the UI knows of a metric; per-reason breakdowns (`vmExitsPerSec.iotlb`) inherit their family's unit and direction. */
+/** What the UI shows of a metric (the catalog's entry); per-reason breakdowns (`vmExitsPerSec.iotlb`) inherit their family's unit and direction. */
 export function metricInfo(name: string): MetricInfo {
-  const known = METRICS[name];
-  if (known) return known;
-  const dot = name.indexOf('.');
-  if (dot > 0) {
-    const family = METRICS[name.slice(0, dot)];
-    if (family) return { ...family, label: `${family.label}: ${name.slice(dot + 1)}` };
-  }
-  return { label: name, unit: '', better: null };
-}
-
-/** Significant digits that read well in a dense table: 3 to 4, never scientific notation. */
-export function formatNumber(v: number | null | undefined, digits = 3): string {
-  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
-  const abs = Math.abs(v);
-  if (abs === 0) return '0';
-  if (abs >= 1e9) return `${trim(v / 1e9, digits)}G`;
-  if (abs >= 1e6) return `${trim(v / 1e6, digits)}M`;
-  if (abs >= 1e4) return `${trim(v / 1e3, digits)}k`;
-  if (abs >= 100) return Math.round(v).toString();
-  return trim(v, digits);
-}
-
-function trim(v: number, digits: number): string {
-  const abs = Math.abs(v);
-  const decimals = abs >= 100 ? 0 : abs >= 10 ? Math.max(0, digits - 2) : abs >= 1 ? digits - 1 : Math.min(6, digits - 1 - Math.floor(Math.log10(abs)));
-  return Number(v.toFixed(decimals)).toString();
-}
-
-/** A metric value with its unit, e.g. "9.41 Gbit/s", "37.5 %". */
-export function formatMetric(name: string, v: number | null | undefined): string {
-  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
-  const info = metricInfo(name);
-  if (info.percent) return `${formatNumber(v * 100)} %`;
-  return info.unit ? `${formatNumber(v)} ${info.unit}` : formatNumber(v);
-}
-
-/** The value alone (the unit is in the column header). */
-export function formatMetricValue(name: string, v: number | null | undefined): string {
-  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
-  return metricInfo(name).percent ? formatNumber(v * 100) : formatNumber(v);
-}
-
-/** A signed difference: "+1.2", "−0.35" (percent metrics in points). */
-export function formatDelta(name: string, d: number | null | undefined): string {
-  if (d === null || d === undefined || !Number.isFinite(d)) return '–';
-  const scaled = metricInfo(name).percent ? d * 100 : d;
-  if (scaled === 0) return '±0';
-  return `${scaled > 0 ? '+' : '−'}${formatNumber(Math.abs(scaled))}`;
+  const m = metricSpec(name);
+  return { label: m.label, unit: m.unit, ...(m.share ? { percent: true } : {}), better: m.direction === 'neither' ? null : m.direction };
 }
 
 export function formatRatio(r: number | null | undefined): string {
   if (r === null || r === undefined || !Number.isFinite(r)) return '–';
   return `×${r >= 10 ? r.toFixed(1) : r.toFixed(3)}`;
-}
-
-/** Whether a change is good, bad or neither for this metric. */
-export function deltaTone(name: string, d: number | null | undefined): 'good' | 'bad' | 'neutral' {
-  const better = metricInfo(name).better;
-  if (d === null || d === undefined || !Number.isFinite(d) || d === 0 || better === null) return 'neutral';
-  return (d > 0) === (better === 'higher') ? 'good' : 'bad';
 }
 
 export function formatDuration(ms: number | null | undefined): string {

@@ -1,7 +1,7 @@
 // Shaping of a benchmark's analysis (benchmarks.analyze) for the history
 // view: chart columns, change-point labels, and the points that open a
 // change. Pure, so it is tested without a DOM.
-import type { HistoryAnalysis, HistoryChange } from '../../../service/history.ts';
+import type { HistoryAnalysis, HistoryChange } from './types.ts';
 import type { Aligned } from './charts.ts';
 
 export type { HistoryAnalysis, HistoryChange };

@@ -1,7 +1,6 @@
 // Splitting the compared runs into two run sets (base and head) and the
 // wording of the set comparison's verdicts. Pure, tested without a DOM.
-import type { MetricVerdict, RunSetVerdict } from '../../../service/stats.ts';
-import type { ComparisonReport } from '../../../service/exporters/report.ts';
+import type { ComparisonReport, MetricVerdict, RunSetVerdict } from './types.ts';
 
 export type { ComparisonReport, MetricVerdict, RunSetVerdict };
 export type Side = 'base' | 'head';

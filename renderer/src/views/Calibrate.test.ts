@@ -3,7 +3,7 @@
 // under a taken name.
 import { describe, expect, it } from 'vitest';
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
-import type { EventData, EventName } from '../../../service/contract.ts';
+import type { EventData, EventName } from '../../../service/protocol/index.ts';
 import { ApiError, type LabClient } from '../lib/api.ts';
 import type { CalibrationOutcome, CalibrationReport, RunSummary } from '../lib/types.ts';
 import Calibrate from './Calibrate.svelte';

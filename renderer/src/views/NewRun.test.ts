@@ -6,7 +6,7 @@ import { BACKENDS, COST_TABLE, parseScenario, POLICIES, PRESETS, scenarioJsonSch
 import { previewScenario } from '../../../service/preview.ts';
 import { expandSweep } from '../../../service/sweep.ts';
 import { NO_PROFILES, type CostProfiles } from '../../../service/scenarios.ts';
-import { sweepSpecSchema, type EventData, type EventName, type LabApi } from '../../../service/contract.ts';
+import { sweepSpecSchema, type EventData, type EventName, type LabApi } from '../../../service/protocol/index.ts';
 import { groupFields, schemaToFields } from '../lib/form/schema-form.ts';
 import { fieldId } from '../lib/form/ids.ts';
 import NewRun from './NewRun.svelte';

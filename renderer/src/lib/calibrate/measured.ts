@@ -1,10 +1,10 @@
 // Measured runs as the Calibrate form shows them: which of their metrics to
 // ask the journal for, and which one a point compares by default.
-import { SCALAR_METRIC_NAMES } from '../../../../service/contract.ts';
+import { SCALAR_METRIC_NAMES } from '../../../../service/protocol/index.ts';
 import type { RunSummary } from '../types.ts';
 
 /** The service's choice when a point names no measured metric. */
-export { defaultMeasuredMetric } from '../../../../service/contract.ts';
+export { defaultMeasuredMetric } from '../../../../service/protocol/index.ts';
 
 /** What the iperf3 and fio importers record (runs.list returns only the metrics asked for). */
 export const MEASURED_METRICS = [

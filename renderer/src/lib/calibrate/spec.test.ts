@@ -2,7 +2,7 @@
 // builds is parsed with the contract's own schema, so a shape the service
 // would refuse fails here too.
 import { describe, expect, it } from 'vitest';
-import { calibrationSpecSchema } from '../../../../service/contract.ts';
+import { calibrationSpecSchema } from '../../../../service/protocol/index.ts';
 import type { CalibrationReport } from '../types.ts';
 import { routeSpecError, routeSpecErrors } from './errors.ts';
 import { buildSpec, draftFromReport, emptyDraft, freshProfileName, missingParts, newParameter, newPoint, parseOverrides, shownPaths, type CalibrationDraft } from './spec.ts';

@@ -2,7 +2,7 @@
 // their path in the call's params (`scenario.device.mtu` from a preview or
 // runs.start, `spec.grid.viommu.backend` or `spec.base.device.mtu` from
 // sweeps.start, `seeds`, `tags.0`); each lands next to the input it is about.
-import type { ServiceErrorData } from '../../../../service/contract.ts';
+import type { ServiceErrorData } from '../../../../service/protocol/index.ts';
 
 export type StartField = 'name' | 'seeds' | 'tags';
 

@@ -1,7 +1,7 @@
 // Words for the guest kernel's decision as `scenario.preview` returns it:
 // which default domain the kernel picks, whether the scenario overrode it,
 // and which of the kernel's steps decided.
-import type { PolicyDecision, PolicyReason } from '../../../../core/policy/types.ts';
+import type { PolicyDecision, PolicyReason } from '../types.ts';
 
 export type { PolicyDecision, PolicyReason };
 

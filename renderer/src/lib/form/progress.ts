@@ -1,6 +1,6 @@
 // Following started runs through the service's events: per-run fraction and
 // status, and for a sweep its aggregate counts.
-import type { EventData } from '../../../../service/contract.ts';
+import { isEndedStatus, type EventData } from '../../../../service/protocol/index.ts';
 
 export type RunStatus = EventData<'run.status'>['status'];
 
@@ -20,10 +20,8 @@ export interface Started {
 
 export type SweepCounts = Omit<EventData<'sweep.progress'>, 'sweepId'>;
 
-const ENDED: ReadonlySet<RunStatus> = new Set<RunStatus>(['done', 'failed', 'cancelled', 'interrupted']);
-
 export function isEnded(status: RunStatus | undefined): boolean {
-  return status !== undefined && ENDED.has(status);
+  return status !== undefined && isEndedStatus(status);
 }
 
 /** What an event says about a run, folded into what was known. */

@@ -1,5 +1,5 @@
 // Result shapes of the calls the form makes, narrowed from the contract.
-import type { Result } from '../../../../service/contract.ts';
+import type { Result } from '../../../../service/protocol/index.ts';
 
 export type PreviewResult = Result<'scenario.preview'>;
 export type PreviewOk = Extract<PreviewResult, { ok: true }>;

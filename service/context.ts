@@ -1,0 +1,157 @@
+// What every domain's handlers share: the journal (opened on first use), the
+// scheduler and its worker pool (started on the first job), events, cost
+// profiles, and run-id and benchmark lookups. Constructing it opens nothing,
+// so methods that need neither (policy.resolve, scenario.preview without a
+// cost profile) run without loading SQLite or starting a worker.
+import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
+import { MODEL_VERSION, type Scenario } from '../core/index.ts';
+import { openJournal, type Benchmark, type Journal, type RunStatus, type RunSummary } from '../db/index.ts';
+import { findBenchmark } from './benchmark-lookup.ts';
+import { summaryOf } from './compare.ts';
+import { ServiceError } from './errors.ts';
+import { events, type EventData, type EventName } from './protocol/events.ts';
+import { isEndedStatus } from './protocol/fields.ts';
+import type { MethodName, ParsedParams, Result } from './protocol/methods.ts';
+import { RunScheduler } from './scheduler.ts';
+import type { CostProfiles } from './scenarios.ts';
+
+export interface LabOptions {
+  journalPath: string;
+  /** Worker threads at most (default: cores, capped at 8). */
+  workers?: number;
+  /** The jobs worker module; default: service/workers/jobs.worker.ts (bundled hosts pass their own). */
+  workerUrl?: URL;
+  /** Check every result and event against the protocol's schemas too (tests; costs a parse per call). */
+  validateResults?: boolean;
+}
+
+export type Handler<M extends MethodName> = (params: ParsedParams<M>) => Result<M> | Promise<Result<M>>;
+export type Handlers = { [M in MethodName]: Handler<M> };
+/** A domain's part of the handlers. */
+export type DomainHandlers<M extends MethodName> = { [K in M]: Handler<K> };
+
+interface SweepCounts {
+  total: number;
+  ended: number;
+  failed: number;
+  cancelled: number;
+}
+
+export class LabContext {
+  readonly journalPath: string;
+  readonly validateResults: boolean;
+  readonly scheduler: RunScheduler;
+  readonly #events = new EventEmitter();
+  #journal: Journal | undefined;
+  #closed = false;
+  /** Sweeps this process carries: counts for sweep.progress. */
+  readonly #sweeps = new Map<string, SweepCounts>();
+  readonly #sweepOf = new Map<string, string>();
+
+  /**
+   * Cost profiles as scenarios resolve them. The journal opens only when a
+   * scenario names one, and a journal that does not exist yet holds none (it
+   * is not created just to say so).
+   */
+  readonly profiles: CostProfiles = {
+    get: (name) => (this.#hasJournal() ? this.journal.profiles.getCostProfile(name) : undefined),
+    names: () => (this.#hasJournal() ? this.journal.profiles.listCostProfiles().map((p) => p.name) : []),
+  };
+
+  #hasJournal(): boolean {
+    return this.#journal !== undefined || existsSync(this.journalPath);
+  }
+
+  constructor(opts: LabOptions) {
+    this.journalPath = opts.journalPath;
+    this.validateResults = opts.validateResults === true;
+    this.#events.setMaxListeners(0);
+    this.scheduler = new RunScheduler(
+      () => this.journal,
+      {
+        onStatus: (runId, status, error) => this.#onStatus(runId, status, error),
+        onProgress: (runId, fraction) => this.emit('run.progress', { runId, fraction }),
+      },
+      { ...(opts.workers === undefined ? {} : { workers: opts.workers }), ...(opts.workerUrl === undefined ? {} : { workerUrl: opts.workerUrl }) },
+    );
+  }
+
+  /** The journal, opened (created and migrated if needed) on first use. */
+  get journal(): Journal {
+    if (this.#closed && this.#journal === undefined) throw new ServiceError('unavailable', 'the service is closed');
+    this.#journal ??= openJournal(this.journalPath);
+    return this.#journal;
+  }
+
+  get journalOpen(): boolean {
+    return this.#journal !== undefined;
+  }
+
+  on<E extends EventName>(event: E, listener: (data: EventData<E>) => void): () => void {
+    this.#events.on(event, listener);
+    return () => this.#events.off(event, listener);
+  }
+
+  emit<E extends EventName>(event: E, data: EventData<E>): void {
+    if (this.validateResults) events[event].parse(data);
+    this.#events.emit(event, data);
+  }
+
+  #onStatus(runId: string, status: RunStatus, error: string | null): void {
+    this.emit('run.status', { runId, status, error });
+    const sweepId = this.#sweepOf.get(runId);
+    const sweep = sweepId === undefined ? undefined : this.#sweeps.get(sweepId);
+    if (sweepId === undefined || sweep === undefined || !isEndedStatus(status)) return;
+    this.#sweepOf.delete(runId);
+    sweep.ended++;
+    if (status === 'failed') sweep.failed++;
+    if (status === 'cancelled') sweep.cancelled++;
+    this.emit('sweep.progress', { sweepId, ...sweep });
+    if (sweep.ended === sweep.total) this.#sweeps.delete(sweepId);
+  }
+
+  /** A full run id from an id or a unique prefix of one (as people type them). */
+  resolveRunId(idOrPrefix: string): string {
+    const found = this.journal.runs.findRunIds(idOrPrefix, 2);
+    if (found.length === 1) return found[0] as string;
+    if (found.length === 0) throw new ServiceError('not_found', `run ${JSON.stringify(idOrPrefix)} not found in the journal`);
+    throw ServiceError.invalid([{ path: 'id', message: `${JSON.stringify(idOrPrefix)} matches more than one run; give more characters` }]);
+  }
+
+  resolveRunIds(ids: readonly string[]): string[] {
+    return [...new Set(ids.map((id) => this.resolveRunId(id)))];
+  }
+
+  summaries(ids: readonly string[]): RunSummary[] {
+    return ids.map((id) => summaryOf(this.journal.runs.getRun(id, { series: false })));
+  }
+
+  /** A benchmark by name, or not_found (the one lookup, benchmark-lookup.ts). */
+  benchmark(name: string): Benchmark {
+    return findBenchmark(this.journal, name);
+  }
+
+  /** Journals the runs (all or none), then hands them to the workers. */
+  queue(runs: { name: string; scenario: Scenario }[], opts: { experimentId: string | null; tags: readonly string[]; timeLimitMs?: number | undefined; sweepId?: string }): string[] {
+    const runIds = this.journal.runs.insertRunsBulk(
+      runs.map((r) => ({ name: r.name, scenario: r.scenario, modelVersion: MODEL_VERSION, seed: r.scenario.seed, status: 'queued' as const, experimentId: opts.experimentId, tags: opts.tags })),
+    );
+    if (opts.sweepId !== undefined) {
+      this.#sweeps.set(opts.sweepId, { total: runIds.length, ended: 0, failed: 0, cancelled: 0 });
+      for (const id of runIds) this.#sweepOf.set(id, opts.sweepId);
+    }
+    runIds.forEach((id, i) => {
+      this.emit('run.status', { runId: id, status: 'queued', error: null });
+      void this.scheduler.schedule(id, (runs[i] as { scenario: Scenario }).scenario, opts.timeLimitMs);
+    });
+    return runIds;
+  }
+
+  /** Cancels the runs this process carries, stops the workers, closes the journal (if it was opened). */
+  async close(): Promise<void> {
+    await this.scheduler.close();
+    this.#closed = true;
+    this.#journal?.close();
+  }
+}

@@ -1,0 +1,61 @@
+// Comparisons of run sets and exports: the report data, rendered as text, HTML
+// or JSON, and run lists as CSV or JSON.
+import type { RunSummary } from '../../db/index.ts';
+import type { DomainHandlers, LabContext } from '../context.ts';
+import { ServiceError } from '../errors.ts';
+import { buildComparisonReport, comparisonToHtml, comparisonToText, runsToCsv, runsToJson, type ReportRun } from '../exporters/index.ts';
+import { EXPORT_METRICS } from '../protocol/metrics.ts';
+
+interface ReportParams {
+  base: string[];
+  head: string[];
+  threshold: number;
+  alpha: number;
+  metrics?: string[] | undefined;
+  title?: string | undefined;
+}
+
+const EXPORT_PAGE = 1000;
+
+export function exportsHandlers(ctx: LabContext): DomainHandlers<'runs.compareSets' | 'runs.report' | 'runs.export'> {
+  /** Runs as report input (scenario, metrics; series only for charts). */
+  const reportRuns = (ids: readonly string[], series: boolean): ReportRun[] =>
+    ctx.resolveRunIds(ids).map((id) => {
+      const r = ctx.journal.runs.getRun(id, { series });
+      if (r.status !== 'done') throw new ServiceError('conflict', `run ${r.id} is ${r.status}; only done runs can be compared`);
+      return { id: r.id, name: r.name, seed: r.seed, metrics: r.metrics, scenario: r.scenario, ...(series ? { series: r.series } : {}) };
+    });
+
+  const report = (p: ReportParams, series: boolean) => {
+    const label = (runs: ReportRun[]) => (new Set(runs.map((r) => r.name.replace(/ seed=\d+$/, ''))).size === 1 ? (runs[0] as ReportRun).name.replace(/ seed=\d+$/, '') : `${runs.length} runs`);
+    const base = reportRuns(p.base, series);
+    const head = reportRuns(p.head, series);
+    return buildComparisonReport(
+      { label: label(base), runs: base },
+      { label: label(head), runs: head },
+      { threshold: p.threshold, alpha: p.alpha, ...(p.metrics ? { metrics: p.metrics } : {}), ...(p.title ? { title: p.title } : {}) },
+    );
+  };
+
+  return {
+    'runs.compareSets': (p) => report(p, false),
+
+    'runs.report': (p) => {
+      const r = report(p, p.format === 'html');
+      const content = p.format === 'text' ? comparisonToText(r) : p.format === 'html' ? comparisonToHtml(r) : JSON.stringify(r, null, 2);
+      return { format: p.format, fileName: `iommu-lab-comparison.${p.format === 'text' ? 'txt' : p.format}`, content };
+    },
+
+    'runs.export': ({ query, format, metrics }) => {
+      const names = metrics ?? [...EXPORT_METRICS];
+      const rows: RunSummary[] = [];
+      for (let offset = 0; ; offset += EXPORT_PAGE) {
+        const page = ctx.journal.runs.listRuns({ ...query, metrics: names, page: { limit: EXPORT_PAGE, offset } });
+        rows.push(...page.rows);
+        if (page.rows.length < EXPORT_PAGE) break;
+      }
+      const content = format === 'csv' ? runsToCsv(rows, names) : runsToJson(rows, names);
+      return { format, fileName: `iommu-lab-runs.${format}`, runs: rows.length, content };
+    },
+  };
+}

@@ -1,0 +1,22 @@
+// Values of the protocol that carry no schema: hosts show them (help texts,
+// progress bars) without loading zod or the service. The schemas in
+// fields.ts and methods.ts are built from them.
+
+/** Run lifecycle; `interrupted` is a run whose process went away. */
+export const RUN_STATUSES = ['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+/** Statuses a run does not leave again. */
+export const ENDED_RUN_STATUSES = ['done', 'failed', 'cancelled', 'interrupted'] as const satisfies readonly RunStatus[];
+export type EndedRunStatus = (typeof ENDED_RUN_STATUSES)[number];
+export function isEndedStatus(status: RunStatus): status is EndedRunStatus {
+  return (ENDED_RUN_STATUSES as readonly RunStatus[]).includes(status);
+}
+export const isActiveStatus = (status: RunStatus): boolean => !isEndedStatus(status);
+
+export const RUN_KINDS = ['simulated', 'measured'] as const;
+export type RunKind = (typeof RUN_KINDS)[number];
+export const BENCHMARK_SOURCES = ['simulated', 'iperf3', 'fio'] as const;
+export type BenchmarkSource = (typeof BENCHMARK_SOURCES)[number];
+
+/** A sweep larger than this is almost certainly a typo in the grid. */
+export const MAX_SWEEP_RUNS = 10_000;

@@ -1,0 +1,242 @@
+// Complete schemas of what the service returns: every field typed, nothing
+// passed through unchecked. Documents that are JSON by nature (a stored
+// scenario, a tool's raw output) use the recursive JSON schema.
+import { z } from 'zod';
+import { scenarioInputSchema } from '../../core/model/scenario.ts';
+import { BENCHMARK_SOURCES, RUN_KINDS, runStatusSchema } from './fields.ts';
+import { jsonObjectSchema, jsonValueSchema } from './json.ts';
+
+const nullableNumber = z.number().nullable();
+
+export const seriesSchema = z.object({ t: z.array(z.number()), v: z.array(z.number()) });
+
+export const runSummarySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  status: runStatusSchema,
+  kind: z.enum(RUN_KINDS),
+  seed: z.number(),
+  experimentId: z.string().nullable(),
+  scenarioHash: z.string(),
+  modelVersion: z.string(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  durationMs: nullableNumber,
+  error: z.string().nullable(),
+  tags: z.array(z.string()),
+  metrics: z.record(z.string(), z.number()),
+});
+
+export const noteSchema = z.object({ id: z.string(), runId: z.string(), body: z.string(), createdAt: z.string() });
+
+/** A journaled run. `scenario` and `result` are the stored documents (a simulated or a measured run's). */
+export const runSchema = runSummarySchema.extend({
+  scenario: jsonObjectSchema,
+  result: jsonObjectSchema.nullable(),
+  series: z.record(z.string(), seriesSchema),
+  notes: z.array(noteSchema),
+});
+
+export const benchmarkSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  metric: z.string(),
+  description: z.string(),
+  higherIsBetter: z.boolean(),
+  createdAt: z.string(),
+});
+
+export const benchmarkPointSchema = z.object({
+  id: z.string(),
+  benchmarkId: z.string(),
+  runId: z.string().nullable(),
+  measuredAt: z.string(),
+  value: z.number(),
+  source: z.enum(BENCHMARK_SOURCES),
+  context: jsonObjectSchema,
+  raw: jsonValueSchema.nullable(),
+});
+
+export const markerSchema = z.object({ id: z.string(), benchmarkId: z.string(), at: z.string(), label: z.string(), createdAt: z.string() });
+
+// ---- guest kernel policy and the closed-form estimate (core/policy, core/analytic) ----
+
+export const policyDecisionSchema = z.object({
+  domainType: z.enum(['identity', 'dma', 'dma-fq']),
+  strict: z.boolean(),
+  generation: z.union([z.literal(1), z.literal(2), z.literal(3)]),
+  kernel: z.object({ major: z.number(), minor: z.number(), patch: z.number() }),
+  scalableMode: z.boolean(),
+  pageTable: z.enum(['first-level', 'second-level', 'none']),
+  dmaPageTable: z.enum(['first-level', 'second-level', 'none']),
+  forcedStrict: z.boolean(),
+  dmaRemapping: z.boolean(),
+  reasons: z.array(z.object({ source: z.string(), text: z.string() })),
+  log: z.array(z.string()),
+  ignored: z.array(z.string()),
+  warnings: z.array(z.string()),
+});
+
+export const dmaModeSchema = z.enum(['strict', 'lazy', 'passthrough']);
+
+export const estimateSchema = z.object({
+  mode: dmaModeSchema,
+  /** null when the estimate is out of its range (`outOfRange` says why). */
+  throughputGbps: z.number().nullable(),
+  outOfRange: z.string().nullable(),
+  packetsPerSec: z.number(),
+  vmExitsPerSec: z.number(),
+  invalidationsPerSec: z.number(),
+  flushesPerSec: z.number(),
+  unmapsPerPacket: z.number(),
+  perPacketNs: z.object({ stack: z.number(), dma: z.number(), exits: z.number(), lockWait: z.number(), flush: z.number(), total: z.number() }),
+  cpuUtilization: z.number(),
+  vmmLockUtilization: z.number(),
+  servers: z.object({ bql: z.number(), qLock: z.number(), hwQueue: z.number(), fqLock: z.number() }),
+  bottleneck: z.enum(['line-rate', 'vcpu', 'vmm-lock']),
+});
+
+/** A complete scenario, every default applied (core's own schema: a parsed scenario passes it unchanged). */
+export const scenarioSchema = scenarioInputSchema;
+
+/**
+ * A preset: a partial scenario input (what it sets; the scenario schema fills the rest when it runs).
+ * Kept as the JSON it is: validating it with the scenario schema would fill in the defaults.
+ */
+export const presetSchema = z.object({ name: z.string(), title: z.string(), assumptions: z.array(z.string()), scenario: jsonObjectSchema });
+
+// ---- comparisons ----
+
+export const differenceSchema = z.object({ path: z.string(), values: z.array(jsonValueSchema.nullable()) });
+
+export const runComparisonSchema = z.object({
+  runs: z.array(runSummarySchema),
+  differences: z.array(differenceSchema),
+  metrics: z.array(z.object({ name: z.string(), values: z.array(nullableNumber), delta: z.array(nullableNumber), ratio: z.array(nullableNumber) })),
+});
+
+export const runSetSummarySchema = z.object({
+  n: z.number(),
+  mean: z.number(),
+  median: z.number(),
+  sd: nullableNumber,
+  min: z.number(),
+  max: z.number(),
+  ci95: z.tuple([z.number(), z.number()]).nullable(),
+  cv: nullableNumber,
+});
+
+export const RUN_SET_VERDICTS = ['better', 'worse', 'changed', 'no change', 'inconclusive'] as const;
+export type RunSetVerdict = (typeof RUN_SET_VERDICTS)[number];
+
+export const metricVerdictSchema = z.object({
+  metric: z.string(),
+  direction: z.enum(['higher-is-better', 'lower-is-better', 'unknown']),
+  paired: z.boolean(),
+  a: runSetSummarySchema,
+  b: runSetSummarySchema,
+  changePct: nullableNumber,
+  ratio: z.object({ estimate: z.number(), lo: z.number(), hi: z.number(), confidence: z.number() }).nullable(),
+  test: z.object({ name: z.enum(['wilcoxon-signed-rank', 'mann-whitney-u']), statistic: z.number(), pValue: z.number(), method: z.enum(['exact', 'normal-approx']), note: z.string() }),
+  secondOpinion: z.object({ name: z.enum(['paired-t', 'welch-t']), t: z.number(), df: z.number(), pValue: z.number() }).nullable(),
+  qValue: z.number(),
+  minAttainableP: z.number(),
+  verdict: z.enum(RUN_SET_VERDICTS),
+  reason: z.string(),
+});
+
+export const runSetComparisonSchema = z.object({
+  n: z.object({ a: z.number(), b: z.number() }),
+  paired: z.boolean(),
+  threshold: z.number(),
+  alpha: z.number(),
+  metrics: z.array(metricVerdictSchema),
+  incomplete: z.array(z.string()),
+});
+
+export const reportRunSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  seed: z.number(),
+  metrics: z.record(z.string(), z.number()),
+  scenario: jsonObjectSchema,
+  series: z.record(z.string(), seriesSchema).optional(),
+});
+
+export const reportRunSetSchema = z.object({ label: z.string(), runs: z.array(reportRunSchema) });
+
+export const comparisonReportSchema = z.object({
+  title: z.string(),
+  base: reportRunSetSchema,
+  head: reportRunSetSchema,
+  comparison: runSetComparisonSchema,
+  differences: z.array(z.object({ path: z.string(), base: z.array(jsonValueSchema.nullable()), head: z.array(jsonValueSchema.nullable()) })),
+});
+
+// ---- benchmark histories ----
+
+export const historyAnalysisSchema = z.object({
+  benchmark: z.object({ name: z.string(), metric: z.string(), higherIsBetter: z.boolean() }),
+  points: z.array(z.object({ index: z.number(), id: z.string().nullable(), measuredAt: z.string(), value: z.number(), source: z.string().nullable(), runId: z.string().nullable() })),
+  segments: z.array(
+    z.object({
+      from: z.number(),
+      to: z.number(),
+      fromAt: z.string(),
+      toAt: z.string(),
+      startsWith: z.enum(['start', 'change', 'marker']),
+      n: z.number(),
+      mean: z.number(),
+      sd: nullableNumber,
+    }),
+  ),
+  changes: z.array(
+    z.object({
+      index: z.number(),
+      at: z.string(),
+      pointId: z.string().nullable(),
+      meanBefore: z.number(),
+      meanAfter: z.number(),
+      changePct: nullableNumber,
+      pValue: z.number(),
+      kind: z.enum(['regression', 'improvement']),
+    }),
+  ),
+  knownShifts: z.array(
+    z.object({
+      markerId: z.string().nullable(),
+      label: z.string(),
+      at: z.string(),
+      index: nullableNumber,
+      meanBefore: nullableNumber,
+      meanAfter: nullableNumber,
+      changePct: nullableNumber,
+    }),
+  ),
+  latest: z
+    .object({
+      index: z.number(),
+      at: z.string(),
+      value: z.number(),
+      baselineMean: nullableNumber,
+      baselineN: z.number(),
+      changePct: nullableNumber,
+      zScore: nullableNumber,
+      direction: z.enum(['better', 'worse', 'equal']).nullable(),
+    })
+    .nullable(),
+});
+
+export const mergeReportSchema = z.object({
+  runsAdded: z.number(),
+  runsAlreadyPresent: z.number(),
+  runsSkippedActive: z.number(),
+  experimentsAdded: z.number(),
+  tagsAdded: z.number(),
+  notesAdded: z.number(),
+  benchmarksAdded: z.number(),
+  pointsAdded: z.number(),
+  markersAdded: z.number(),
+  profilesAdded: z.number(),
+});

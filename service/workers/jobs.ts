@@ -1,0 +1,17 @@
+// The jobs the service hands to its worker threads, by kind: input and output types.
+import type { Scenario } from '../../core/index.ts';
+import type { CalibrationJobInput, CalibrationJobOutput } from '../calibration/fit.ts';
+import type { HistoryAnalysis, HistoryInput } from '../history.ts';
+import type { RunOutput } from '../run-output.ts';
+
+export interface JobKinds {
+  /** One seed of a scenario, as the journal keeps it. */
+  simulate: { input: Scenario; output: RunOutput };
+  /** A calibration fit (many simulations). */
+  calibrate: { input: CalibrationJobInput; output: CalibrationJobOutput };
+  /** Change points of a benchmark's history. */
+  analyzeHistory: { input: HistoryInput; output: HistoryAnalysis };
+}
+export type JobKind = keyof JobKinds;
+export type JobInput<K extends JobKind> = JobKinds[K]['input'];
+export type JobOutput<K extends JobKind> = JobKinds[K]['output'];
