@@ -41,12 +41,16 @@ interface OpTotals {
 }
 
 function opTotals(costs: Costs, op: OpCost): OpTotals {
+  // One submission without ATS; in-kernel faults are not exits to the VMM.
+  const sub = op.submission;
+  const servedNs = sub ? sub.submitNs + sub.invalidateNs : 0;
+  const exits = sub?.exit ? 1 : 0;
   return {
-    vcpuNs: op.guestNs,
-    exitNs: op.exit ? costs.exitRoundTripNs + op.exit.lockedNs : 0,
-    lockedNs: op.exit ? op.exit.lockedNs : 0,
-    exits: (op.exit ? 1 : 0) + op.faults,
-    invalidations: op.invalidation ? 1 : 0,
+    vcpuNs: op.faultNs + (sub && !sub.exit ? servedNs : 0),
+    exitNs: exits ? costs.exitRoundTripNs + servedNs : 0,
+    lockedNs: exits ? servedNs : 0,
+    exits,
+    invalidations: sub ? 1 : 0,
   };
 }
 

@@ -19,6 +19,21 @@ export class LogHistogram {
     this.counts[bucketOf(v)]!++;
   }
 
+  reset(): void {
+    this.counts.fill(0);
+    this.count = 0;
+    this.sum = 0;
+    this.max = 0;
+  }
+
+  /** Adds another histogram's values to this one. */
+  merge(other: LogHistogram): void {
+    for (let b = 0; b < this.counts.length; b++) this.counts[b]! += other.counts[b]!;
+    this.count += other.count;
+    this.sum += other.sum;
+    if (other.max > this.max) this.max = other.max;
+  }
+
   mean(): number {
     return this.count ? this.sum / this.count : 0;
   }

@@ -4,6 +4,7 @@
 // miss falls to the locked rbtree. Only counts are modelled, not addresses.
 import type { Costs } from '../model/costs.ts';
 import type { Counters } from '../engine/counters.ts';
+import type { CounterName } from '../model/accounting.ts';
 
 export const IOVA_MAG_SIZE = 127;
 /** Classes 0..5: 1 to 32 pages (IOVA_RANGE_CACHE_MAX_SIZE = 6). */
@@ -28,7 +29,7 @@ export class IovaAllocator {
   constructor(
     cpus: number,
     private costs: Costs,
-    private counters: Counters,
+    private counters: Counters<CounterName>,
   ) {
     this.ids = { hit: counters.id('iova.hit'), depot: counters.id('iova.depot'), miss: counters.id('iova.miss') };
     this.caches = Array.from({ length: cpus }, () => Array.from({ length: IOVA_RCACHE_CLASSES }, () => ({ loaded: 0, prev: 0 })));

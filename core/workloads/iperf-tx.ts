@@ -2,7 +2,8 @@
 // and each page fragment; the NIC sends it at the queue's share of the line
 // rate; the completion is cleaned in a later NAPI poll, which unmaps every
 // mapping (no recycling on TX). ACKs coming back use recycled RX pages.
-import { CAT, type Proc, type ProcessBody } from '../engine/kernel.ts';
+import type { Proc, ProcessBody } from '../engine/simulator.ts';
+import { CAT } from '../model/accounting.ts';
 import { ETHERNET_OVERHEAD_BYTES, mssBytes, PAGE_BYTES, TCP_IP_HEADER_BYTES, type QueueSpec, type WorkloadContext } from './context.ts';
 
 export function skbLayout(tsoBytes: number, fragBytes: number, mtu: number) {
