@@ -101,6 +101,7 @@ export function simulate(input: unknown, opts: SimulateOptions = {}): Simulation
     base = counters.snapshot();
     cpuBase = cpus.map((c) => Float64Array.from(c.acct));
     for (const r of dma.resources()) r.resetStats();
+    dma.startMeasuring();
   });
 
   const series = sampleSeries(s, sim, counters, fq);

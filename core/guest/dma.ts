@@ -44,7 +44,10 @@ export class DmaApi {
   unmapsInFlight = 0;
   submissionsInFlight = 0;
   readonly domain: DomainView = { presentPtes: 0, staleMappings: 0 };
-  /** Per operation, from its call to its return, for operations begun after the warm-up. */
+  /**
+   * Per operation, from its call to its return, for operations begun once the
+   * warm-up boundary has passed in global order (as the counters see it).
+   */
   readonly latency = { map: new LogHistogram(), unmap: new LogHistogram(), invalidation: new LogHistogram() };
   readonly bql: Resource<ResourceName>;
   readonly qiLocks: Resource<ResourceName>[];
@@ -53,6 +56,7 @@ export class DmaApi {
   /** Completion time of the last submission served (read right after `submit` returns, before any yield). */
   private lastServiceEndNs = 0;
   private timersRunning = 0;
+  private measuring = false;
   private readonly halfRoundTripNs: number;
   private readonly ids;
   private readonly requests;
@@ -104,6 +108,11 @@ export class DmaApi {
     };
   }
 
+  /** The warm-up is over: operations begun from now on are measured. */
+  startMeasuring(): void {
+    this.measuring = true;
+  }
+
   /** Every resource, for statistics. */
   resources(): Resource<ResourceName>[] {
     return [this.bql, ...this.qiLocks, ...this.iommuQueues, ...this.fqLocks];
@@ -123,6 +132,7 @@ export class DmaApi {
     this.counters.add(this.ids.map);
     this.liveMappings++;
     const begun = proc.t;
+    const measured = this.measuring;
     if (this.mode !== 'passthrough') {
       this.mapsInFlight++;
       proc.spend(CAT.iova, this.iova.alloc(proc.cpu.id, pages));
@@ -134,19 +144,20 @@ export class DmaApi {
       if (cost.submission) yield* this.invalidate(proc, cost.submission, false);
       this.mapsInFlight--;
     }
-    if (begun >= this.opts.warmupNs) this.latency.map.record(proc.t - begun);
+    if (measured) this.latency.map.record(proc.t - begun);
   }
 
   *unmap(proc: Proc, pages: number): ProcessBody {
     this.counters.add(this.ids.unmap);
     this.liveMappings--;
     const begun = proc.t;
+    const measured = this.measuring;
     if (this.mode !== 'passthrough') {
       this.unmapsInFlight++;
       yield* this.unmapSteps(proc, pages);
       this.unmapsInFlight--;
     }
-    if (begun >= this.opts.warmupNs) this.latency.unmap.record(proc.t - begun);
+    if (measured) this.latency.unmap.record(proc.t - begun);
   }
 
   private *unmapSteps(proc: Proc, pages: number): ProcessBody {
@@ -219,6 +230,7 @@ export class DmaApi {
   /** One qi_submit_sync(), served in `serviceNs`; returns when the service began. */
   private *submit(proc: Proc, exit: ExitReason | null, serviceNs: number): ProcessBody<number> {
     const requested = proc.t;
+    const measured = this.measuring;
     this.counters.add(this.ids.submission);
     this.submissionsInFlight++;
     let startNs: number;
@@ -241,7 +253,7 @@ export class DmaApi {
       this.sim.release(this.qiLocks[0]!, proc);
     }
     this.submissionsInFlight--;
-    if (requested >= this.opts.warmupNs) this.latency.invalidation.record(proc.t - requested);
+    if (measured) this.latency.invalidation.record(proc.t - requested);
     return startNs;
   }
 
