@@ -201,6 +201,28 @@ export class Simulator {
     return true;
   }
 
+  /**
+   * Takes `resource` for `proc` at once, without yielding, when no other
+   * process can precede the request (see `step`); returns false when the
+   * process must yield an `acquire` request instead. Saves a generator round
+   * trip on the hot path; the outcome is the same as through `step`.
+   */
+  acquireNow(resource: Resource, proc: Proc, waitCategory: number): boolean {
+    if (proc.t >= this.endNs || !this.inOrder(resource, proc)) return false;
+    proc.requestedAt = proc.t;
+    proc.waitCategory = waitCategory;
+    return this.tryGrant(resource, proc);
+  }
+
+  /**
+   * A request no other process can precede: nothing pending is earlier, or
+   * every user holds the guard the requester holds, or the model vouches for it.
+   */
+  private inOrder(resource: Resource, proc: Proc): boolean {
+    const o = resource.options;
+    return proc.t <= this.queue.peekTime() || (o.guard !== undefined && o.guard.holder === proc) || (o.orderSafe !== undefined && o.orderSafe(proc));
+  }
+
   private step(proc: Proc): void {
     for (;;) {
       if (proc.t >= this.endNs) return;
@@ -216,14 +238,7 @@ export class Simulator {
       const resource = req.resource;
       proc.requestedAt = proc.t;
       proc.waitCategory = req.waitCategory;
-      // A request no other process can precede is granted at once, without an
-      // event: nothing pending is earlier, or every user holds the guard the
-      // requester holds, or the model vouches for it.
-      const inOrder =
-        proc.t <= this.queue.peekTime() ||
-        (resource.options.guard !== undefined && resource.options.guard.holder === proc) ||
-        (resource.options.orderSafe !== undefined && resource.options.orderSafe(proc));
-      if (inOrder && this.tryGrant(resource, proc)) continue;
+      if (this.inOrder(resource, proc) && this.tryGrant(resource, proc)) continue;
       this.queue.push(proc.t, { type: 'request', proc, resource });
       return;
     }

@@ -35,6 +35,8 @@ export interface DmaOptions {
 }
 
 const acquire = (resource: Resource, waitCategory: number): Request => ({ kind: 'acquire', resource, waitCategory });
+// Category indexes as plain constants on the hot path.
+const { iova: IOVA, pte: PTE, flushQueue: FLUSH_QUEUE, hwInvalidation: HW_INVALIDATION, hwQueueWait: HW_QUEUE_WAIT, wpFault: WP_FAULT, exit: EXIT, qiLockSpin: QI_LOCK_SPIN, fqLockSpin: FQ_LOCK_SPIN, vmmLockWait: VMM_LOCK_WAIT, vmmHandling: VMM_HANDLING } = CAT;
 
 export class DmaApi {
   /** Mappings currently live (mapped and not yet unmapped). */
@@ -101,10 +103,10 @@ export class DmaApi {
     );
     // The domain's unit; the request objects are reused (the engine reads them at once).
     this.requests = {
-      qiLock: acquire(this.qiLocks[0]!, CAT.qiLockSpin),
-      bql: acquire(this.bql, CAT.vmmLockWait),
-      iommuQueue: acquire(this.iommuQueues[0]!, CAT.hwQueueWait),
-      fqLock: this.fqLocks.map((l) => acquire(l, CAT.fqLockSpin)),
+      qiLock: acquire(this.qiLocks[0]!, QI_LOCK_SPIN),
+      bql: acquire(this.bql, VMM_LOCK_WAIT),
+      iommuQueue: acquire(this.iommuQueues[0]!, HW_QUEUE_WAIT),
+      fqLock: this.fqLocks.map((l) => acquire(l, FQ_LOCK_SPIN)),
     };
   }
 
@@ -135,8 +137,8 @@ export class DmaApi {
     const measured = this.measuring;
     if (this.mode !== 'passthrough') {
       this.mapsInFlight++;
-      proc.spend(CAT.iova, this.iova.alloc(proc.cpu.id, pages));
-      proc.spend(CAT.pte, pages * this.costs.ptePerPageNs);
+      proc.spend(IOVA, this.iova.alloc(proc.cpu.id, pages));
+      proc.spend(PTE, pages * this.costs.ptePerPageNs);
       this.domain.presentPtes += pages;
       const cost = this.backend.map(pages);
       this.fault(proc, cost);
@@ -154,43 +156,65 @@ export class DmaApi {
     const measured = this.measuring;
     if (this.mode !== 'passthrough') {
       this.unmapsInFlight++;
-      yield* this.unmapSteps(proc, pages);
+      proc.spend(PTE, pages * this.costs.ptePerPageNs);
+      const clearedAt = proc.t;
+      this.domain.presentPtes -= pages;
+      this.fault(proc, this.backend.pteClear(pages));
+      if (this.mode === 'strict') yield* this.strictInvalidate(proc, pages, clearedAt);
+      else {
+        const done = this.queueIovaNow(proc, pages, clearedAt);
+        if (done !== true) yield* this.queueIova(proc, pages, clearedAt, done === 'ring-full');
+      }
       this.unmapsInFlight--;
     }
     if (measured) this.latency.unmap.record(proc.t - begun);
   }
 
-  private *unmapSteps(proc: Proc, pages: number): ProcessBody {
-    proc.spend(CAT.pte, pages * this.costs.ptePerPageNs);
-    const clearedAt = proc.t;
-    this.domain.presentPtes -= pages;
-    this.fault(proc, this.backend.pteClear(pages));
-    const cpu = proc.cpu.id;
-    if (this.mode === 'strict') {
-      const cost = this.backend.strictInvalidate(pages);
-      this.fault(proc, cost);
-      if (cost.submission) {
-        yield* this.invalidate(proc, cost.submission, this.opts.ats);
-        if (clearedAt >= this.opts.warmupNs) this.staleWindow.record(this.lastServiceEndNs - clearedAt);
-      }
-      proc.spend(CAT.iova, this.iova.free(cpu, pages));
-      this.counters.add(this.ids.freed);
-      return;
+  private *strictInvalidate(proc: Proc, pages: number, clearedAt: number): ProcessBody {
+    const cost = this.backend.strictInvalidate(pages);
+    this.fault(proc, cost);
+    if (cost.submission) {
+      yield* this.invalidate(proc, cost.submission, this.opts.ats);
+      if (clearedAt >= this.opts.warmupNs) this.staleWindow.record(this.lastServiceEndNs - clearedAt);
     }
-    // queue_iova(): under fq->lock, clean the ring, flush if it is still full, then queue.
-    const ring = this.fq.ringIndexOf(cpu);
-    const lock = this.fqLocks[ring]!;
-    yield this.requests.fqLock[ring]!;
+    proc.spend(IOVA, this.iova.free(proc.cpu.id, pages));
+    this.counters.add(this.ids.freed);
+  }
+
+  /**
+   * queue_iova() without a generator when it needs no wait: true when done;
+   * 'ring-full' when it holds fq->lock over a cleaned, still full ring (the
+   * generator flushes); 'busy' when it could not take the lock at once.
+   */
+  private queueIovaNow(proc: Proc, pages: number, clearedAt: number): true | 'ring-full' | 'busy' {
+    const ring = this.fq.ringIndexOf(proc.cpu.id);
+    if (!this.sim.acquireNow(this.fqLocks[ring]!, proc, FQ_LOCK_SPIN)) return 'busy';
     this.freeCompleted(proc, ring);
+    if (this.fq.isFull(ring)) return 'ring-full';
+    this.queueLocked(proc, ring, pages, clearedAt);
+    return true;
+  }
+
+  /** queue_iova(): under fq->lock, clean the ring, flush if it is still full, then queue. */
+  private *queueIova(proc: Proc, pages: number, clearedAt: number, cleanedAndFull: boolean): ProcessBody {
+    const ring = this.fq.ringIndexOf(proc.cpu.id);
+    if (!cleanedAndFull) {
+      if (!this.sim.acquireNow(this.fqLocks[ring]!, proc, FQ_LOCK_SPIN)) yield this.requests.fqLock[ring]!;
+      this.freeCompleted(proc, ring);
+    }
     if (this.fq.isFull(ring)) {
       yield* this.flush(proc, 'full');
       this.freeCompleted(proc, ring);
     }
-    proc.spend(CAT.flushQueue, this.costs.fqQueueNs);
+    this.queueLocked(proc, ring, pages, clearedAt);
+  }
+
+  private queueLocked(proc: Proc, ring: number, pages: number, clearedAt: number): void {
+    proc.spend(FLUSH_QUEUE, this.costs.fqQueueNs);
     this.fq.push(ring, proc.t, clearedAt, pages);
     this.domain.staleMappings++;
     this.armTimer(proc);
-    this.sim.release(lock, proc);
+    this.sim.release(this.fqLocks[ring]!, proc);
   }
 
   /** One domain-wide flush (flush_iotlb_all); covers every entry queued before it started. */
@@ -207,7 +231,7 @@ export class DmaApi {
   }
 
   private freeCompleted(proc: Proc, ring: number): void {
-    const freed = this.fq.freeCompleted(ring, proc.t, (pages) => proc.spend(CAT.iova, this.iova.free(proc.cpu.id, pages)));
+    const freed = this.fq.freeCompleted(ring, proc.t, (pages) => proc.spend(IOVA, this.iova.free(proc.cpu.id, pages)));
     if (freed) this.counters.add(this.ids.freed, freed);
   }
 
@@ -235,21 +259,21 @@ export class DmaApi {
     this.submissionsInFlight++;
     let startNs: number;
     if (exit === null) {
-      yield this.requests.iommuQueue;
+      if (!this.sim.acquireNow(this.iommuQueues[0]!, proc, HW_QUEUE_WAIT)) yield this.requests.iommuQueue;
       startNs = proc.t;
-      proc.spend(CAT.hwInvalidation, serviceNs);
+      proc.spend(HW_INVALIDATION, serviceNs);
       this.lastServiceEndNs = proc.t;
       this.sim.release(this.iommuQueues[0]!, proc);
     } else {
       this.counters.add(this.ids.exit[exit]);
-      yield this.requests.qiLock;
-      proc.spend(CAT.exit, this.halfRoundTripNs);
-      yield this.requests.bql;
+      if (!this.sim.acquireNow(this.qiLocks[0]!, proc, QI_LOCK_SPIN)) yield this.requests.qiLock;
+      proc.spend(EXIT, this.halfRoundTripNs);
+      if (!this.sim.acquireNow(this.bql, proc, VMM_LOCK_WAIT)) yield this.requests.bql;
       startNs = proc.t;
-      proc.spend(CAT.vmmHandling, serviceNs);
+      proc.spend(VMM_HANDLING, serviceNs);
       this.lastServiceEndNs = proc.t;
       this.sim.release(this.bql, proc);
-      proc.spend(CAT.exit, this.halfRoundTripNs);
+      proc.spend(EXIT, this.halfRoundTripNs);
       this.sim.release(this.qiLocks[0]!, proc);
     }
     this.submissionsInFlight--;
@@ -259,7 +283,7 @@ export class DmaApi {
 
   private fault(proc: Proc, cost: OpCost): void {
     if (!cost.faults) return;
-    proc.spend(CAT.wpFault, cost.faultNs);
+    proc.spend(WP_FAULT, cost.faultNs);
     this.counters.add(this.ids.kvmFault, cost.faults);
   }
 
