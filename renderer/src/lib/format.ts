@@ -14,6 +14,7 @@ const METRICS: Record<string, MetricInfo> = {
   throughputGbps: { label: 'Throughput', unit: 'Gbit/s', better: 'higher' },
   packetsPerSec: { label: 'Packets', unit: 'pkt/s', better: 'higher' },
   vmExitsPerSec: { label: 'VM exits', unit: '/s', better: 'lower' },
+  kvmFaultsPerSec: { label: 'KVM faults', unit: '/s', better: 'lower' },
   invalidationsPerSec: { label: 'Invalidations', unit: '/s', better: 'lower' },
   flushesPerSec: { label: 'Flushes', unit: '/s', better: 'lower' },
   cpuUtilization: { label: 'vCPU utilization', unit: '%', percent: true, better: 'lower' },
