@@ -3,9 +3,9 @@
 // so the protocol can validate a result against the same description.
 import { z } from 'zod';
 import { EXIT_REASONS, INVALIDATION_KINDS } from '../backends/types.ts';
-import type { PolicyDecision } from '../policy/index.ts';
 import { CPU_CATEGORIES, RESOURCE_NAMES } from './accounting.ts';
-import type { Scenario } from './scenario.ts';
+import type { PolicyDecision } from '../policy/index.ts';
+import { safeParseScenario, type Scenario } from './scenario.ts';
 import { WARNING_CODES } from './warnings.ts';
 
 export const BOTTLENECK_KINDS = ['line-rate', 'vcpu', 'vmm-lock', 'invalidation-queue'] as const;
@@ -40,13 +40,28 @@ export const lockStatsSchema = z
   .strict();
 export type LockStats = z.infer<typeof lockStatsSchema>;
 
-// The scenario and the policy decision have their own schemas and parsers;
-// a result carries them as they were resolved.
-const scenarioField = z.custom<Scenario>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'expected a scenario object');
-const decisionField = z.custom<PolicyDecision>(
-  (v) => typeof v === 'object' && v !== null && typeof (v as { domainType?: unknown }).domainType === 'string',
-  'expected a policy decision',
-);
+// A result carries its scenario fully resolved: it must parse as a scenario again.
+const scenarioField = z.custom<Scenario>((v) => safeParseScenario(v).ok, 'expected a complete, valid scenario');
+
+const versionSchema = z.object({ major: count, minor: count, patch: count }).strict();
+/** The kernel resolver's decision (core/policy/types.ts). */
+const decisionSchema = z.object({
+  domainType: z.enum(['identity', 'dma', 'dma-fq']),
+  strict: z.boolean(),
+  generation: z.union([z.literal(1), z.literal(2), z.literal(3)]),
+  kernel: versionSchema,
+  scalableMode: z.boolean(),
+  pageTable: z.enum(['first-level', 'second-level', 'none']),
+  forcedStrict: z.boolean(),
+  dmaRemapping: z.boolean(),
+  reasons: z.array(z.object({ source: z.string(), text: z.string() }).strict()),
+  log: z.array(z.string()),
+  ignored: z.array(z.string()),
+  warnings: z.array(z.string()),
+}).strict();
+// Does not compile once the schema and the resolver's type part ways.
+const decisionSchemaMatches: [z.infer<typeof decisionSchema>, PolicyDecision] extends [PolicyDecision, z.infer<typeof decisionSchema>] ? true : never = true;
+void decisionSchemaMatches;
 
 export const simulationResultSchema = z
   .object({
@@ -97,7 +112,7 @@ export const simulationResultSchema = z
     warnings: z.array(z.object({ code: z.enum(WARNING_CODES), message: z.string().min(1) }).strict()),
     policy: z
       .object({
-        resolved: decisionField,
+        resolved: decisionSchema,
         effective: z.enum(['strict', 'lazy', 'passthrough']),
         /** 'auto' when the guest kernel's own rules decided, else the scenario forced it. */
         source: z.enum(['auto', 'scenario']),

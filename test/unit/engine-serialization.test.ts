@@ -164,10 +164,12 @@ test('results parse with the complete result schema, and a broken one does not',
   const r = JSON.parse(JSON.stringify(simulate(preset('seed-after-fix', { durationMs: 20, warmupMs: 5 }))));
   delete r.latencyUs.map;
   r.locks.qiLock.utilization = 2;
+  r.scenario.device.mtu = 'big';
+  r.policy.resolved.generation = 4;
   const bad = simulationResultSchema.safeParse(r);
   assert.equal(bad.success, false);
   if (!bad.success) {
     const paths = bad.error.issues.map((i) => i.path.join('.'));
-    assert.ok(paths.includes('latencyUs.map') && paths.includes('locks.qiLock.utilization'), paths.join(', '));
+    for (const p of ['latencyUs.map', 'locks.qiLock.utilization', 'scenario', 'policy.resolved.generation']) assert.ok(paths.includes(p), `${p} not in ${paths.join(', ')}`);
   }
 });
