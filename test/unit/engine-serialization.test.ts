@@ -173,3 +173,32 @@ test('results parse with the complete result schema, and a broken one does not',
     for (const p of ['latencyUs.map', 'locks.qiLock.utilization', 'scenario', 'policy.resolved.generation']) assert.ok(paths.includes(p), `${p} not in ${paths.join(', ')}`);
   }
 });
+
+test('granting the BQL without an event (one unit: q_lock orders it) gives the answer of the event path', () => {
+  // With two units the BQL has no guard and every request goes through the event queue; the device still uses
+  // unit 0 only, so the runs differ only by the order in which other processes' local stretches interleave.
+  for (const [name, patch] of [
+    ['seed-before-fix', {}],
+    ['seed-after-fix', { ...wide(16), policy: 'strict' }],
+    ['shadow-sl', { policy: 'lazy' }],
+  ] as const) {
+    const one = simulate(preset(name, { ...short, ...patch }));
+    const two = simulate(preset(name, { ...short, ...patch, viommu: { units: 2 } }));
+    assert.ok(two.engine.events > one.engine.events, 'the event path takes more events');
+    assert.ok(Math.abs(two.throughputGbps / one.throughputGbps - 1) < 0.005, `${name}: ${one.throughputGbps} vs ${two.throughputGbps}`);
+    assert.ok(Math.abs(two.submissionsPerSec / one.submissionsPerSec - 1) < 0.005, `${name}: ${one.submissionsPerSec} vs ${two.submissionsPerSec}`);
+    assert.equal(two.locks.qiLock.instances, 2);
+  }
+});
+
+test('qi_batch defaults follow the kernel: a release candidate of 6.12 has it, 6.11.11 does not', () => {
+  const batch = (kernel: string) => {
+    const r = safeParseScenario({ guest: { kernel } });
+    assert.ok(r.ok);
+    return r.ok && r.scenario.guest.qiBatch;
+  };
+  assert.equal(batch('6.12-rc1'), true);
+  assert.equal(batch('6.11.11'), false);
+  assert.equal(batch('6.3'), false);
+  assert.equal(batch('6.14.2'), true);
+});
