@@ -3,6 +3,8 @@
 // seconds per wall second), events per second and peak memory. Each figure is
 // the median of several runs after a warm-up run, on one core (this thread).
 // Journal: bulk insert rate and page-query latency at 100k runs (journal.ts).
+// The load average before and after says whether other work shared the cores.
+import { loadavg } from 'node:os';
 import { findPreset } from '../core/model/presets.ts';
 import { mergeDeep } from '../core/model/scenario.ts';
 import { simulate } from '../core/simulate.ts';
@@ -45,5 +47,7 @@ function benchPreset(name: string) {
 
 const JOURNAL_RUNS = Number(process.env.BENCH_JOURNAL_RUNS ?? 100_000);
 
+const loadBefore = +loadavg()[0]!.toFixed(2);
 const results = ['seed-before-fix', 'seed-after-fix'].map(benchPreset);
-console.log(JSON.stringify({ node: process.version, repeats: REPEATS, simulation: results, journal: benchJournal(JOURNAL_RUNS) }, null, 2));
+const loadAverage1m = { before: loadBefore, after: +loadavg()[0]!.toFixed(2) };
+console.log(JSON.stringify({ node: process.version, repeats: REPEATS, loadAverage1m, simulation: results, journal: benchJournal(JOURNAL_RUNS) }, null, 2));
