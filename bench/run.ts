@@ -5,7 +5,9 @@
 // Journal: bulk insert rate and page-query latency at 100k runs (journal.ts);
 // BENCH_SKIP_JOURNAL=1 leaves it out for a quick run. CLI start-up: the
 // compiled command's --help, policy and runs list (1000 runs) against
-// `node -e 0`, whole process (cli-startup.ts).
+// `node -e 0`, whole process (cli-startup.ts). The load average before and
+// after the simulation figures says whether other work shared the cores.
+import { loadavg } from 'node:os';
 import { findPreset } from '../core/model/presets.ts';
 import { mergeDeep } from '../core/model/scenario.ts';
 import { simulate } from '../core/simulate.ts';
@@ -50,7 +52,9 @@ function benchPreset(name: string) {
 const JOURNAL_RUNS = Number(process.env.BENCH_JOURNAL_RUNS ?? 100_000);
 const SKIP_JOURNAL = process.env.BENCH_SKIP_JOURNAL === '1';
 
+const loadBefore = +loadavg()[0]!.toFixed(2);
 const results = ['seed-before-fix', 'seed-after-fix'].map(benchPreset);
+const loadAverage1m = { before: loadBefore, after: +loadavg()[0]!.toFixed(2) };
 const cliStartup = benchCliStartup({ repeats: REPEATS });
 const journal = SKIP_JOURNAL ? { skipped: 'BENCH_SKIP_JOURNAL=1' } : benchJournal(JOURNAL_RUNS);
-console.log(JSON.stringify({ node: process.version, repeats: REPEATS, simulation: results, cliStartup, journal }, null, 2));
+console.log(JSON.stringify({ node: process.version, repeats: REPEATS, loadAverage1m, simulation: results, cliStartup, journal }, null, 2));

@@ -3,16 +3,19 @@
 // turn the counters into a result.
 import { backendForPath, EXIT_REASONS, INVALIDATION_KINDS } from './backends/index.ts';
 import { Counters } from './engine/counters.ts';
-import { Cpu, CPU_CATEGORIES, Kernel } from './engine/kernel.ts';
+import { LogHistogram } from './engine/histogram.ts';
 import { Prng } from './engine/prng.ts';
+import { Cpu, Simulator, type Resource } from './engine/simulator.ts';
 import { DmaApi, type DmaMode } from './guest/dma.ts';
 import { FlushQueue } from './guest/flush-queue.ts';
 import { IovaAllocator } from './guest/iova.ts';
-import { dmaPathWarnings, effectivePolicy, effectiveVmmPath, guestDmaPathFacts, resolveScenarioPolicy } from './model/effective.ts';
-import type { BottleneckKind, SimulationResult } from './model/result.ts';
+import { CPU_CATEGORIES, RESOURCE_NAMES, RESOURCES, type CounterName, type CpuCategory, type ResourceName } from './model/accounting.ts';
+import type { BottleneckKind, LatencySummary, LockStats, SimulationResult } from './model/result.ts';
 import { parseScenario, type Scenario } from './model/scenario.ts';
 import { MODEL_VERSION } from './model/version.ts';
+import { LATENCY_THRESHOLD_MS, SOFT_LOCKUP_THRESHOLD_MS, type Warning } from './model/warnings.ts';
 import type { PolicyDecision } from './policy/index.ts';
+import { dmaPathWarnings, effectivePolicy, effectiveVmmPath, guestDmaPathFacts, resolveScenarioPolicy } from './model/effective.ts';
 import { maxGoodputGbps, queueShares, type WorkloadContext } from './workloads/context.ts';
 import { iperfRxQueue, iperfRxSetupMappings } from './workloads/iperf-rx.ts';
 import { iperfTxQueue } from './workloads/iperf-tx.ts';
@@ -47,18 +50,24 @@ export function simulate(input: unknown, opts: SimulateOptions = {}): Simulation
   const { mode, source } = policy;
   const vmmPath = effectiveVmmPath(s, decision, mode);
   const pathFacts = guestDmaPathFacts(decision);
-  const warnings = [...policy.warnings, ...dmaPathWarnings(s, pathFacts, mode)];
   const endNs = s.durationMs * MS;
   const warmupNs = s.warmupMs * MS;
   const costs = s.costs;
 
-  const counters = new Counters();
-  const kernel = new Kernel(endNs);
-  const cpus = Array.from({ length: s.guest.vcpus }, (_, i) => new Cpu(i));
-  const fq = new FlushQueue(s.flushQueue.kind, s.flushQueue.size, cpus.length, warmupNs);
-  const iova = new IovaAllocator(cpus.length, costs, counters, { rule: pathFacts.iovaDepot, onlineCpus: cpus.length, nowNs: () => kernel.now });
+  const counters = new Counters<CounterName>();
+  const sim = new Simulator(endNs);
+  const cpus = Array.from({ length: s.guest.vcpus }, (_, i) => new Cpu(i, CPU_CATEGORIES.length));
+  const staleWindow = new LogHistogram();
+  const fq = new FlushQueue(s.flushQueue.kind, s.flushQueue.size, cpus.length, warmupNs, staleWindow);
+  const iova = new IovaAllocator(cpus.length, costs, counters, { rule: pathFacts.iovaDepot, onlineCpus: cpus.length, nowNs: () => sim.now });
   const backend = backendForPath(vmmPath.path, costs);
-  const dma = new DmaApi(mode, kernel, backend, costs, iova, fq, counters, s.flushQueue.timeoutMs * MS);
+  const dma = new DmaApi(mode, sim, backend, costs, iova, fq, counters, staleWindow, {
+    fqTimeoutNs: s.flushQueue.timeoutMs * MS,
+    warmupNs,
+    ats: s.device.ats,
+    qiBatch: s.guest.qiBatch,
+    units: s.viommu.units,
+  });
   if (pathFacts.lazyGatherTracking) dma.lazyUnmapExtraNs = costs.lazyGatherTrackingNs;
   const ctx: WorkloadContext = { scenario: s, costs, dma, counters, endNs, held: [] };
 
@@ -70,25 +79,25 @@ export function simulate(input: unknown, opts: SimulateOptions = {}): Simulation
     const startNs = spec.prng.next() * Math.max(1000, s.device.interruptModerationUs * 1000);
     if (s.workload.kind === 'iperf-rx') {
       iperfRxSetupMappings(ctx, q);
-      cpu.main = kernel.spawn(cpu, startNs, (proc) => iperfRxQueue(ctx, proc, spec));
+      cpu.main = sim.spawn(cpu, startNs, (proc) => iperfRxQueue(ctx, proc, spec));
     } else {
-      cpu.main = kernel.spawn(cpu, startNs, (proc) => iperfTxQueue(ctx, proc, spec));
+      cpu.main = sim.spawn(cpu, startNs, (proc) => iperfTxQueue(ctx, proc, spec));
     }
   });
 
-  // Warm-up boundary: everything measured is a difference from this snapshot.
+  // Warm-up boundary: counters are measured as a difference from this snapshot; resources restart their statistics.
   let base = counters.snapshot();
   let cpuBase = cpus.map((c) => Float64Array.from(c.acct));
-  let lockBase = { busy: 0, wait: 0, acq: 0 };
-  kernel.at(warmupNs, () => {
+  sim.at(warmupNs, () => {
     base = counters.snapshot();
     cpuBase = cpus.map((c) => Float64Array.from(c.acct));
-    lockBase = { busy: kernel.lockBusyNs, wait: kernel.lockWaitNs, acq: kernel.lockAcquisitions };
+    for (const r of dma.resources()) r.resetStats();
+    dma.startMeasuring();
   });
 
-  const series = sampleSeries(s, kernel, counters, fq);
+  const series = sampleSeries(s, sim, counters, fq);
 
-  const ok = kernel.run((now) => {
+  const ok = sim.run((now) => {
     opts.onProgress?.(Math.min(1, now / endNs));
     return !opts.shouldStop?.();
   });
@@ -98,7 +107,7 @@ export function simulate(input: unknown, opts: SimulateOptions = {}): Simulation
   const measuredNs = endNs - warmupNs;
   const perSec = (n: number) => (n * 1e9) / measuredNs;
   const delta = counters.since(base);
-  const get = (k: string) => delta.get(k) ?? 0;
+  const get = (k: CounterName) => delta.get(k) ?? 0;
 
   const segments = get('net.segments');
   const throughputGbps = (get('net.payloadBytes') * 8) / measuredNs;
@@ -109,7 +118,7 @@ export function simulate(input: unknown, opts: SimulateOptions = {}): Simulation
   const totalCpuNs = measuredNs * cpus.length;
   const catTotals = Object.fromEntries(
     CPU_CATEGORIES.map((c, k) => [c, cpus.reduce((acc, cpu, i) => acc + cpu.acct[k]! - cpuBase[i]![k]!, 0)]),
-  ) as Record<(typeof CPU_CATEGORIES)[number], number>;
+  ) as Record<CpuCategory, number>;
   const busyNs = Math.min(totalCpuNs, sum(catTotals));
   const breakdown = Object.fromEntries([
     ...CPU_CATEGORIES.map((c) => [c, catTotals[c] / totalCpuNs]),
@@ -119,12 +128,8 @@ export function simulate(input: unknown, opts: SimulateOptions = {}): Simulation
   const activeBusyNs = cpus.slice(0, activeVcpus).reduce((acc, cpu, i) => acc + cpu.acct.reduce((a, v, k) => a + v - cpuBase[i]![k]!, 0), 0);
   const activeUtilization = Math.min(1, activeBusyNs / (measuredNs * activeVcpus));
 
-  const lockAcq = kernel.lockAcquisitions - lockBase.acq;
-  const vmmLock = {
-    utilization: Math.min(1, (kernel.lockBusyNs - lockBase.busy) / measuredNs),
-    meanWaitUs: lockAcq ? (kernel.lockWaitNs - lockBase.wait) / lockAcq / 1e3 : 0,
-    maxWaitUs: kernel.maxLockWaitNs / 1e3,
-  };
+  const locks = lockStats(dma.resources(), measuredNs);
+  const vmmLock = { utilization: locks.bql.utilization, meanWaitUs: locks.bql.meanWaitUs, maxWaitUs: locks.bql.maxWaitUs };
   const hits = get('iova.hit');
   const lookups = hits + get('iova.depot') + get('iova.miss');
   const goodputMax = maxGoodputGbps(s.device.lineRateGbps, s.device.mtu);
@@ -139,8 +144,10 @@ export function simulate(input: unknown, opts: SimulateOptions = {}): Simulation
     maxGoodputGbps: goodputMax,
     vmExitsPerSec: sum(vmExitsByReason),
     vmExitsByReason,
+    kvmFaultsPerSec: perSec(get('kvm.fault')),
     invalidationsPerSec: sum(invalidationsByKind),
     invalidationsByKind,
+    submissionsPerSec: perSec(get('qi.submission')),
     flushesPerSec: perSec(get('flush.full') + get('flush.timer')),
     flushesByTrigger: { full: perSec(get('flush.full')), timer: perSec(get('flush.timer')) },
     dma: {
@@ -151,17 +158,14 @@ export function simulate(input: unknown, opts: SimulateOptions = {}): Simulation
     },
     cpu: { vcpus: cpus.length, activeVcpus, utilization: busyNs / totalCpuNs, activeUtilization, breakdown },
     vmmLock,
-    staleWindowUs: {
-      count: fq.stale.count,
-      mean: fq.stale.mean() / 1e3,
-      p99: fq.stale.quantile(0.99) / 1e3,
-      max: fq.stale.max / 1e3,
-    },
+    locks,
+    staleWindowUs: summarizeUs(staleWindow),
+    latencyUs: { map: summarizeUs(dma.latency.map), unmap: summarizeUs(dma.latency.unmap), invalidation: summarizeUs(dma.latency.invalidation) },
     maxFlushLatencyUs: fq.maxFlushLatencyNs / 1e3,
     bottleneck: { kind: 'vcpu', explanation: '' },
+    warnings: [],
     policy: { resolved: decision, effective: mode, source },
     vmmPath,
-    warnings,
     series,
     conservation: {
       mapped: counters.get('dma.map') + counters.get('dma.setupMap'),
@@ -172,14 +176,75 @@ export function simulate(input: unknown, opts: SimulateOptions = {}): Simulation
       freed: counters.get('iova.freed'),
       mapsInFlight: dma.mapsInFlight,
       unmapsInFlight: dma.unmapsInFlight,
+      submissionsInFlight: dma.submissionsInFlight,
     },
-    engine: { events: kernel.events, simulatedMs: s.durationMs },
+    engine: { events: sim.events, simulatedMs: s.durationMs },
   };
   result.bottleneck = classifyBottleneck(result);
+  result.warnings = [...policy.warnings, ...dmaPathWarnings(s, pathFacts, mode), ...runWarnings(s, mode, dma.resources())];
   return result;
 }
 
-function sampleSeries(s: Scenario, kernel: Kernel, counters: Counters, fq: FlushQueue): SimulationResult['series'] {
+function summarizeUs(h: LogHistogram): LatencySummary {
+  return { count: h.count, mean: h.mean() / 1e3, p50: h.quantile(0.5) / 1e3, p99: h.quantile(0.99) / 1e3, max: h.max / 1e3 };
+}
+
+/** Statistics per kind of resource, over its instances. */
+function lockStats(resources: Resource<ResourceName>[], measuredNs: number): Record<ResourceName, LockStats> {
+  const out = {} as Record<ResourceName, LockStats>;
+  for (const name of RESOURCE_NAMES) {
+    const mine = resources.filter((r) => r.name === name);
+    const hold = new LogHistogram();
+    let acquisitions = 0;
+    let waitNs = 0;
+    let maxWaitNs = 0;
+    let maxBusyNs = 0;
+    for (const r of mine) {
+      hold.merge(r.holdNs);
+      acquisitions += r.acquisitions;
+      waitNs += r.totalWaitNs;
+      maxWaitNs = Math.max(maxWaitNs, r.maxWaitNs);
+      maxBusyNs = Math.max(maxBusyNs, r.busyNs);
+    }
+    out[name] = {
+      instances: mine.length,
+      utilization: Math.min(1, maxBusyNs / measuredNs),
+      acquisitionsPerSec: (acquisitions * 1e9) / measuredNs,
+      meanWaitUs: acquisitions ? waitNs / acquisitions / 1e3 : 0,
+      maxWaitUs: maxWaitNs / 1e3,
+      holdUs: summarizeUs(hold),
+    };
+  }
+  return out;
+}
+
+/** What the numbers of this run cannot be trusted for, or what the guest would have reported. */
+export function runWarnings(s: Scenario, mode: DmaMode, resources: Resource<ResourceName>[]): Warning[] {
+  const warnings: Warning[] = [];
+  const measuredMs = s.durationMs - s.warmupMs;
+  if (mode === 'lazy' && measuredMs < s.flushQueue.timeoutMs) {
+    warnings.push({
+      code: 'run-shorter-than-flush-timer',
+      message: `the measured run (${measuredMs} ms) is shorter than the ${s.flushQueue.kind} flush-queue timer (${s.flushQueue.timeoutMs} ms): a run without timer flushes says nothing of their cost or of the stale window they end; run at least ${s.flushQueue.timeoutMs + s.warmupMs} ms`,
+    });
+  }
+  for (const name of RESOURCE_NAMES) {
+    const mine = resources.filter((r) => r.name === name);
+    const holdMs = Math.max(0, ...mine.map((r) => r.holdNs.max)) / MS;
+    const waitMs = Math.max(0, ...mine.map((r) => r.maxWaitNs)) / MS;
+    const longestMs = Math.max(holdMs, waitMs);
+    const info = RESOURCES[name];
+    const what = `${info.label}: longest hold ${holdMs.toFixed(3)} ms, longest wait ${waitMs.toFixed(3)} ms${info.irqsOff ? ' with interrupts off' : ' (the waiting vCPU is blocked in the VMM)'}; ${info.why}`;
+    if (longestMs > SOFT_LOCKUP_THRESHOLD_MS) {
+      warnings.push({ code: 'lock-past-soft-lockup', message: `${what}; beyond the soft-lockup threshold (${SOFT_LOCKUP_THRESHOLD_MS / 1000} s, watchdog_thresh=10)` });
+    } else if (longestMs > LATENCY_THRESHOLD_MS) {
+      warnings.push({ code: 'lock-past-latency-threshold', message: `${what}; beyond the ${LATENCY_THRESHOLD_MS} ms latency threshold` });
+    }
+  }
+  return warnings;
+}
+
+function sampleSeries(s: Scenario, sim: Simulator, counters: Counters<CounterName>, fq: FlushQueue): SimulationResult['series'] {
   const intervalNs = s.sampleIntervalMs * MS;
   const series: SimulationResult['series'] = { intervalMs: s.sampleIntervalMs, tMs: [], throughputGbps: [], vmExitsPerSec: [], flushQueueOccupancy: [] };
   const exitsNow = () => EXIT_REASONS.reduce((a, r) => a + counters.get(`exit.${r}`), 0);
@@ -194,9 +259,9 @@ function sampleSeries(s: Scenario, kernel: Kernel, counters: Counters, fq: Flush
     series.flushQueueOccupancy.push(fq.occupancy());
     lastBytes = bytes;
     lastExits = exits;
-    if (t + intervalNs <= kernel.endNs) kernel.at(t + intervalNs, sample);
+    if (t + intervalNs <= sim.endNs) sim.at(t + intervalNs, sample);
   };
-  kernel.at(intervalNs, sample);
+  sim.at(intervalNs, sample);
   return series;
 }
 
@@ -217,6 +282,15 @@ export function classifyBottleneck(r: SimulationResult): { kind: BottleneckKind;
     return {
       kind: 'vmm-lock',
       explanation: `QEMU's lock is busy ${pct(r.vmmLock.utilization)} of the time handling ${kexits}k exits/s, and the vCPUs spend ${pct(waitShare)} of their time waiting for it, so the VMM serializes the guest.`,
+    };
+  }
+  const queue = r.scenario.viommu.backend === 'none' ? r.locks.iommuQueue : r.locks.qiLock;
+  const spinShare = (b.qiLockSpin + b.hwQueueWait) * (r.cpu.vcpus / Math.max(1, r.cpu.activeVcpus));
+  if (queue.utilization >= 0.9 || (spinShare >= 0.25 && queue.utilization >= 0.5)) {
+    const where = r.scenario.viommu.backend === 'none' ? 'the IOMMU serves its invalidation queue' : 'qi->q_lock is held across each exit';
+    return {
+      kind: 'invalidation-queue',
+      explanation: `Invalidations are served one at a time (${where}): busy ${pct(queue.utilization)} of the time for ${Math.round(r.submissionsPerSec / 1000)}k submissions/s, and the vCPUs spend ${pct(spinShare)} of their time spinning for it, so adding vCPUs cannot raise throughput.`,
     };
   }
   const what = exitShare >= 0.05 ? `; ${pct(exitShare)} of it goes to ${kexits}k VM exits/s and their handling in the VMM` : '';

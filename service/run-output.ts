@@ -3,12 +3,13 @@
 import { lttb } from '../core/analysis/index.ts';
 import { scalarMetrics, type SimulationResult } from '../core/index.ts';
 import type { Series } from '../db/index.ts';
+import type { JournaledSimulationResult } from './protocol/simulation.ts';
 
 /** Enough points for a chart at full width; LTTB keeps the peaks a user looks for. */
 export const MAX_SERIES_POINTS = 1000;
 
 export interface RunOutput {
-  result: Omit<SimulationResult, 'series'> & { series: { intervalMs: number } };
+  result: JournaledSimulationResult;
   metrics: Record<string, number>;
   series: Record<string, Series>;
 }

@@ -91,23 +91,37 @@ interface Load {
 
 const ZERO: Load = { vcpuNs: 0, exits: 0, invalidations: 0, qSubmissions: 0, qHoldNs: 0, qHoldSqNs: 0, handlingNs: 0, hwDescriptors: 0, hwServiceNs: 0, hwServiceSqNs: 0 };
 
-function opLoad(costs: Costs, op: OpCost): Load {
-  const load: Load = { ...ZERO, exits: op.faults, invalidations: op.invalidation ? 1 : 0 };
-  if (op.guestCategory === 'hwInvalidation' && op.guestNs > 0) {
-    // Bare metal: the CPU waits for the hardware to serve the descriptor.
-    load.hwDescriptors = 1;
-    load.hwServiceNs = op.guestNs;
-    load.hwServiceSqNs = op.guestNs * op.guestNs;
-  } else {
-    load.vcpuNs = op.guestNs;
-  }
-  if (op.exit) {
-    const hold = costs.exitRoundTripNs + op.exit.lockedNs;
-    load.exits += 1;
-    load.qSubmissions = 1;
-    load.qHoldNs = hold;
-    load.qHoldSqNs = hold * hold;
-    load.handlingNs = op.exit.lockedNs;
+/** How the guest submits an operation's invalidation (as DmaApi does): a device-TLB descriptor with ATS, in the same submission only with qi_batch. */
+interface SubmitRule {
+  ats: boolean;
+  qiBatch: boolean;
+}
+
+function opLoad(costs: Costs, op: OpCost, rule: SubmitRule): Load {
+  const load: Load = { ...ZERO, vcpuNs: op.faultNs };
+  const sub = op.submission;
+  if (!sub) return load;
+  load.invalidations = rule.ats ? 2 : 1;
+  const services = !rule.ats
+    ? [sub.submitNs + sub.invalidateNs]
+    : rule.qiBatch
+      ? [sub.submitNs + sub.invalidateNs + sub.deviceTlbNs]
+      : [sub.submitNs + sub.invalidateNs, sub.submitNs + sub.deviceTlbNs];
+  for (const serviceNs of services) {
+    if (sub.exit) {
+      // The vCPU holds q_lock for its exit's round trip and QEMU's handling.
+      const hold = costs.exitRoundTripNs + serviceNs;
+      load.exits += 1;
+      load.qSubmissions += 1;
+      load.qHoldNs += hold;
+      load.qHoldSqNs += hold * hold;
+      load.handlingNs += serviceNs;
+    } else {
+      // Bare metal: the CPU waits for the hardware to serve the descriptor.
+      load.hwDescriptors += 1;
+      load.hwServiceNs += serviceNs;
+      load.hwServiceSqNs += serviceNs * serviceNs;
+    }
   }
   return load;
 }
@@ -119,12 +133,12 @@ function add(a: Load, b: Load, times = 1): Load {
 }
 
 /** Per-mapping load of map + unmap in one mode, excluding flushes. */
-function mapUnmapLoad(mode: DmaMode, costs: Costs, backend: BackendModel, pages: number, lazyUnmapExtraNs: number): Load {
+function mapUnmapLoad(mode: DmaMode, costs: Costs, backend: BackendModel, pages: number, lazyUnmapExtraNs: number, rule: SubmitRule): Load {
   if (mode === 'passthrough') return ZERO;
   let load: Load = { ...ZERO, vcpuNs: 2 * costs.iovaRcacheHitNs + 2 * pages * costs.ptePerPageNs + (mode === 'lazy' ? costs.fqQueueNs + lazyUnmapExtraNs : 0) };
-  load = add(load, opLoad(costs, backend.map(pages)));
-  load = add(load, opLoad(costs, backend.pteClear(pages)));
-  if (mode === 'strict') load = add(load, opLoad(costs, backend.strictInvalidate(pages)));
+  load = add(load, opLoad(costs, backend.map(pages), rule));
+  load = add(load, opLoad(costs, backend.pteClear(pages), rule));
+  if (mode === 'strict') load = add(load, opLoad(costs, backend.strictInvalidate(pages), rule));
   return load;
 }
 
@@ -233,13 +247,14 @@ export function estimate(input: unknown, mode: DmaMode): AnalyticEstimate {
   const path = vmmPathOrProblem(s, decision, mode);
   const backend = backendForPath('path' in path ? path.path.path : 'identity', costs);
   const lazyUnmapExtraNs = guestDmaPathFacts(decision).lazyGatherTracking ? costs.lazyGatherTrackingNs : 0;
+  const rule: SubmitRule = { ats: s.device.ats, qiBatch: s.guest.qiBatch };
   const d = s.device;
   const shares = queueShares(s.workload.streams, d.queues, s.guest.vcpus);
   const active = shares.length;
   const wl = workloadOf(s, costs);
 
   const mapsPerUnit = wl.mappings.reduce((a, m) => a + m.perUnit, 0);
-  const dma = wl.mappings.reduce((acc, m) => add(acc, mapUnmapLoad(mode, costs, backend, m.pages, lazyUnmapExtraNs), m.perUnit), ZERO);
+  const dma = wl.mappings.reduce((acc, m) => add(acc, mapUnmapLoad(mode, costs, backend, m.pages, lazyUnmapExtraNs, rule), m.perUnit), ZERO);
 
   // Lazy: the domain flush, amortized over the unmaps it retires.
   const presentPtes = s.workload.kind === 'iperf-rx' ? active * rxResidentMappings(d) * rxBufferLayout(d.mtu, d.rxBufferBytes).pagesPerUnit : 0;
@@ -257,7 +272,7 @@ export function estimate(input: unknown, mode: DmaMode): AnalyticEstimate {
     const flushesPerSec = fullFlushes + timerFlushes;
     // Every unmapped IOVA is stale in exactly one flush: a flush retires the unmaps since the last one.
     const domain: DomainView = { presentPtes, staleMappings: flushesPerSec > 0 ? unmapRate / flushesPerSec : 0 };
-    const flush = flushesPerSec > 0 ? opLoad(costs, backend.flush(domain)) : ZERO;
+    const flush = flushesPerSec > 0 ? opLoad(costs, backend.flush(domain), rule) : ZERO;
     const total = add(add(ZERO, dma, unitsPerSec), flush, flushesPerSec);
     const perUnit = (n: number) => (unitsPerSec > 0 ? n / unitsPerSec : 0);
     const mean = (sum: number, count: number) => (count > 0 ? sum / count : 0);

@@ -26,17 +26,21 @@ export function fullWalkEntries(presentPtes: number): number {
 export const shadowSlBackend: BackendFactory = (c) => {
   // A page-selective invalidation walks one path down plus the leaves of the range.
   const psiWalkNs = (pages: number) => (LEVELS - 1 + pages) * c.qemuPteReadNs + pages * c.qemuIovaTreeNs;
+  // QEMU only notifies device-IOTLB listeners for a device-TLB descriptor: no walk, no VFIO call.
+  const deviceTlbNs = 0;
   return {
     id: 'shadow-sl',
     describe: 'emulated VT-d, caching mode, second level shadowed through VFIO',
-    map: (pages) => exitCost('psi-map', c.qiHandleNs + psiWalkNs(pages) + c.vfioMapNs, 'psi'),
+    map: (pages) => exitCost('psi-map', 'psi', c.qiHandleNs, psiWalkNs(pages) + c.vfioMapNs, deviceTlbNs),
     pteClear: () => NO_COST,
-    strictInvalidate: (pages) => exitCost('psi-unmap', c.qiHandleNs + psiWalkNs(pages) + c.vfioUnmapNs, 'psi'),
+    strictInvalidate: (pages) => exitCost('psi-unmap', 'psi', c.qiHandleNs, psiWalkNs(pages) + c.vfioUnmapNs, deviceTlbNs),
     flush: (d: DomainView) =>
       exitCost(
         'dsi-flush',
-        c.qiHandleNs + fullWalkEntries(d.presentPtes) * c.qemuPteReadNs + d.presentPtes * c.qemuIovaTreeNs + d.staleMappings * c.vfioUnmapNs,
         'dsi',
+        c.qiHandleNs,
+        fullWalkEntries(d.presentPtes) * c.qemuPteReadNs + d.presentPtes * c.qemuIovaTreeNs + d.staleMappings * c.vfioUnmapNs,
+        deviceTlbNs,
       ),
   };
 };

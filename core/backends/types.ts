@@ -2,9 +2,11 @@
 import type { Costs } from '../model/costs.ts';
 import type { Backend } from '../model/scenario.ts';
 
-export const EXIT_REASONS = ['psi-map', 'psi-unmap', 'dsi-flush', 'pasid-unmap', 'pasid-flush', 'wp-fault'] as const;
+/** Why a vCPU exits to the VMM: the invalidation it submits (write-protection faults stay in the kernel and are counted apart). */
+export const EXIT_REASONS = ['psi-map', 'psi-unmap', 'dsi-flush', 'pasid-unmap', 'pasid-flush', 'dev-tlb'] as const;
 export type ExitReason = (typeof EXIT_REASONS)[number];
-export const INVALIDATION_KINDS = ['psi', 'dsi', 'pasid', 'hardware'] as const;
+/** Invalidation descriptors by kind ('dev-tlb': a device-TLB invalidation, with ATS). */
+export const INVALIDATION_KINDS = ['psi', 'dsi', 'pasid', 'hardware', 'dev-tlb'] as const;
 export type InvalidationKind = (typeof INVALIDATION_KINDS)[number];
 
 /** The guest I/O page table as the VMM sees it when it has to walk it. */
@@ -15,15 +17,31 @@ export interface DomainView {
   staleMappings: number;
 }
 
+/**
+ * One invalidation request of the guest (qi_submit_sync): descriptors plus a
+ * wait descriptor, one tail-register write. The guest decides how many
+ * submissions it takes (a device-TLB descriptor shares the IOTLB one's
+ * submission only with qi_batch); the backend says what serving one costs.
+ */
+export interface Submission {
+  kind: InvalidationKind;
+  /** Exit reason when the tail write traps to the VMM, handled under its lock; null on bare metal, where the IOMMU serves the queue. */
+  exit: ExitReason | null;
+  /** Serving a submission whatever it holds: QEMU fetching the queue and completing the wait descriptor. */
+  submitNs: number;
+  /** Serving the IOTLB (or PASID, or domain) invalidation descriptor. */
+  invalidateNs: number;
+  /** Serving one device-TLB invalidation descriptor (a device with ATS). */
+  deviceTlbNs: number;
+}
+
 export interface OpCost {
-  /** vCPU time outside the VMM lock: hardware invalidation wait (bare metal) or in-kernel fault handling. */
-  guestNs: number;
-  guestCategory: 'hwInvalidation' | 'wpFault';
-  /** In-kernel exits taken (write-protection faults). */
+  /** In-kernel write-protection faults taken (shadow-fl-wp), not exits to the VMM. */
   faults: number;
-  /** An exit to the VMM, handled under its lock; null when the operation stays in the guest. */
-  exit: { reason: ExitReason; lockedNs: number } | null;
-  invalidation: InvalidationKind | null;
+  /** vCPU time those faults cost, in the kernel. */
+  faultNs: number;
+  /** The invalidation the operation submits, or null. */
+  submission: Submission | null;
 }
 
 export interface BackendModel {
@@ -39,10 +57,11 @@ export interface BackendModel {
   flush(domain: DomainView): OpCost;
 }
 
-export const NO_COST: OpCost = Object.freeze({ guestNs: 0, guestCategory: 'hwInvalidation', faults: 0, exit: null, invalidation: null });
+export const NO_COST: OpCost = Object.freeze({ faults: 0, faultNs: 0, submission: null });
 
-export function exitCost(reason: ExitReason, lockedNs: number, invalidation: InvalidationKind): OpCost {
-  return { guestNs: 0, guestCategory: 'hwInvalidation', faults: 0, exit: { reason, lockedNs }, invalidation };
+/** An invalidation that exits to the VMM; QEMU's handling happens under its lock. */
+export function exitCost(exit: ExitReason, kind: InvalidationKind, submitNs: number, invalidateNs: number, deviceTlbNs: number): OpCost {
+  return { faults: 0, faultNs: 0, submission: { kind, exit, submitNs, invalidateNs, deviceTlbNs } };
 }
 
 export type BackendFactory = (costs: Costs) => BackendModel;

@@ -1,12 +1,13 @@
-// Event counters with snapshots, so metrics can exclude the warm-up. Names
-// are registered once and counted by index: the hot path is an array add.
+// Event counters with snapshots, so metrics can exclude the warm-up. The
+// model declares its counter names as a union type; names are registered once
+// and counted by index, so the hot path is an array add.
 
-export class Counters {
-  private readonly index = new Map<string, number>();
+export class Counters<K extends string> {
+  private readonly index = new Map<K, number>();
   private values = new Float64Array(64);
 
   /** The slot of a counter name, created on first use. */
-  id(name: string): number {
+  id(name: K): number {
     let i = this.index.get(name);
     if (i === undefined) {
       i = this.index.size;
@@ -24,24 +25,24 @@ export class Counters {
     this.values[id]! += by;
   }
 
-  inc(name: string, by = 1): void {
+  inc(name: K, by = 1): void {
     this.values[this.id(name)]! += by;
   }
 
-  get(name: string): number {
+  get(name: K): number {
     const i = this.index.get(name);
     return i === undefined ? 0 : this.values[i]!;
   }
 
-  snapshot(): Map<string, number> {
-    const out = new Map<string, number>();
+  snapshot(): Map<K, number> {
+    const out = new Map<K, number>();
     for (const [name, i] of this.index) out.set(name, this.values[i]!);
     return out;
   }
 
   /** Counts accumulated since `base` was taken. */
-  since(base: Map<string, number>): Map<string, number> {
-    const out = new Map<string, number>();
+  since(base: Map<K, number>): Map<K, number> {
+    const out = new Map<K, number>();
     for (const [name, i] of this.index) out.set(name, this.values[i]! - (base.get(name) ?? 0));
     return out;
   }

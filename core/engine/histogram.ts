@@ -19,6 +19,21 @@ export class LogHistogram {
     this.counts[bucketOf(v)]!++;
   }
 
+  reset(): void {
+    this.counts.fill(0);
+    this.count = 0;
+    this.sum = 0;
+    this.max = 0;
+  }
+
+  /** Adds another histogram's values to this one. */
+  merge(other: LogHistogram): void {
+    for (let b = 0; b < this.counts.length; b++) this.counts[b]! += other.counts[b]!;
+    this.count += other.count;
+    this.sum += other.sum;
+    if (other.max > this.max) this.max = other.max;
+  }
+
   mean(): number {
     return this.count ? this.sum / this.count : 0;
   }
@@ -38,8 +53,14 @@ export class LogHistogram {
 
 function bucketOf(v: number): number {
   if (v < 1) return 0;
-  // clz32 gives floor(log2) cheaply for values below 2^32 ns (4.3 s).
-  const exp = Math.min(MAX_EXP, v < 4294967296 ? 31 - Math.clz32(v) : Math.floor(Math.log2(v)));
+  if (v < 4294967296) {
+    // Integer arithmetic below 2^32 ns (4.3 s): floor(log2) from clz32, the sub-bucket from a shift.
+    const x = v >>> 0;
+    const exp = 31 - Math.clz32(x);
+    const sub = exp >= 6 ? (x >>> (exp - 6)) - SUB_BUCKETS : Math.floor((v / (1 << exp) - 1) * SUB_BUCKETS);
+    return 1 + exp * SUB_BUCKETS + Math.min(sub, SUB_BUCKETS - 1);
+  }
+  const exp = Math.min(MAX_EXP, Math.floor(Math.log2(v)));
   const frac = Math.min(v / 2 ** exp - 1, (SUB_BUCKETS - 1) / SUB_BUCKETS);
   return 1 + exp * SUB_BUCKETS + Math.floor(frac * SUB_BUCKETS);
 }

@@ -5,12 +5,14 @@
 //
 // An entry is covered by the first flush that *starts* after it was queued
 // (the kernel's fq_flush_start_cnt / fq_flush_finish_cnt counters); its stale
-// window runs from its unmap to that flush's completion. IOVAs return to the
-// allocator only when their ring is next cleaned after that completion.
-import { LogHistogram } from '../engine/histogram.ts';
+// window runs from its PTE clear to that flush's completion. IOVAs return to
+// the allocator only when their ring is next cleaned after that completion.
+// Each ring has its lock (fq->lock); the DMA layer takes it.
+import type { LogHistogram } from '../engine/histogram.ts';
 
 class Ring {
   readonly queuedAt: Float64Array;
+  readonly clearedAt: Float64Array;
   readonly pages: Int32Array;
   readonly coveredAt: Float64Array;
   head = 0;
@@ -20,6 +22,7 @@ class Ring {
 
   constructor(readonly slots: number) {
     this.queuedAt = new Float64Array(slots);
+    this.clearedAt = new Float64Array(slots);
     this.pages = new Int32Array(slots);
     this.coveredAt = new Float64Array(slots);
   }
@@ -31,7 +34,6 @@ class Ring {
 
 export class FlushQueue {
   readonly rings: Ring[];
-  readonly stale = new LogHistogram();
   timerArmed = false;
   /** Longest time from a flush request to its completion, lock wait included. */
   maxFlushLatencyNs = 0;
@@ -41,40 +43,34 @@ export class FlushQueue {
     slots: number,
     cpus: number,
     private warmupNs: number,
+    /** Where stale windows are recorded (shared with strict invalidations). */
+    private stale: LogHistogram,
   ) {
     this.rings = Array.from({ length: kind === 'single' ? 1 : cpus }, () => new Ring(slots));
   }
 
-  ringOf(cpu: number): Ring {
-    return this.rings[this.kind === 'single' ? 0 : cpu]!;
+  /** The ring a CPU queues to: its own, or the single one. */
+  ringIndexOf(cpu: number): number {
+    return this.kind === 'single' ? 0 : cpu;
   }
 
-  isFull(cpu: number): boolean {
-    return this.ringOf(cpu).isFull();
+  isFull(ring: number): boolean {
+    return this.rings[ring]!.isFull();
   }
 
-  push(cpu: number, nowNs: number, pages: number): void {
-    const r = this.ringOf(cpu);
+  push(ring: number, nowNs: number, clearedNs: number, pages: number): void {
+    const r = this.rings[ring]!;
     const i = (r.head + r.count) % r.slots;
     r.queuedAt[i] = nowNs;
+    r.clearedAt[i] = clearedNs;
     r.pages[i] = pages;
     r.coveredAt[i] = -1;
     r.count++;
   }
 
-  /** fq_ring_free(): pops entries whose flush has completed; calls `free` for each. */
-  freeCompleted(cpu: number, nowNs: number, free: (pages: number) => void): number {
-    return this.freeRing(this.ringOf(cpu), nowNs, free);
-  }
-
-  /** The timer path frees every ring. */
-  freeAllCompleted(nowNs: number, free: (pages: number) => void): number {
-    let n = 0;
-    for (const r of this.rings) n += this.freeRing(r, nowNs, free);
-    return n;
-  }
-
-  private freeRing(r: Ring, nowNs: number, free: (pages: number) => void): number {
+  /** fq_ring_free_locked(): pops entries whose flush has completed; calls `free` for each. */
+  freeCompleted(ring: number, nowNs: number, free: (pages: number) => void): number {
+    const r = this.rings[ring]!;
     let n = 0;
     while (r.count > 0) {
       const covered = r.coveredAt[r.head]!;
@@ -102,7 +98,8 @@ export class FlushQueue {
         const queued = r.queuedAt[i]!;
         if (queued <= startNs) {
           r.coveredAt[i] = endNs;
-          if (queued >= this.warmupNs) this.stale.record(endNs - queued);
+          const cleared = r.clearedAt[i]!;
+          if (cleared >= this.warmupNs) this.stale.record(endNs - cleared);
           if (contiguous) r.coveredPrefix = k + 1;
         } else {
           contiguous = false;

@@ -11,6 +11,7 @@
 import type { Costs } from '../model/costs.ts';
 import type { Counters } from '../engine/counters.ts';
 import type { IovaDepotRule } from '../policy/index.ts';
+import type { CounterName } from '../model/accounting.ts';
 
 export const IOVA_MAG_SIZE = 127;
 /** Classes 0..5: 1 to 32 pages (IOVA_RANGE_CACHE_MAX_SIZE = 6). */
@@ -48,7 +49,7 @@ export class IovaAllocator {
   constructor(
     cpus: number,
     private costs: Costs,
-    private counters: Counters,
+    private counters: Counters<CounterName>,
     depot?: IovaDepotOptions,
   ) {
     this.depotOptions = depot ?? { rule: 'bounded-32', onlineCpus: cpus, nowNs: () => 0 };

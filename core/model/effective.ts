@@ -6,6 +6,7 @@
 import type { DmaMode } from '../guest/dma.ts';
 import { kernelFacts, resolvePolicy, type DmaPathFacts, type PageTable, type PolicyDecision } from '../policy/index.ts';
 import type { Backend, Scenario } from './scenario.ts';
+import type { Warning } from './warnings.ts';
 
 /** The cost path of a run: one of the backends, or no IOMMU work at all. */
 export type VmmPathKind = Backend | 'identity';
@@ -17,30 +18,11 @@ export interface VmmPath {
   reason: string;
 }
 
-export const RUN_WARNING_CODES = [
-  /** An untrusted device was asked to run lazy or passthrough; the kernel gives it strict, and so does the run. */
-  'untrusted-policy-refused',
-  /** forcePolicy ran an untrusted device lazy or passthrough, which the kernel never does. */
-  'untrusted-policy-forced',
-  /** The scenario's policy is one the guest kernel cannot reach from its command line. */
-  'policy-unreachable',
-  /** Untrusted devices bounce sub-page buffers through swiotlb; the copy is not charged. */
-  'untrusted-bounce-not-modelled',
-  /** A single flush queue where the guest kernel has none (before v6.7, or a driver without shadow_on_flush). */
-  'single-queue-what-if',
-] as const;
-export type RunWarningCode = (typeof RUN_WARNING_CODES)[number];
-
-export interface RunWarning {
-  code: RunWarningCode;
-  message: string;
-}
-
 export interface EffectivePolicy {
   mode: DmaMode;
   /** 'auto' when the guest kernel's rules decided, 'scenario' when the scenario's policy ran. */
   source: 'auto' | 'scenario';
-  warnings: RunWarning[];
+  warnings: Warning[];
 }
 
 export function scenarioPolicyInput(s: Scenario, cmdline = s.guest.cmdline) {
@@ -214,8 +196,8 @@ export function effectiveVmmPath(s: Scenario, decision: PolicyDecision, mode: Dm
 }
 
 /** Warnings about the guest DMA path of this kernel release that the run's mechanisms imply. */
-export function dmaPathWarnings(s: Scenario, facts: DmaPathFacts, mode: DmaMode): RunWarning[] {
-  const warnings: RunWarning[] = [];
+export function dmaPathWarnings(s: Scenario, facts: DmaPathFacts, mode: DmaMode): Warning[] {
+  const warnings: Warning[] = [];
   if (mode === 'lazy' && s.flushQueue.kind === 'single') {
     const why = !facts.singleFlushQueue
       ? `v${s.guest.kernel} has no single flush queue (it arrived in v6.7)`

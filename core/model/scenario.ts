@@ -3,6 +3,7 @@
 // normalized scenario or an error naming every invalid field.
 import { z } from 'zod';
 import { parseKernelVersion } from '../policy/index.ts';
+import { atLeast } from '../policy/version.ts';
 import { COST_NAMES, COST_TABLE, type CostName, type Costs } from './costs.ts';
 import { effectivePolicy, resolveScenarioPolicy, vmmPathOrProblem } from './effective.ts';
 
@@ -55,6 +56,8 @@ export const scenarioInputSchema = z
         cmdline: z.string().max(4096).default(''),
         vcpus: int(1, 256).default(4),
         untrusted: z.boolean().default(false),
+        /** Batched invalidation (qi_batch): an IOTLB and a device-TLB descriptor share one submission. Default: whether the kernel has it. */
+        qiBatch: z.boolean().optional(),
       })
       .strict()
       .prefault({}),
@@ -65,6 +68,8 @@ export const scenarioInputSchema = z
         scalableMode: z.boolean().optional(),
         firstLevel: z.boolean().optional(),
         secondLevel: z.boolean().optional(),
+        /** vIOMMU (or IOMMU) units; the one device's domain sits on the first, the others stay idle. */
+        units: int(1, 64).default(1),
       })
       .strict()
       .prefault({}),
@@ -95,6 +100,8 @@ export const scenarioInputSchema = z
         rxPageUnmapShare: num(0, 1).default(0.02),
         interruptModerationUs: num(0, 1000).default(10),
         napiBudget: int(1, 1024).default(64),
+        /** Address translation services: each invalidation adds a device-TLB descriptor. */
+        ats: z.boolean().default(false),
       })
       .strict()
       .prefault({}),
@@ -125,8 +132,9 @@ export type ScenarioInput = z.input<typeof scenarioInputSchema>;
 type Parsed = z.output<typeof scenarioInputSchema>;
 
 /** A scenario with every default filled in: what is journaled and hashed. */
-export interface Scenario extends Omit<Parsed, 'viommu' | 'flushQueue' | 'costs'> {
-  viommu: { backend: Backend; cachingMode: boolean; scalableMode: boolean; firstLevel: boolean; secondLevel: boolean };
+export interface Scenario extends Omit<Parsed, 'guest' | 'viommu' | 'flushQueue' | 'costs'> {
+  guest: Parsed['guest'] & { qiBatch: boolean };
+  viommu: { backend: Backend; cachingMode: boolean; scalableMode: boolean; firstLevel: boolean; secondLevel: boolean; units: number };
   flushQueue: { kind: 'per-cpu' | 'single'; size: number; timeoutMs: number };
   costs: Costs;
 }
@@ -154,6 +162,17 @@ function issuePath(issue: z.core.$ZodIssue): string {
   return issue.path.map(String).join('.');
 }
 
+/** "iommu/vt-d: Introduce batched cache invalidation" (705c1cdf1e73) was merged for v6.12-rc1. */
+export const QI_BATCH_SINCE = [6, 12] as const;
+
+function kernelHasQiBatch(kernel: string): boolean {
+  try {
+    return atLeast(parseKernelVersion(kernel), QI_BATCH_SINCE[0], QI_BATCH_SINCE[1]);
+  } catch {
+    return false; // guest.kernel reports the malformed version
+  }
+}
+
 /** Consistency rules that a field-by-field schema cannot express. */
 function crossFieldErrors(s: Scenario): FieldError[] {
   const errors: FieldError[] = [];
@@ -162,6 +181,9 @@ function crossFieldErrors(s: Scenario): FieldError[] {
     parseKernelVersion(s.guest.kernel);
   } catch (err) {
     errors.push({ path: 'guest.kernel', message: (err as Error).message.replace(/^kernel: /, '') });
+  }
+  if (s.guest.qiBatch && !kernelHasQiBatch(s.guest.kernel)) {
+    errors.push({ path: 'guest.qiBatch', message: `kernel ${s.guest.kernel} has no batched invalidation (qi_batch, v${QI_BATCH_SINCE.join('.')}): must be false` });
   }
   if (s.warmupMs >= s.durationMs) errors.push({ path: 'warmupMs', message: `must be less than durationMs (${s.durationMs})` });
   if (v.backend === 'shadow-sl' && !v.secondLevel) {
@@ -202,12 +224,14 @@ export function safeParseScenario(input: unknown): ParseResult {
   for (const name of COST_NAMES) costs[name] = p.costs[name] ?? COST_TABLE[name].valueNs;
   const scenario: Scenario = {
     ...p,
+    guest: { ...p.guest, qiBatch: p.guest.qiBatch ?? kernelHasQiBatch(p.guest.kernel) },
     viommu: {
       backend: p.viommu.backend,
       cachingMode: p.viommu.cachingMode ?? caps.cachingMode,
       scalableMode: p.viommu.scalableMode ?? caps.scalableMode,
       firstLevel: p.viommu.firstLevel ?? caps.firstLevel,
       secondLevel: p.viommu.secondLevel ?? caps.secondLevel,
+      units: p.viommu.units,
     },
     flushQueue: {
       kind: p.flushQueue.kind,

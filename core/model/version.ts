@@ -1,3 +1,3 @@
 // Bump on any change that can alter a result for the same scenario and seed:
 // runs are reproducible from scenario + seed + model version.
-export const MODEL_VERSION = '1.0.0';
+export const MODEL_VERSION = '2.0.0';

@@ -1,5 +1,6 @@
 // What a workload process needs from the simulation around it.
 import type { Counters } from '../engine/counters.ts';
+import type { CounterName } from '../model/accounting.ts';
 import type { Prng } from '../engine/prng.ts';
 import type { DmaApi } from '../guest/dma.ts';
 import type { Costs } from '../model/costs.ts';
@@ -9,7 +10,7 @@ export interface WorkloadContext {
   scenario: Scenario;
   costs: Costs;
   dma: DmaApi;
-  counters: Counters;
+  counters: Counters<CounterName>;
   endNs: number;
   /** Mappings each queue holds by its own bookkeeping (ring, pool, in-flight skbs), for conservation checks. */
   held: number[];

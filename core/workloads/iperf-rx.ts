@@ -10,7 +10,8 @@
 // Offered load: the sender keeps the queue's share of the line rate coming;
 // when the vCPU cannot keep up, the ring stays full (TCP holds the sender back
 // instead of dropping, so the vCPU's rate is the throughput).
-import { CAT, type Proc, type ProcessBody } from '../engine/kernel.ts';
+import type { Proc, ProcessBody } from '../engine/simulator.ts';
+import { CAT } from '../model/accounting.ts';
 import type { Prng } from '../engine/prng.ts';
 import type { Scenario } from '../model/scenario.ts';
 import { lineRatePps, mssBytes, rxBufferLayout, type QueueSpec, type WorkloadContext } from './context.ts';

@@ -7,7 +7,8 @@
 // them) to tcp_limit_output_bytes: when completions are cleaned late, for
 // instance behind strict unmaps, the sender waits. ACKs coming back use
 // recycled RX pages.
-import { CAT, type Proc, type ProcessBody } from '../engine/kernel.ts';
+import type { Proc, ProcessBody } from '../engine/simulator.ts';
+import { CAT } from '../model/accounting.ts';
 import { ETHERNET_OVERHEAD_BYTES, mssBytes, PAGE_BYTES, TCP_IP_HEADER_BYTES, type QueueSpec, type WorkloadContext } from './context.ts';
 import { acksPerTsoSkb, defaultTsqLimitBytes, txSkbNs } from './stack.ts';
 export function skbLayout(tsoBytes: number, fragBytes: number, mtu: number) {

@@ -5,7 +5,6 @@ import type { Run } from '../../db/index.ts';
 import { compareRuns } from '../compare.ts';
 import type { DomainHandlers, LabContext } from '../context.ts';
 import { ServiceError } from '../errors.ts';
-import type { Result } from '../protocol/methods.ts';
 import { buildScenario, defaultRunName, withSeed } from '../scenarios.ts';
 
 type Methods = 'runs.start' | 'runs.simulate' | 'runs.cancel' | 'runs.wait' | 'runs.list' | 'runs.get' | 'runs.delete' | 'runs.tag' | 'runs.note' | 'runs.compare';
@@ -28,8 +27,7 @@ export function runsHandlers(ctx: LabContext): DomainHandlers<Methods> {
       const results = await Promise.all(
         Array.from({ length: seeds }, (_, i) => ctx.scheduler.job('simulate', i === 0 ? base : withSeed(base, base.seed + i), timeLimitMs === undefined ? {} : { timeoutMs: timeLimitMs })),
       );
-      // The journaled result is plain JSON by construction (what completeRun stores); its schema is the protocol's.
-      return { results: results as unknown as Result<'runs.simulate'>['results'] };
+      return { results };
     },
 
     'runs.cancel': ({ ids }) => ({ cancelled: ctx.scheduler.cancel(ctx.resolveRunIds(ids)) }),

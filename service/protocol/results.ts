@@ -3,6 +3,7 @@
 // scenario, a tool's raw output) use the recursive JSON schema.
 import { z } from 'zod';
 import { scenarioInputSchema } from '../../core/model/scenario.ts';
+import { BOTTLENECK_KINDS, policyDecisionSchema } from '../../core/model/result.ts';
 import { BENCHMARK_SOURCES, RUN_KINDS, runStatusSchema } from './fields.ts';
 import { jsonObjectSchema, jsonValueSchema } from './json.ts';
 
@@ -62,21 +63,8 @@ export const markerSchema = z.object({ id: z.string(), benchmarkId: z.string(), 
 
 // ---- guest kernel policy and the closed-form estimate (core/policy, core/analytic) ----
 
-export const policyDecisionSchema = z.object({
-  domainType: z.enum(['identity', 'dma', 'dma-fq']),
-  strict: z.boolean(),
-  generation: z.union([z.literal(1), z.literal(2), z.literal(3)]),
-  kernel: z.object({ major: z.number(), minor: z.number(), patch: z.number() }),
-  scalableMode: z.boolean(),
-  pageTable: z.enum(['first-level', 'second-level', 'none']),
-  dmaPageTable: z.enum(['first-level', 'second-level', 'none']),
-  forcedStrict: z.boolean(),
-  dmaRemapping: z.boolean(),
-  reasons: z.array(z.object({ source: z.string(), text: z.string() })),
-  log: z.array(z.string()),
-  ignored: z.array(z.string()),
-  warnings: z.array(z.string()),
-});
+/** The guest kernel's decision: core's own schema, checked there against the resolver's type. */
+export { policyDecisionSchema };
 
 export const dmaModeSchema = z.enum(['strict', 'lazy', 'passthrough']);
 
@@ -94,7 +82,7 @@ export const estimateSchema = z.object({
   cpuUtilization: z.number(),
   vmmLockUtilization: z.number(),
   servers: z.object({ bql: z.number(), qLock: z.number(), hwQueue: z.number(), fqLock: z.number() }),
-  bottleneck: z.enum(['line-rate', 'vcpu', 'vmm-lock']),
+  bottleneck: z.enum(BOTTLENECK_KINDS),
 });
 
 /** A complete scenario, every default applied (core's own schema: a parsed scenario passes it unchanged). */

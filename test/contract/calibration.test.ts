@@ -65,9 +65,11 @@ describe('fitting', () => {
     assert.equal(outcome.status, 'done', outcome.error ?? '');
     const report = outcome.report!;
     const fitted = Object.fromEntries(report.parameters.map((p) => [p.name, p.fitted]));
-    // The simulator counts whole packets, so a cost is identified to within about 1%.
+    // The simulator counts whole packets, so a cost is identified to within about 1%. The exit cost moves the strict
+    // point through q_lock queueing (model 2.0), whose interleaving shifts with it: about 0.5% of throughput noise in a
+    // 60 ms run, so that cost is identified to within about 2%.
     assert.ok(Math.abs(fitted.rxPacketNs! / TRUTH.rxPacketNs - 1) < 0.01, `rxPacketNs ${fitted.rxPacketNs}`);
-    assert.ok(Math.abs(fitted.exitRoundTripNs! / TRUTH.exitRoundTripNs - 1) < 0.01, `exitRoundTripNs ${fitted.exitRoundTripNs}`);
+    assert.ok(Math.abs(fitted.exitRoundTripNs! / TRUTH.exitRoundTripNs - 1) < 0.02, `exitRoundTripNs ${fitted.exitRoundTripNs}`);
     assert.ok(report.rmsBefore > 0.05, `the table's costs should miss by more than 5%, rms ${report.rmsBefore}`);
     assert.ok(report.rmsAfter < 0.002, `rms after ${report.rmsAfter}`);
     assert.ok(report.points.every((p) => Math.abs(p.relativeResidual) < 0.003));

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { estimate } from '../../core/analytic/estimate.ts';
 import { Counters } from '../../core/engine/counters.ts';
 import { IOVA_DEPOT_MAGS, IOVA_DEPOT_TRIM_PERIOD_NS, IOVA_MAG_SIZE, IovaAllocator } from '../../core/guest/iova.ts';
+import type { CounterName } from '../../core/model/accounting.ts';
 import { defaultCosts } from '../../core/model/costs.ts';
 import { findPreset } from '../../core/model/presets.ts';
 import { applyOverrides, mergeDeep, parseFieldValue, parseScenario, safeParseScenario } from '../../core/model/scenario.ts';
@@ -201,7 +202,7 @@ describe('IOVA rcache depot', () => {
   }
 
   it('up to v6.6 the depot holds 32 magazines and the rest go to the rbtree', () => {
-    const counters = new Counters();
+    const counters = new Counters<CounterName>();
     const iova = new IovaAllocator(4, defaultCosts(), counters, { rule: 'bounded-32', onlineCpus: 4, nowNs: () => 0 });
     pushMagazines(iova, IOVA_DEPOT_MAGS + 2);
     assert.equal(iova.depotSize(0), IOVA_DEPOT_MAGS);
@@ -210,7 +211,7 @@ describe('IOVA rcache depot', () => {
 
   it('from v6.7 it grows without bound and is trimmed one magazine per 100 ms down to the online CPUs', () => {
     let now = 0;
-    const counters = new Counters();
+    const counters = new Counters<CounterName>();
     const iova = new IovaAllocator(4, defaultCosts(), counters, { rule: 'unbounded-trimmed', onlineCpus: 4, nowNs: () => now });
     pushMagazines(iova, 40);
     assert.equal(iova.depotSize(0), 40);
