@@ -19,7 +19,7 @@ export const COST_TABLE = {
   // GRO work per wire segment) and by skb (TCP and socket work per GRO or TSO
   // skb), so the cost of a run follows its MTU, GRO and TSO sizes.
   rxPacketNs: {
-    valueNs: 695,
+    valueNs: 694,
     basis: 'calibrated',
     description: 'guest CPU per received wire segment: driver RX descriptor, buffer handling and the GRO merge of the segment (no copy, no TCP, no IOMMU work)',
     source: 'fitted to the seed patch receive results (51 Gbit/s lazy, 39.3 strict) with the copy and per-skb costs held at their estimates; see docs/MODEL.md',
@@ -87,7 +87,7 @@ export const COST_TABLE = {
     source: 'estimate',
   },
   lazyGatherTrackingNs: {
-    valueNs: 1600,
+    valueNs: 297,
     basis: 'estimate',
     description: 'guest CPU per lazy unmap on VT-d kernels that still track the IOVA range in the gather (v5.11 to v6.2, before 5.15.99, 6.1.16, 6.2.3)',
     source: 'estimate from "[PATCH 2/4] iommu/vt-d: Avoid superfluous IOTLB tracking in lazy mode" (~48 vs ~54 Gbit/s iperf send): 12.5% more CPU per 64 KiB skb at 54 Gbit/s on 4 busy vCPUs (~4.9 us) over its 3 unmaps; to be calibrated on the send path, after which that row is fitted, not predicted',
@@ -109,7 +109,7 @@ export const COST_TABLE = {
 
   // Exits and the VMM.
   exitRoundTripNs: {
-    valueNs: 3297,
+    valueNs: 1852,
     basis: 'calibrated',
     description: 'VM exit to QEMU user space and back (MMIO write of the invalidation-queue tail), outside QEMU\'s lock',
     source: 'fitted to the seed patch strict result (39.3 Gbit/s) inside the 3-10 us range of DOMAIN.md §6',

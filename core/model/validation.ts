@@ -37,6 +37,12 @@ export interface ValidationRow {
   band: number;
   basis: ValidationBasis;
   expression: RowExpression;
+  /**
+   * A prediction the model misses, kept as a finding instead of a band widened
+   * to pass: why model and figure part. The test then holds the row out of its
+   * band, so a model change that brings it back forces this text to go.
+   */
+  disagreement?: string;
 }
 
 const SEED_SOURCE = 'the seed patch, "iommu/vt-d: Allow to use flush-queue when first level is default" (Feb 2023)';
@@ -135,6 +141,8 @@ export const VALIDATION_ROWS: ValidationRow[] = [
       },
       denominator: { preset: 'bare-metal', patch: { policy: 'strict', guest: { vcpus: 1 }, device: { queues: 1 }, workload: { streams: 1 } } },
     },
+    disagreement:
+      'the cost table describes the seed\'s 2023 host, whose fitted exit round trip (exitRoundTripNs) is a few microseconds; the 2011 figures come from Westmere-era exits several times slower and from a kernel without per-CPU IOVA caches (a locked rbtree on every bare-metal (un)map). The structure (one exit per map and per unmap against one hardware invalidation per unmap) is the model\'s; the costs of that era are not, so the ratio comes out low',
   },
   {
     id: 's390-single-queue',
@@ -240,8 +248,9 @@ export function validationMarkdown(outcomes: ValidationOutcome[]): string {
     const scenarios =
       e.kind === 'throughput' ? describeScenario(e.scenario) : e.kind === 'dma-op-ratio' ? `${describeScenario(e.numerator)} over ${describeScenario(e.denominator)}` : '—';
     const model = o.modelValue === null ? `not yet: ${o.note}` : fmt(o.modelValue, r.unit);
+    const status = r.disagreement && o.status === 'out of band' ? `out of band: ${r.disagreement}` : o.status;
     lines.push(
-      `| ${r.setting} (${r.source}) | ${r.published} | ±${Math.round(r.band * 100)}% | ${r.basis} | ${scenarios} | ${model} | ${o.ratio === null ? '—' : o.ratio.toFixed(3)} | ${o.status} |`,
+      `| ${r.setting} (${r.source}) | ${r.published} | ±${Math.round(r.band * 100)}% | ${r.basis} | ${scenarios} | ${model} | ${o.ratio === null ? '—' : o.ratio.toFixed(3)} | ${status} |`,
     );
   }
   return lines.join('\n');

@@ -185,11 +185,13 @@ describe('the guest DMA path by kernel release', () => {
   it('a single queue is flagged as a what-if: before v6.7, and on VT-d at all', () => {
     const run = (kernel: string, policy: 'lazy' | 'strict', kind: 'per-cpu' | 'single') =>
       simulate(preset('seed-after-fix', { durationMs: 30, warmupMs: 5, policy, guest: { kernel }, flushQueue: { kind } }));
+    // A 30 ms run is also shorter than the single queue's 1 s timer, which is warned about apart.
+    const whatIf = (r: ReturnType<typeof run>) => r.warnings.filter((w) => w.code === 'single-queue-what-if');
     const old = run('6.3', 'lazy', 'single');
-    assert.deepEqual(codes(old), ['single-queue-what-if']);
-    assert.match(old.warnings[0]!.message, /arrived in v6\.7/);
+    assert.equal(whatIf(old).length, 1, JSON.stringify(old.warnings));
+    assert.match(whatIf(old)[0]!.message, /arrived in v6\.7/);
     const vtd = run('6.8', 'lazy', 'single');
-    assert.match(vtd.warnings[0]!.message, /shadow_on_flush/);
+    assert.match(whatIf(vtd)[0]!.message, /shadow_on_flush/);
     assert.deepEqual(codes(run('6.8', 'lazy', 'per-cpu')), []);
     assert.deepEqual(codes(run('6.8', 'strict', 'single')), [], 'strict never uses the queue');
   });
