@@ -3,7 +3,8 @@
 // under a taken name.
 import { describe, expect, it } from 'vitest';
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
-import type { EventData, EventName } from '../../../service/protocol/index.ts';
+import { COST_TABLE, type EventData, type EventName } from '../../../service/protocol/index.ts';
+import { defaultBounds } from '../lib/costs.ts';
 import { ApiError, type LabClient } from '../lib/api.ts';
 import type { CalibrationOutcome, CalibrationReport, RunSummary } from '../lib/types.ts';
 import Calibrate from './Calibrate.svelte';
@@ -93,7 +94,7 @@ describe('Calibrate', () => {
     expect(started?.params.spec).toMatchObject({
       profile: 'rx-fit-2',
       save: false,
-      parameters: { exitRoundTripNs: { min: 1300, max: 22000 } },
+      parameters: { exitRoundTripNs: defaultBounds(COST_TABLE.exitRoundTripNs.valueNs) },
       points: [{ run: RUN.id, metric: 'throughputGbps', weight: 1, scenario: { preset: 'seed-before-fix' } }],
     });
     const bar = screen.getByRole('progressbar', { name: 'Share of the evaluation budget used' }) as HTMLProgressElement;

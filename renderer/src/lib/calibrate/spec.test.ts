@@ -2,7 +2,7 @@
 // builds is parsed with the contract's own schema, so a shape the service
 // would refuse fails here too.
 import { describe, expect, it } from 'vitest';
-import { calibrationSpecSchema } from '../../../../service/protocol/index.ts';
+import { calibrationSpecSchema, COST_TABLE } from '../../../../service/protocol/index.ts';
 import type { CalibrationReport } from '../types.ts';
 import { routeSpecError, routeSpecErrors } from './errors.ts';
 import { buildSpec, draftFromReport, emptyDraft, freshProfileName, missingParts, newParameter, newPoint, parseOverrides, shownPaths, type CalibrationDraft } from './spec.ts';
@@ -27,7 +27,7 @@ describe('buildSpec', () => {
     expect(spec).toEqual({
       profile: 'rx-fit',
       description: 'two points',
-      parameters: { exitRoundTripNs: { min: 1300, max: 22000 } },
+      parameters: { exitRoundTripNs: defaultBounds(COST_TABLE.exitRoundTripNs.valueNs) },
       points: [
         { run: 'c551678e', metric: 'throughputGbps', weight: 1, scenario: { preset: 'seed-before-fix', overrides: ['guest.kernel=6.8', 'workload.streams=2'] } },
         { value: 51, source: 'seed patch cover letter', metric: 'throughputGbps', weight: 2, scenario: { preset: 'seed-after-fix' } },

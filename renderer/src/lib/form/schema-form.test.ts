@@ -31,7 +31,8 @@ describe('schemaToFields on the real scenario schema', () => {
 
   it('describes every leaf of the scenario, and every leaf has a section', () => {
     const defaults = parseScenario({}) as unknown as Record<string, Record<string, unknown> | unknown>;
-    // Every leaf of a fully defaulted scenario is editable (plus `name` and `costProfile`, which have no default).
+    // Every leaf of a fully defaulted scenario is editable (plus `name`, `costProfile` and `workload.tsqLimitBytes`, which have no default:
+    // the TSQ limit follows the guest kernel unless set).
     const leaves: string[] = [];
     const collect = (obj: Record<string, unknown>, prefix: string) => {
       for (const [k, v] of Object.entries(obj)) {
@@ -44,7 +45,8 @@ describe('schemaToFields on the real scenario schema', () => {
     for (const path of leaves) expect(byPath.has(path), path).toBe(true);
     expect(byPath.has('name')).toBe(true);
     expect(byPath.get('costProfile')).toMatchObject({ kind: 'string', default: undefined });
-    expect(fields.length).toBe(leaves.length + 2);
+    expect(byPath.get('workload.tsqLimitBytes')).toMatchObject({ default: undefined });
+    expect(fields.length).toBe(leaves.length + 3);
   });
 
   it('carries kinds, bounds and defaults from the schema', () => {
