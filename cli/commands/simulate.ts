@@ -36,8 +36,9 @@ function sourceFrom(opts: { preset?: string; config?: string; set: string[] }): 
   return { preset: opts.preset, config: config as JsonObject | undefined, overrides: opts.set };
 }
 
-/** What a result from model 1.0 lacks: journaled runs keep their version and shape. */
-type MaybeOlder = Omit<SimulationResult, 'vmmPath' | 'warnings'> & Partial<Pick<SimulationResult, 'vmmPath' | 'warnings'>>;
+/** Fields a result journaled by model 1.0 lacks: journaled runs keep their version and shape. */
+type Model2Fields = 'vmmPath' | 'warnings' | 'locks' | 'latencyUs';
+type MaybeOlder = Omit<SimulationResult, Model2Fields> & Partial<Pick<SimulationResult, Model2Fields>>;
 
 const DOMAIN_MODE = { identity: 'passthrough', dma: 'strict', 'dma-fq': 'lazy' } as const;
 

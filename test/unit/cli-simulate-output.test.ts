@@ -42,6 +42,6 @@ test('several results: each block is headed by its name', () => {
   const a = run('seed-before-fix');
   const b = run('shadow-sl', { policy: 'lazy' });
   const text = formatResults([a, b], ['before', 'shadow']);
-  assert.match(text, /^before:\n  policy: strict/m);
-  assert.match(text, /^shadow:\n  policy: lazy[^\n]*\n  VMM path: shadow-sl \(second-level table\)/m);
+  assert.match(text, /^before:\n {2}policy: strict/m);
+  assert.match(text, /^shadow:\n {2}policy: lazy[^\n]*\n {2}VMM path: shadow-sl \(second-level table\)/m);
 });
