@@ -1,5 +1,5 @@
 // One simulated run: resolve the guest's policy, build the guest DMA path over
-// the chosen backend, run the workload on its vCPUs in the event kernel, and
+// the chosen backend, run the workload on its vCPUs in the simulator, and
 // turn the counters into a result.
 import { backendForPath, EXIT_REASONS, INVALIDATION_KINDS } from './backends/index.ts';
 import { Counters } from './engine/counters.ts';
