@@ -22,6 +22,7 @@
 import { EventQueue } from './event-queue.ts';
 import { LogHistogram } from './histogram.ts';
 
+/** Interrupt work: it may request resources and spend time, but never sleeps (it runs to its end). */
 export type InterruptBody = (proc: Proc) => ProcessBody;
 
 export class Cpu {
