@@ -286,6 +286,7 @@ export class Simulator {
       }
       const req = r.value;
       if (req.kind === 'sleep') {
+        if (inline || proc === cpu.interruptProc) throw new Error(`interrupt work on CPU ${cpu.id} tried to sleep`);
         const until = Math.max(req.until, proc.t);
         proc.asleep = until > proc.t;
         this.queue.push(until, { type: 'resume', proc });

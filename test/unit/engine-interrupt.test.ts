@@ -98,3 +98,14 @@ test('interrupt work on an idle CPU runs on its own and the workload does not wa
   assert.equal(cpu.acct[WAIT], 50);
   assert.equal(cpu.acct[IRQ], 20);
 });
+
+test('interrupt work that tries to sleep is an error naming the CPU', () => {
+  const sim = new Simulator(1000);
+  const cpu = new Cpu(3, 3);
+  sim.at(5, () =>
+    sim.interrupt(cpu, function* (): ProcessBody {
+      yield { kind: 'sleep', until: 50 };
+    }),
+  );
+  assert.throws(() => sim.run(), /interrupt work on CPU 3 tried to sleep/);
+});
