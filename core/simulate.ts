@@ -1,5 +1,5 @@
 // One simulated run: resolve the guest's policy, build the guest DMA path over
-// the chosen backend, run the workload on its vCPUs in the event kernel, and
+// the chosen backend, run the workload on its vCPUs in the simulator, and
 // turn the counters into a result.
 import { backendForPath, EXIT_REASONS, INVALIDATION_KINDS } from './backends/index.ts';
 import { Counters } from './engine/counters.ts';
@@ -279,9 +279,15 @@ export function classifyBottleneck(r: SimulationResult): { kind: BottleneckKind;
     };
   }
   if (r.vmmLock.utilization >= 0.9 || (waitShare >= 0.25 && r.vmmLock.utilization >= 0.5)) {
+    // With one unit, q_lock admits one submission at a time: the vCPUs queue for QEMU there, not at the BQL.
+    const qSpin = b.qiLockSpin * (r.cpu.vcpus / Math.max(1, r.cpu.activeVcpus));
+    const waiting =
+      qSpin >= 0.005
+        ? `the vCPUs spend ${pct(waitShare + qSpin)} of their time waiting for it (${pct(qSpin)} spinning on q_lock, which each submission holds across its exit)`
+        : `the vCPUs spend ${pct(waitShare)} of their time waiting for it`;
     return {
       kind: 'vmm-lock',
-      explanation: `QEMU's lock is busy ${pct(r.vmmLock.utilization)} of the time handling ${kexits}k exits/s, and the vCPUs spend ${pct(waitShare)} of their time waiting for it, so the VMM serializes the guest.`,
+      explanation: `QEMU's lock is busy ${pct(r.vmmLock.utilization)} of the time handling ${kexits}k exits/s, and ${waiting}, so the VMM serializes the guest.`,
     };
   }
   const queue = r.scenario.viommu.backend === 'none' ? r.locks.iommuQueue : r.locks.qiLock;

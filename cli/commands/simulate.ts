@@ -36,11 +36,28 @@ function sourceFrom(opts: { preset?: string; config?: string; set: string[] }): 
   return { preset: opts.preset, config: config as JsonObject | undefined, overrides: opts.set };
 }
 
+/** Fields a result journaled by model 1.0 lacks: journaled runs keep their version and shape. */
+type Model2Fields = 'vmmPath' | 'warnings' | 'locks' | 'latencyUs';
+type MaybeOlder = Omit<SimulationResult, Model2Fields> & Partial<Pick<SimulationResult, Model2Fields>>;
+
+const DOMAIN_MODE = { identity: 'passthrough', dma: 'strict', 'dma-fq': 'lazy' } as const;
+
+/** The effective policy and where it came from: the guest kernel's own rules, or the scenario. */
+export function policySource(r: MaybeOlder): string {
+  const d = r.policy.resolved;
+  const kernel = r.scenario.guest.kernel;
+  if (r.policy.source === 'auto') return `${r.policy.effective}, chosen by the guest kernel (${kernel}, rule generation ${d.generation})`;
+  const kernelMode = DOMAIN_MODE[d.domainType];
+  const differs = kernelMode !== r.policy.effective ? `; the kernel alone would run ${kernelMode}` : '';
+  return `${r.policy.effective}, asked by the scenario (kernel ${kernel}, rule generation ${d.generation}${differs})`;
+}
+
 /** The rows every human summary shows, one column per result. */
-function summaryRows(results: SimulationResult[]): string[][] {
-  const row = (label: string, f: (r: SimulationResult) => string) => [label, ...results.map(f)];
+function summaryRows(results: MaybeOlder[]): string[][] {
+  const row = (label: string, f: (r: MaybeOlder) => string) => [label, ...results.map(f)];
   return [
-    row('policy', (r) => `${r.policy.effective} (${r.policy.source === 'auto' ? `kernel ${r.scenario.guest.kernel}` : 'forced'})`),
+    row('policy', (r) => `${r.policy.effective} (${r.policy.source === 'auto' ? `kernel ${r.scenario.guest.kernel}` : 'scenario'})`),
+    ...(results.some((r) => r.vmmPath) ? [row('VMM path', (r) => (r.vmmPath ? `${r.vmmPath.path} (${r.vmmPath.pageTable})` : '-'))] : []),
     row('throughput Gbit/s', (r) => r.throughputGbps.toFixed(2)),
     row('segments/s', (r) => fmt(r.packetsPerSec)),
     row('VM exits/s', (r) => fmt(r.vmExitsPerSec, 0)),
@@ -54,11 +71,26 @@ function summaryRows(results: SimulationResult[]): string[][] {
   ];
 }
 
-export function formatResults(results: SimulationResult[], names: string[]): string {
+/**
+ * What decides a result, one line each: the effective policy with its source,
+ * the VMM path with its reason, every warning. A model-1.0 result has no path
+ * and no warnings: their lines are left out.
+ */
+export function decidingLines(r: MaybeOlder): string[] {
+  const lines = [`policy: ${policySource(r)}`];
+  if (r.vmmPath) lines.push(`VMM path: ${r.vmmPath.path} (${r.vmmPath.pageTable} table): ${r.vmmPath.reason}`);
+  for (const w of r.warnings ?? []) lines.push(`warning [${w.code}]: ${w.message}`);
+  return lines;
+}
+
+export function formatResults(results: MaybeOlder[], names: string[]): string {
   const rows = [['', ...names], ...summaryRows(results)];
   const text = table(rows, ['l', ...names.map(() => 'r' as const)]);
-  const sentences = results.map((r, i) => `${names.length > 1 ? `${names[i]}: ` : ''}${r.bottleneck.explanation}`);
-  return `${text}\n\n${sentences.join('\n')}`;
+  const blocks = results.map((r, i) => {
+    const lines = [...decidingLines(r), r.bottleneck.explanation];
+    return names.length > 1 ? [`${names[i]}:`, ...lines.map((l) => `  ${l}`)].join('\n') : lines.join('\n');
+  });
+  return `${text}\n\n${blocks.join('\n\n')}`;
 }
 
 interface SimulateOpts extends JournalOpts {

@@ -9,20 +9,35 @@
 // one such local stretch (one NAPI poll, tens of microseconds). Resources
 // themselves are granted in the global order of their requests.
 //
+// Interrupt work (a timer callback) runs on a CPU as the kernel runs a
+// softirq: on the interrupted CPU, in place of its workload. When the CPU's
+// process is running, the callback runs inline in that process at its next
+// step at which it holds no resource (locks taken with interrupts off, or a
+// vCPU blocked in the VMM, defer it), so the workload waits for it and never
+// queues against it. When the CPU is idle, the callback is a process of its
+// own, and the CPU's process does not wake until it ends.
+//
 // The engine knows nothing of what it simulates: CPU time categories are
 // indexes chosen by the model, resources carry the model's names.
 import { EventQueue } from './event-queue.ts';
 import { LogHistogram } from './histogram.ts';
 
+/** Interrupt work: it may request resources and spend time, but never sleeps (it runs to its end). */
+export type InterruptBody = (proc: Proc) => ProcessBody;
+
 export class Cpu {
   /** Busy time per category index (the model defines the categories). */
   readonly acct: Float64Array;
-  /** Time stolen by a timer callback while this CPU was busy; its process pays it at its next step. */
-  stolenNs = 0;
-  /** A sleeping CPU cannot wake before this (a timer callback ran on it meanwhile). */
-  busyUntil = 0;
-  /** The process that owns the CPU (the workload); timer callbacks borrow it. */
+  /** The process that owns the CPU (the workload). */
   main: Proc | null = null;
+  /** The process running interrupt work on this CPU while `main` sleeps. */
+  interruptProc: Proc | null = null;
+  /** Interrupt work raised while the CPU was running, waiting for its running process's next step. */
+  readonly pendingInterrupts: InterruptBody[] = [];
+  /** `main` was due to wake while interrupt work held the CPU: it resumes when that work ends. */
+  mainDeferred = false;
+  /** Interrupt work on this idle CPU ran (on its own clock) until then: nothing else runs on it before. */
+  busyUntil = 0;
   constructor(
     readonly id: number,
     categories: number,
@@ -30,8 +45,10 @@ export class Cpu {
     this.acct = new Float64Array(categories);
   }
 
-  isIdle(): boolean {
-    return this.main === null || this.main.asleep;
+  /** The process running on this CPU now, if any: the interrupt process, or an awake main process. */
+  running(): Proc | null {
+    if (this.interruptProc) return this.interruptProc;
+    return this.main !== null && !this.main.asleep ? this.main : null;
   }
 }
 
@@ -51,6 +68,10 @@ export class Proc {
   /** While blocked on a resource: when it asked and where the wait is charged. */
   requestedAt = 0;
   waitCategory = 0;
+  /** Resources held now: interrupt work waits until it is zero. */
+  held = 0;
+  /** Interrupt work running inline, innermost last; the body resumes when it is empty. */
+  readonly inline: ProcessBody[] = [];
   constructor(
     readonly cpu: Cpu,
     startNs: number,
@@ -61,14 +82,6 @@ export class Proc {
   spend(category: number, ns: number): void {
     this.t += ns;
     this.cpu.acct[category]! += ns;
-  }
-
-  /** Pay for time a timer callback took from this CPU while it was working. */
-  payStolen(): void {
-    if (this.cpu.stolenNs) {
-      this.t += this.cpu.stolenNs;
-      this.cpu.stolenNs = 0;
-    }
   }
 }
 
@@ -124,8 +137,11 @@ export class Resource<N extends string = string> {
     if (wait > this.maxWaitNs) this.maxWaitNs = wait;
     proc.cpu.acct[waitCategory]! += wait;
     proc.t = atNs;
+    proc.held++;
   }
 }
+
+function* nothing(): ProcessBody {}
 
 type Event = { type: 'resume'; proc: Proc } | { type: 'granted'; proc: Proc } | { type: 'request'; proc: Proc; resource: Resource } | { type: 'call'; fn: (timeNs: number) => void };
 
@@ -147,6 +163,25 @@ export class Simulator {
     this.queue.push(timeNs, { type: 'call', fn });
   }
 
+  /**
+   * Raises interrupt work on `cpu` now (call it from an `at` callback): inline
+   * in the process running on the CPU at its next step without a resource,
+   * or, on an idle CPU, as a process of its own that the CPU's main process
+   * does not preempt.
+   */
+  interrupt(cpu: Cpu, body: InterruptBody): void {
+    cpu.pendingInterrupts.push(body);
+    if (!cpu.running()) this.startInterruptProc(cpu, Math.max(this.now, cpu.busyUntil));
+  }
+
+  /** A process that runs the CPU's pending interrupt work (inline, from its first step) and ends. */
+  private startInterruptProc(cpu: Cpu, atNs: number): void {
+    const proc = new Proc(cpu, atNs);
+    cpu.interruptProc = proc;
+    proc.body = nothing();
+    this.queue.push(atNs, { type: 'resume', proc });
+  }
+
   /** Runs until endNs; returns false if stopped early by `onTick` returning false. */
   run(onTick?: (nowNs: number) => boolean | void, tickEvery = 4096): boolean {
     while (this.queue.size && this.queue.peekTime() <= this.endNs) {
@@ -155,10 +190,15 @@ export class Simulator {
       this.events++;
       if (item.type === 'resume') {
         const proc = item.proc;
-        proc.asleep = false;
-        if (proc.t < time) proc.t = time;
-        if (proc === proc.cpu.main && proc.t < proc.cpu.busyUntil) proc.t = proc.cpu.busyUntil;
-        this.step(proc);
+        if (proc.cpu.interruptProc !== null && proc === proc.cpu.main) {
+          // Interrupt work holds the CPU: the workload wakes when it ends.
+          proc.cpu.mainDeferred = true;
+        } else {
+          proc.asleep = false;
+          if (proc.t < time) proc.t = time;
+          if (proc === proc.cpu.main && proc.t < proc.cpu.busyUntil) proc.t = proc.cpu.busyUntil;
+          this.step(proc);
+        }
       } else if (item.type === 'granted') {
         this.step(item.proc);
       } else if (item.type === 'request') {
@@ -187,6 +227,7 @@ export class Simulator {
     resource.holdNs.record(held);
     resource.holder = null;
     resource.freeAt = t;
+    proc.held--;
     const next = resource.waiters.shift();
     if (next) {
       resource.grant(next, next.requestedAt, t, next.waitCategory);
@@ -224,15 +265,33 @@ export class Simulator {
   }
 
   private step(proc: Proc): void {
+    const cpu = proc.cpu;
     for (;;) {
       if (proc.t >= this.endNs) return;
-      const r = proc.body.next();
-      if (r.done) return;
+      if (cpu.pendingInterrupts.length && proc.held === 0 && (proc === cpu.interruptProc || proc === cpu.main)) {
+        proc.inline.push(cpu.pendingInterrupts.shift()!(proc));
+      }
+      const inline = proc.inline.length ? proc.inline[proc.inline.length - 1]! : null;
+      const r = (inline ?? proc.body).next();
+      if (r.done) {
+        if (inline) {
+          proc.inline.pop();
+          continue;
+        }
+        if (proc === cpu.interruptProc) {
+          if (cpu.pendingInterrupts.length) continue;
+          this.endInterrupt(proc);
+        }
+        return;
+      }
       const req = r.value;
       if (req.kind === 'sleep') {
+        if (inline || proc === cpu.interruptProc) throw new Error(`interrupt work on CPU ${cpu.id} tried to sleep`);
         const until = Math.max(req.until, proc.t);
         proc.asleep = until > proc.t;
         this.queue.push(until, { type: 'resume', proc });
+        // Interrupt work raised while the process held a resource runs as the CPU goes idle.
+        if (proc.asleep && proc === cpu.main && cpu.pendingInterrupts.length) this.startInterruptProc(cpu, Math.max(proc.t, cpu.busyUntil));
         return;
       }
       const resource = req.resource;
@@ -241,6 +300,17 @@ export class Simulator {
       if (this.inOrder(resource, proc) && this.tryGrant(resource, proc)) continue;
       this.queue.push(proc.t, { type: 'request', proc, resource });
       return;
+    }
+  }
+
+  /** Interrupt work on an idle CPU ended: the CPU's main process wakes if it was due meanwhile. */
+  private endInterrupt(proc: Proc): void {
+    const cpu = proc.cpu;
+    cpu.interruptProc = null;
+    cpu.busyUntil = proc.t;
+    if (cpu.mainDeferred && cpu.main) {
+      cpu.mainDeferred = false;
+      this.queue.push(proc.t, { type: 'resume', proc: cpu.main });
     }
   }
 }

@@ -221,10 +221,14 @@ export class DmaApi {
     this.sim.release(this.fqLocks[ring]!, proc);
   }
 
-  /** One domain-wide flush (flush_iotlb_all); covers every entry queued before it started. */
-  *flush(proc: Proc, trigger: 'full' | 'timer'): ProcessBody {
+  /**
+   * One domain-wide flush (flush_iotlb_all); covers every entry queued before
+   * it started. Its latency counts from `requestedNs`: for the timer, when it
+   * fired (a busy CPU runs it after its current NAPI poll).
+   */
+  *flush(proc: Proc, trigger: 'full' | 'timer', requestedNs = proc.t): ProcessBody {
     this.counters.inc(`flush.${trigger}`);
-    const requested = proc.t;
+    const requested = requestedNs;
     const staleAtRequest = this.domain.staleMappings;
     const cost = this.backend.flush(this.domain);
     this.fault(proc, cost);
@@ -297,8 +301,10 @@ export class DmaApi {
   }
 
   /**
-   * The one-shot flush timer runs on the CPU that armed it, borrowing it from
-   * its workload. An entry queued at an earlier local time than the arming
+   * The one-shot flush timer runs on the CPU that armed it, as interrupt work
+   * (a softirq): in place of the workload when that CPU is busy, so the
+   * workload never waits for the timer's locks, and on its own while the CPU
+   * is idle (engine `interrupt`). An entry queued at an earlier local time than the arming
    * (the kernel's order seen through one poll of skew) pulls the timer in, so
    * no entry waits longer than one period for it.
    */
@@ -319,15 +325,14 @@ export class DmaApi {
       this.fq.timerArmed = false;
       this.timerDueNs = Infinity;
       this.timersRunning++;
-      this.sim.spawn(cpu, fireNs, (timer) => this.timerBody(timer, fireNs));
+      this.sim.interrupt(cpu, (timer) => this.timerBody(timer, fireNs));
     });
   }
 
   /** fq_flush_timeout(): flush, then clean every ring under its lock. */
   private *timerBody(timer: Proc, fireNs: number): ProcessBody {
     const cpu = timer.cpu;
-    const wasIdle = cpu.isIdle();
-    yield* this.flush(timer, 'timer');
+    yield* this.flush(timer, 'timer', fireNs);
     for (let ring = 0; ring < this.fqLocks.length; ring++) {
       yield this.requests.fqLock[ring]!;
       this.freeCompleted(timer, ring);
@@ -338,7 +343,5 @@ export class DmaApi {
     // the poll skew) did not re-arm the timer: arm it for the oldest of them.
     const oldest = this.fq.oldestUncovered();
     if (oldest < Infinity) this.armTimerAt(cpu, oldest + this.opts.fqTimeoutNs);
-    if (wasIdle) cpu.busyUntil = Math.max(cpu.busyUntil, timer.t);
-    else cpu.stolenNs += timer.t - fireNs;
   }
 }

@@ -88,9 +88,9 @@ export const COST_TABLE = {
   },
   lazyGatherTrackingNs: {
     valueNs: 297,
-    basis: 'estimate',
+    basis: 'calibrated',
     description: 'guest CPU per lazy unmap on VT-d kernels that still track the IOVA range in the gather (v5.11 to v6.2, before 5.15.99, 6.1.16, 6.2.3)',
-    source: 'estimate from "[PATCH 2/4] iommu/vt-d: Avoid superfluous IOTLB tracking in lazy mode" (~48 vs ~54 Gbit/s iperf send): 12.5% more CPU per 64 KiB skb at 54 Gbit/s on 4 busy vCPUs (~4.9 us) over its 3 unmaps; to be calibrated on the send path, after which that row is fitted, not predicted',
+    source: 'fitted to the send result before "[PATCH 2/4] iommu/vt-d: Avoid superfluous IOTLB tracking in lazy mode" (~48 Gbit/s, against ~54 after it), so that row is fitted, not predicted; see docs/MODEL.md',
   },
   fqQueueNs: {
     valueNs: 30,
@@ -112,7 +112,7 @@ export const COST_TABLE = {
     valueNs: 1852,
     basis: 'calibrated',
     description: 'VM exit to QEMU user space and back (MMIO write of the invalidation-queue tail), outside QEMU\'s lock',
-    source: 'fitted to the seed patch strict result (39.3 Gbit/s) inside the 3-10 us range of DOMAIN.md §6',
+    source: 'fitted to the seed patch strict result (39.3 Gbit/s); below the 3-10 us estimate of DOMAIN.md §6 because q_lock serialization puts part of the strict cost on waits (docs/MODEL.md)',
   },
   kvmExitNs: {
     valueNs: 450,

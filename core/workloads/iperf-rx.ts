@@ -40,7 +40,6 @@ export function* iperfRxQueue(ctx: WorkloadContext, proc: Proc, q: QueueSpec): P
   ctx.held[q.index] = rxResidentMappings(d);
 
   while (proc.t < endNs) {
-    proc.payStolen();
     const arrived = Math.floor(ppsPerNs * proc.t);
     if (arrived - consumed > maxBacklog) consumed = arrived - maxBacklog;
     if (arrived === consumed) {

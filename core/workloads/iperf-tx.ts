@@ -46,7 +46,6 @@ export function* iperfTxQueue(ctx: WorkloadContext, proc: Proc, q: QueueSpec): P
   ctx.held[q.index] = 0;
 
   while (proc.t < endNs) {
-    proc.payStolen();
     // TX clean: unmap the head and fragments of every completed skb.
     let cleaned = 0;
     while (head < completions.length && completions[head]! <= proc.t) {

@@ -89,6 +89,9 @@ test('simulate --config reads a scenario file; human output has the table and th
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /throughput Gbit\/s/);
   assert.match(r.out, /limits throughput|link is full/);
+  // What decides the answer, on lines of their own: the policy and its source, the VMM path and why.
+  assert.match(r.out, /^policy: \w+, chosen by the guest kernel \(6\.8, rule generation 3\)$/m);
+  assert.match(r.out, /^VMM path: none \(\S+ table\): bare metal/m);
   const bad = await run('simulate', '--config', join(dir, 'missing.json'));
   assert.equal(bad.code, 2);
   assert.match(bad.err, /--config: cannot read/);

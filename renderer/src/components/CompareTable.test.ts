@@ -83,4 +83,34 @@ describe('CompareTable', () => {
     await fireEvent.click(screen.getByLabelText('Differences only'));
     expect(screen.getByText(/Loading every run's scenario/)).toBeTruthy();
   });
+
+  it('shows the effective policy and the VMM path of each run, marking where they differ from the base', () => {
+    const policy = (effective: string, source: string) => ({ effective, source, resolved: { domainType: 'dma', strict: true, reasons: [], log: [], warnings: [], ignored: [] } });
+    const results = [
+      { policy: policy('strict', 'auto'), vmmPath: { path: 'nested-fl', pageTable: 'first-level', reason: 'the guest uses a first-level table' } },
+      { policy: policy('lazy', 'scenario'), vmmPath: { path: 'shadow-sl', pageTable: 'second-level', reason: 'sm_off: a second-level table, shadowed' } },
+    ];
+    render(CompareTable, { comparison, scenarios, results });
+    const table = screen.getByRole('table', { name: 'What decided each run' });
+    const policyRow = table.querySelector('tr[data-decided="Effective policy"]')!;
+    expect(policyRow.textContent).toContain('strict (kernel)');
+    expect(policyRow.textContent).toContain('lazy (scenario)');
+    const pathRow = table.querySelector('tr[data-decided="VMM path"]')!;
+    const cells = pathRow.querySelectorAll('td');
+    expect(cells[1]!.textContent).toBe('nested-fl (first-level)');
+    expect(cells[2]!.textContent).toBe('shadow-sl (second-level)');
+    expect(cells[2]!.getAttribute('title')).toBe('sm_off: a second-level table, shadowed');
+    expect(cells[2]!.classList.contains('changed')).toBe(true);
+    expect(cells[1]!.classList.contains('changed')).toBe(false);
+  });
+
+  it('results journaled by model 1.0 (no VMM path) show a dash, and no such table when no run has these fields', () => {
+    const policy = { effective: 'strict', source: 'auto', resolved: { domainType: 'dma', strict: true, reasons: [], log: [], warnings: [], ignored: [] } };
+    const { unmount } = render(CompareTable, { comparison, scenarios, results: [{ policy }, { policy, vmmPath: { path: 'nested-fl', pageTable: 'first-level', reason: 'r' } }] });
+    const row = screen.getByRole('table', { name: 'What decided each run' }).querySelector('tr[data-decided="VMM path"]')!;
+    expect(row.querySelectorAll('td')[1]!.textContent).toBe('–');
+    unmount();
+    render(CompareTable, { comparison, scenarios, results: [null, {}] });
+    expect(screen.queryByRole('table', { name: 'What decided each run' })).toBeNull();
+  });
 });
