@@ -175,3 +175,21 @@ test('bad NVMe scenarios are refused naming the field and what is allowed', () =
   has(errorsOf({ workload: { rw: 'trim' } }), 'workload.rw', /randread/);
   has(errorsOf({ hardware: { iommu: 'amd' } }), 'hardware.iommu', /smmuv3/);
 });
+
+test('calibration: readIops is an observable, and the fit to the strict Grace point finds the table\'s smmuCmdqSyncNs', async () => {
+  const { prepareCalibration } = await import('../../service/calibration/prepare.ts');
+  const { runCalibration } = await import('../../service/calibration/fit.ts');
+  const { COST_TABLE } = await import('../../core/model/costs.ts');
+  const config = mergeDeep(findPreset('nvme-bare-metal')!.scenario, { ...SHORT, policy: 'strict' }) as Record<string, unknown>;
+  const prepared = prepareCalibration(
+    {
+      profile: 'grace',
+      parameters: { smmuCmdqSyncNs: { min: 100, max: 2000, initial: 1000 } },
+      points: [{ label: 'strict 2.8M', value: 2.8e6, source: 'NVIDIA NV-Kernels PR #182', metric: 'readIops', weight: 1, scenario: { config } }],
+      maxIterations: 30,
+    } as never,
+    { getRun: () => { throw new Error('no journal'); }, getProfileCosts: () => undefined },
+  );
+  const out = runCalibration(prepared.job);
+  assert.ok(Math.abs(out.values[0]! / COST_TABLE.smmuCmdqSyncNs.valueNs - 1) < 0.03, `fitted ${out.values[0]} vs table ${COST_TABLE.smmuCmdqSyncNs.valueNs}`);
+});
