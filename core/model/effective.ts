@@ -4,7 +4,7 @@
 // table takes on the host the scenario describes (DOMAIN.md §4, last
 // paragraph): `viommu.backend` is what the host offers, not what is used.
 import type { DmaMode } from '../guest/dma.ts';
-import { kernelFacts, resolvePolicy, resolveVirtioIommuPolicy, type DmaPathFacts, type PageTable, type PolicyDecision } from '../policy/index.ts';
+import { kernelFacts, resolvePolicy, resolveSmmuV3Policy, resolveVirtioIommuPolicy, type DmaPathFacts, type PageTable, type PolicyDecision } from '../policy/index.ts';
 import type { Backend, Scenario } from './scenario.ts';
 import type { Warning } from './warnings.ts';
 
@@ -42,7 +42,9 @@ export function scenarioPolicyInput(s: Scenario, cmdline = s.guest.cmdline) {
 
 export function resolveScenarioPolicy(s: Scenario, cmdline = s.guest.cmdline): PolicyDecision {
   const input = scenarioPolicyInput(s, cmdline);
-  return s.viommu.backend === 'virtio-iommu' ? resolveVirtioIommuPolicy(input) : resolvePolicy(input);
+  if (s.viommu.backend === 'virtio-iommu') return resolveVirtioIommuPolicy(input);
+  if (s.viommu.backend === 'none' && s.hardware.iommu === 'smmuv3') return resolveSmmuV3Policy(input);
+  return resolvePolicy(input);
 }
 
 /** The mode the kernel's own decision gives the device. */
@@ -74,8 +76,9 @@ function withoutIntelStrict(cmdline: string): string {
 
 /** The decision the guest reaches when its command line asks for `mode` as hard as it can. */
 export function bestCmdlineDecision(s: Scenario, mode: DmaMode): PolicyDecision {
-  // virtio-iommu ignores intel_iommu=: strict comes from iommu.strict=1 there.
-  const ask = s.viommu.backend === 'virtio-iommu' && mode === 'strict' ? 'iommu.passthrough=0 iommu.strict=1' : ASK_FOR[mode];
+  // virtio-iommu and SMMUv3 ignore intel_iommu=: strict comes from iommu.strict=1 there.
+  const vtd = s.viommu.backend !== 'virtio-iommu' && !(s.viommu.backend === 'none' && s.hardware.iommu === 'smmuv3');
+  const ask = !vtd && mode === 'strict' ? 'iommu.passthrough=0 iommu.strict=1' : ASK_FOR[mode];
   return resolveScenarioPolicy(s, `${withoutIntelStrict(s.guest.cmdline)} ${ask}`.trim());
 }
 
@@ -156,8 +159,10 @@ export function vmmPathOrProblem(s: Scenario, decision: PolicyDecision, mode: Dm
   const table = decision.dmaPageTable;
   const why = tableWhy(decision);
   if (host === 'none') {
-    const queue = s.hardware.iommu === 'smmuv3' ? 'the SMMUv3 command queue (CMD_SYNC)' : 'the VT-d invalidation queue (wait descriptor)';
-    return { path: { path: 'none', pageTable: table, reason: `bare metal: the hardware IOMMU walks the ${table} table (${why}); invalidations go to ${queue}, served in order per unit` } };
+    if (s.hardware.iommu === 'smmuv3') {
+      return { path: { path: 'none', pageTable: table, reason: 'bare metal: the SMMUv3 walks the stage-1 table; invalidations go to its command queue (TLBI plus CMD_SYNC), served in order per SMMU' } };
+    }
+    return { path: { path: 'none', pageTable: table, reason: `bare metal: the hardware IOMMU walks the ${table} table (${why}); invalidations go to the VT-d invalidation queue (wait descriptor), served in order per unit` } };
   }
   if (host === 'virtio-iommu') {
     return {

@@ -22,14 +22,27 @@ export function virtioIommuDeferredFlush(kernel: string): boolean {
   return atLeast(v, 6, 7);
 }
 
-export function resolveVirtioIommuPolicy(input: Omit<PolicyInput, 'caps'>): PolicyDecision {
+/**
+ * The iommu core's decision for a driver other than VT-d: Kconfig, iommu.*=,
+ * untrusted devices; VT-d's reasons and dmesg lines dropped, intel_iommu=
+ * tokens ignored (that driver is not there).
+ */
+export function resolveWithoutVtd(input: Omit<PolicyInput, 'caps'>): { core: PolicyDecision; reasons: PolicyDecision['reasons']; log: string[]; ignored: string[] } {
   const tokens = input.cmdline.split(/\s+/).filter(Boolean);
   const intelTokens = tokens.filter((t) => t.startsWith('intel_iommu='));
   const cmdline = tokens.filter((t) => !t.startsWith('intel_iommu=')).join(' ');
-  // The core's decision without any VT-d capability: no caching mode can force strict.
+  // Without any VT-d capability: no caching mode can force strict.
   const core = resolvePolicy({ ...input, cmdline, caps: { cachingMode: false, scalableMode: false, firstLevel: false, secondLevel: true } });
-  const reasons = core.reasons.filter((r) => !VTD_ONLY_SOURCES.test(r.source));
-  const log = core.log.filter((line) => !line.startsWith('DMAR:'));
+  return {
+    core,
+    reasons: core.reasons.filter((r) => !VTD_ONLY_SOURCES.test(r.source)),
+    log: core.log.filter((line) => !line.startsWith('DMAR:')),
+    ignored: [...core.ignored, ...intelTokens],
+  };
+}
+
+export function resolveVirtioIommuPolicy(input: Omit<PolicyInput, 'caps'>): PolicyDecision {
+  const { core, reasons, log, ignored } = resolveWithoutVtd(input);
   const deferred = virtioIommuDeferredFlush(input.kernel);
   let { domainType, strict } = core;
   if (domainType === 'dma-fq' && !deferred) {
@@ -52,6 +65,28 @@ export function resolveVirtioIommuPolicy(input: Omit<PolicyInput, 'caps'>): Poli
     forcedStrict: false,
     reasons,
     log,
-    ignored: [...core.ignored, ...intelTokens],
+    ignored,
+  };
+}
+
+/**
+ * Bare-metal SMMUv3 (drivers/iommu/arm/arm-smmu-v3): the iommu core's rules
+ * only. The driver supports the flush queue (non-strict mode since v5.0,
+ * DMA_FQ from v5.15, IOMMU_CAP_DEFERRED_FLUSH from v6.5), and DMA domains use
+ * a stage-1 table.
+ */
+export function resolveSmmuV3Policy(input: Omit<PolicyInput, 'caps'>): PolicyDecision {
+  const { core, reasons, log, ignored } = resolveWithoutVtd(input);
+  reasons.push({ source: 'arm-smmu-v3', text: 'no caching mode or VT-d rule: the Kconfig and iommu.strict= choice stands (arm64 defaults to CONFIG_IOMMU_DEFAULT_DMA_STRICT); DMA domains use a stage-1 table' });
+  const translated = core.domainType !== 'identity';
+  return {
+    ...core,
+    scalableMode: false,
+    pageTable: translated && core.dmaRemapping ? 'first-level' : 'none',
+    dmaPageTable: core.dmaRemapping ? 'first-level' : 'none',
+    forcedStrict: false,
+    reasons,
+    log,
+    ignored,
   };
 }

@@ -193,3 +193,15 @@ test('calibration: readIops is an observable, and the fit to the strict Grace po
   const out = runCalibration(prepared.job);
   assert.ok(Math.abs(out.values[0]! / COST_TABLE.smmuCmdqSyncNs.valueNs - 1) < 0.03, `fitted ${out.values[0]} vs table ${COST_TABLE.smmuCmdqSyncNs.valueNs}`);
 });
+
+test('bare-metal SMMUv3 follows the iommu core\'s rules, none of VT-d\'s', () => {
+  const auto = run('nvme-bare-metal', { durationMs: 4, warmupMs: 1 });
+  assert.equal(auto.policy.effective, 'strict', 'arm64\'s strict Kconfig default');
+  assert.ok(auto.policy.resolved.reasons.some((r) => r.source === 'arm-smmu-v3'));
+  assert.ok(!auto.policy.resolved.reasons.some((r) => r.source.startsWith('intel_iommu')), 'no VT-d reasons');
+  assert.match(auto.vmmPath.reason, /stage-1/);
+  const lazy = run('nvme-bare-metal', { durationMs: 4, warmupMs: 1, guest: { cmdline: 'iommu.strict=0' } });
+  assert.equal(lazy.policy.effective, 'lazy');
+  const asked = run('nvme-bare-metal', { durationMs: 4, warmupMs: 1, guest: { cmdline: 'iommu.strict=0' }, policy: 'strict' });
+  assert.ok(!asked.warnings.some((w) => w.code === 'policy-unreachable'), 'iommu.strict=1 reaches strict on SMMUv3');
+});
