@@ -256,7 +256,7 @@ export function* fioJob(ctx: FioContext, proc: Proc, job: FioJob): ProcessBody {
       yield* dma.map(proc, pages);
       toDrive();
     }
-    // Give the other processes their turn in time order.
-    yield { kind: 'sleep', until: proc.t };
+    // Give the other processes their turn in time order, unless the loop sleeps for the next interrupt anyway.
+    if (inFlight.peek() <= proc.t) yield { kind: 'sleep', until: proc.t };
   }
 }
