@@ -205,3 +205,10 @@ test('bare-metal SMMUv3 follows the iommu core\'s rules, none of VT-d\'s', () =>
   const asked = run('nvme-bare-metal', { durationMs: 4, warmupMs: 1, guest: { cmdline: 'iommu.strict=0' }, policy: 'strict' });
   assert.ok(!asked.warnings.some((w) => w.code === 'policy-unreachable'), 'iommu.strict=1 reaches strict on SMMUv3');
 });
+
+test('the closed-form estimate gives no number for fio on NVMe and says why', async () => {
+  const { estimate } = await import('../../core/analytic/estimate.ts');
+  const e = estimate(findPreset('nvme-nested-fl')!.scenario, 'lazy');
+  assert.equal(e.throughputGbps, null);
+  assert.match(e.outOfRange ?? '', /^out of range: use the event model .*fio/);
+});
