@@ -1,5 +1,5 @@
 // Benchmarks, printed as JSON (npm run bench). Simulation speed for both seed
-// presets: simulated segments per wall second, real-time factor (simulated
+// presets and nvme-bare-metal strict and lazy: simulated segments (or I/Os) per wall second, real-time factor (simulated
 // seconds per wall second), events per second and peak memory. Each figure is
 // the median of several runs after a warm-up run, on one core (this thread).
 // Journal: bulk insert rate and page-query latency at 100k runs (journal.ts);
@@ -22,11 +22,15 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-function benchPreset(name: string) {
-  const scenario = mergeDeep(findPreset(name)!.scenario, { durationMs: DURATION_MS, warmupMs: 0 });
+// NVMe runs simulate every I/O (16.5M per simulated second on nvme-bare-metal): a shorter span.
+const NVME_DURATION_MS = Number(process.env.BENCH_NVME_DURATION_MS ?? 50);
+
+function benchPreset(name: string, patch: Record<string, unknown> = {}, durationMs = DURATION_MS) {
+  const scenario = mergeDeep(mergeDeep(findPreset(name)!.scenario, patch), { durationMs, warmupMs: 0 });
   simulate(scenario); // warm-up: JIT
   const walls: number[] = [];
   let segments = 0;
+  let ios = 0;
   let events = 0;
   let peakRss = process.memoryUsage().rss;
   for (let i = 0; i < REPEATS; i++) {
@@ -34,16 +38,18 @@ function benchPreset(name: string) {
     const r = simulate(scenario);
     walls.push(Number(process.hrtime.bigint() - t0) / 1e9);
     segments = (r.packetsPerSec * r.measuredMs) / 1000;
+    ios = r.storage ? (r.storage.iops * r.measuredMs) / 1000 : 0;
     events = r.engine.events;
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }
   const wall = median(walls);
   return {
     preset: name,
-    simulatedMs: DURATION_MS,
+    ...(Object.keys(patch).length ? { patch } : {}),
+    simulatedMs: durationMs,
     wallMsMedian: +(wall * 1000).toFixed(1),
-    realTimeFactor: +(DURATION_MS / 1000 / wall).toFixed(2),
-    segmentsPerWallSec: Math.round(segments / wall),
+    realTimeFactor: +(durationMs / 1000 / wall).toFixed(2),
+    ...(ios ? { ioPerWallSec: Math.round(ios / wall) } : { segmentsPerWallSec: Math.round(segments / wall) }),
     eventsPerWallSec: Math.round(events / wall),
     peakRssMiB: +(peakRss / 2 ** 20).toFixed(1),
   };
@@ -53,7 +59,10 @@ const JOURNAL_RUNS = Number(process.env.BENCH_JOURNAL_RUNS ?? 100_000);
 const SKIP_JOURNAL = process.env.BENCH_SKIP_JOURNAL === '1';
 
 const loadBefore = +loadavg()[0]!.toFixed(2);
-const results = ['seed-before-fix', 'seed-after-fix'].map(benchPreset);
+const results = [
+  ...['seed-before-fix', 'seed-after-fix'].map((name) => benchPreset(name)),
+  ...['strict', 'lazy'].map((policy) => benchPreset('nvme-bare-metal', { policy }, NVME_DURATION_MS)),
+];
 const loadAverage1m = { before: loadBefore, after: +loadavg()[0]!.toFixed(2) };
 const cliStartup = benchCliStartup({ repeats: REPEATS });
 const journal = SKIP_JOURNAL ? { skipped: 'BENCH_SKIP_JOURNAL=1' } : benchJournal(JOURNAL_RUNS);

@@ -19,6 +19,7 @@ import { dmaPathWarnings, effectivePolicy, effectiveVmmPath, guestDmaPathFacts, 
 import { maxGoodputGbps, queueShares, type WorkloadContext } from './workloads/context.ts';
 import { iperfRxQueue, iperfRxSetupMappings } from './workloads/iperf-rx.ts';
 import { iperfTxQueue } from './workloads/iperf-tx.ts';
+import { simulateFio } from './workloads/fio-run.ts';
 
 export interface SimulateOptions {
   /** Called with the simulated fraction done (0..1), a few hundred times per run at most. */
@@ -45,6 +46,7 @@ export function effectiveMode(s: Scenario, decision: PolicyDecision): { mode: Dm
 
 export function simulate(input: unknown, opts: SimulateOptions = {}): SimulationResult {
   const s = parseScenario(input);
+  if (s.workload.kind === 'fio') return simulateFio(s, opts);
   const decision = resolveScenarioPolicy(s);
   const policy = effectivePolicy(s, decision);
   const { mode, source } = policy;
@@ -60,7 +62,7 @@ export function simulate(input: unknown, opts: SimulateOptions = {}): Simulation
   const staleWindow = new LogHistogram();
   const fq = new FlushQueue(s.flushQueue.kind, s.flushQueue.size, cpus.length, warmupNs, staleWindow);
   const iova = new IovaAllocator(cpus.length, costs, counters, { rule: pathFacts.iovaDepot, onlineCpus: cpus.length, nowNs: () => sim.now });
-  const backend = backendForPath(vmmPath.path, costs);
+  const backend = backendForPath(vmmPath.path, costs, { hardware: s.hardware.iommu, iotlbSyncMap: s.viommu.iotlbSyncMap });
   const dma = new DmaApi(mode, sim, backend, costs, iova, fq, counters, staleWindow, {
     fqTimeoutNs: s.flushQueue.timeoutMs * MS,
     warmupNs,
@@ -185,12 +187,12 @@ export function simulate(input: unknown, opts: SimulateOptions = {}): Simulation
   return result;
 }
 
-function summarizeUs(h: LogHistogram): LatencySummary {
+export function summarizeUs(h: LogHistogram): LatencySummary {
   return { count: h.count, mean: h.mean() / 1e3, p50: h.quantile(0.5) / 1e3, p99: h.quantile(0.99) / 1e3, max: h.max / 1e3 };
 }
 
 /** Statistics per kind of resource, over its instances. */
-function lockStats(resources: Resource<ResourceName>[], measuredNs: number): Record<ResourceName, LockStats> {
+export function lockStats(resources: Resource<ResourceName>[], measuredNs: number): Record<ResourceName, LockStats> {
   const out = {} as Record<ResourceName, LockStats>;
   for (const name of RESOURCE_NAMES) {
     const mine = resources.filter((r) => r.name === name);

@@ -52,11 +52,15 @@ export function policySource(r: MaybeOlder): string {
   return `${r.policy.effective}, asked by the scenario (kernel ${kernel}, rule generation ${d.generation}${differs})`;
 }
 
+type RowOf = (label: string, f: (r: MaybeOlder) => string) => string[];
+const policyRow = (row: RowOf) => row('policy', (r) => `${r.policy.effective} (${r.policy.source === 'auto' ? `kernel ${r.scenario.guest.kernel}` : 'scenario'})`);
+
 /** The rows every human summary shows, one column per result. */
 function summaryRows(results: MaybeOlder[]): string[][] {
   const row = (label: string, f: (r: MaybeOlder) => string) => [label, ...results.map(f)];
+  if (results.length && results.every((r) => r.storage)) return storageRows(row);
   return [
-    row('policy', (r) => `${r.policy.effective} (${r.policy.source === 'auto' ? `kernel ${r.scenario.guest.kernel}` : 'scenario'})`),
+    policyRow(row),
     ...(results.some((r) => r.vmmPath) ? [row('VMM path', (r) => (r.vmmPath ? `${r.vmmPath.path} (${r.vmmPath.pageTable})` : '-'))] : []),
     row('throughput Gbit/s', (r) => r.throughputGbps.toFixed(2)),
     row('segments/s', (r) => fmt(r.packetsPerSec)),
@@ -67,6 +71,26 @@ function summaryRows(results: MaybeOlder[]): string[][] {
     row('vCPU busy', (r) => pct(r.cpu.utilization)),
     row('VMM lock busy', (r) => pct(r.vmmLock.utilization)),
     row('stale window us (mean/p99/max)', (r) => (r.staleWindowUs.count ? `${fmt(r.staleWindowUs.mean, 0)}/${fmt(r.staleWindowUs.p99, 0)}/${fmt(r.staleWindowUs.max, 0)}` : '0 (strict)')),
+    row('bottleneck', (r) => r.bottleneck.kind),
+  ];
+}
+
+/** An NVMe run under fio: IOPS, bandwidth and completion latency in fio's terms, no NIC rows. */
+function storageRows(row: RowOf): string[][] {
+  const st = (r: MaybeOlder) => r.storage!;
+  const clat = (c: { count: number; p50: number; p99: number; p99_9: number }) => (c.count ? `${fmt(c.p50, 0)}/${fmt(c.p99, 0)}/${fmt(c.p99_9, 0)}` : '–');
+  return [
+    policyRow(row),
+    row('read IOPS', (r) => fmt(st(r).readIops)),
+    row('write IOPS', (r) => fmt(st(r).writeIops)),
+    row('bandwidth MiB/s (read/write)', (r) => `${fmt(st(r).readBandwidthMiBps, 0)}/${fmt(st(r).writeBandwidthMiBps, 0)}`),
+    row('read clat us (p50/p99/p99.9)', (r) => clat(st(r).readClatUs)),
+    row('write clat us (p50/p99/p99.9)', (r) => clat(st(r).writeClatUs)),
+    row('drive busy', (r) => pct(st(r).driveUtilization)),
+    row('VM exits/s', (r) => fmt(r.vmExitsPerSec, 0)),
+    row('invalidations/s', (r) => fmt(r.invalidationsPerSec, 0)),
+    row('flushes/s (full/timer)', (r) => `${fmt(r.flushesByTrigger.full, 0)}/${fmt(r.flushesByTrigger.timer, 0)}`),
+    row('CPU busy', (r) => pct(r.cpu.utilization)),
     row('bottleneck', (r) => r.bottleneck.kind),
   ];
 }

@@ -5,7 +5,8 @@ import { nestedFlBackend } from './nested-fl.ts';
 import { noneBackend } from './none.ts';
 import { shadowFlWpBackend } from './shadow-fl-wp.ts';
 import { shadowSlBackend } from './shadow-sl.ts';
-import { NO_COST, type BackendFactory, type BackendModel } from './types.ts';
+import { virtioIommuBackend } from './virtio-iommu.ts';
+import { DEFAULT_BACKEND_OPTIONS, NO_COST, type BackendFactory, type BackendModel, type BackendOptions } from './types.ts';
 
 export * from './types.ts';
 export { fullWalkEntries } from './shadow-sl.ts';
@@ -15,10 +16,12 @@ const FACTORIES: Record<Backend, BackendFactory> = {
   'shadow-sl': shadowSlBackend,
   'nested-fl': nestedFlBackend,
   'shadow-fl-wp': shadowFlWpBackend,
+  'virtio-iommu': virtioIommuBackend,
 };
 
-export function createBackend(id: Backend, costs: Costs): BackendModel {
-  return FACTORIES[id](costs);
+/** A fresh backend for one run (virtio-iommu keeps the requests queued since its last sync). */
+export function createBackend(id: Backend, costs: Costs, opts: BackendOptions = DEFAULT_BACKEND_OPTIONS): BackendModel {
+  return FACTORIES[id](costs, opts);
 }
 
 // No DMA remapping or an identity domain: nothing to price (passthrough
@@ -33,6 +36,6 @@ const identityBackend: BackendModel = {
 };
 
 /** The backend that prices a run's effective VMM path (model/effective.ts), not the host's label. */
-export function backendForPath(path: VmmPathKind, costs: Costs): BackendModel {
-  return path === 'identity' ? identityBackend : createBackend(path, costs);
+export function backendForPath(path: VmmPathKind, costs: Costs, opts: BackendOptions = DEFAULT_BACKEND_OPTIONS): BackendModel {
+  return path === 'identity' ? identityBackend : createBackend(path, costs, opts);
 }

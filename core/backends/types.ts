@@ -1,12 +1,13 @@
 // What a vIOMMU backend turns each guest operation into (DOMAIN.md §4).
 import type { Costs } from '../model/costs.ts';
-import type { Backend } from '../model/scenario.ts';
+import type { Backend, HardwareIommu } from '../model/scenario.ts';
 
 /** Why a vCPU exits to the VMM: the invalidation it submits (write-protection faults stay in the kernel and are counted apart). */
-export const EXIT_REASONS = ['psi-map', 'psi-unmap', 'dsi-flush', 'pasid-unmap', 'pasid-flush', 'dev-tlb'] as const;
+export const EXIT_REASONS = ['psi-map', 'psi-unmap', 'dsi-flush', 'pasid-unmap', 'pasid-flush', 'dev-tlb', 'virtio-map', 'virtio-unmap', 'virtio-flush'] as const;
 export type ExitReason = (typeof EXIT_REASONS)[number];
 /** Invalidation descriptors by kind ('dev-tlb': a device-TLB invalidation, with ATS). */
-export const INVALIDATION_KINDS = ['psi', 'dsi', 'pasid', 'hardware', 'dev-tlb'] as const;
+/** ('virtio': one sync of the virtio-iommu request queue, carrying the MAP and UNMAP requests queued since the last.) */
+export const INVALIDATION_KINDS = ['psi', 'dsi', 'pasid', 'hardware', 'dev-tlb', 'virtio'] as const;
 export type InvalidationKind = (typeof INVALIDATION_KINDS)[number];
 
 /** The guest I/O page table as the VMM sees it when it has to walk it. */
@@ -64,4 +65,14 @@ export function exitCost(exit: ExitReason, kind: InvalidationKind, submitNs: num
   return { faults: 0, faultNs: 0, submission: { kind, exit, submitNs, invalidateNs, deviceTlbNs } };
 }
 
-export type BackendFactory = (costs: Costs) => BackendModel;
+/** What a backend needs of the scenario besides the costs. */
+export interface BackendOptions {
+  /** Bare metal: the IOMMU that serves invalidations. */
+  hardware: HardwareIommu;
+  /** virtio-iommu: sync after each map (ops->iotlb_sync_map). */
+  iotlbSyncMap: boolean;
+}
+
+export const DEFAULT_BACKEND_OPTIONS: BackendOptions = { hardware: 'vtd', iotlbSyncMap: true };
+
+export type BackendFactory = (costs: Costs, opts: BackendOptions) => BackendModel;

@@ -4,7 +4,7 @@
 // table takes on the host the scenario describes (DOMAIN.md §4, last
 // paragraph): `viommu.backend` is what the host offers, not what is used.
 import type { DmaMode } from '../guest/dma.ts';
-import { kernelFacts, resolvePolicy, type DmaPathFacts, type PageTable, type PolicyDecision } from '../policy/index.ts';
+import { kernelFacts, resolvePolicy, resolveSmmuV3Policy, resolveVirtioIommuPolicy, type DmaPathFacts, type PageTable, type PolicyDecision } from '../policy/index.ts';
 import type { Backend, Scenario } from './scenario.ts';
 import type { Warning } from './warnings.ts';
 
@@ -40,8 +40,11 @@ export function scenarioPolicyInput(s: Scenario, cmdline = s.guest.cmdline) {
   };
 }
 
-export function resolveScenarioPolicy(s: Scenario): PolicyDecision {
-  return resolvePolicy(scenarioPolicyInput(s));
+export function resolveScenarioPolicy(s: Scenario, cmdline = s.guest.cmdline): PolicyDecision {
+  const input = scenarioPolicyInput(s, cmdline);
+  if (s.viommu.backend === 'virtio-iommu') return resolveVirtioIommuPolicy(input);
+  if (s.viommu.backend === 'none' && s.hardware.iommu === 'smmuv3') return resolveSmmuV3Policy(input);
+  return resolvePolicy(input);
 }
 
 /** The mode the kernel's own decision gives the device. */
@@ -73,10 +76,16 @@ function withoutIntelStrict(cmdline: string): string {
 
 /** The decision the guest reaches when its command line asks for `mode` as hard as it can. */
 export function bestCmdlineDecision(s: Scenario, mode: DmaMode): PolicyDecision {
-  return resolvePolicy(scenarioPolicyInput(s, `${withoutIntelStrict(s.guest.cmdline)} ${ASK_FOR[mode]}`.trim()));
+  // virtio-iommu and SMMUv3 ignore intel_iommu=: strict comes from iommu.strict=1 there.
+  const vtd = s.viommu.backend !== 'virtio-iommu' && !(s.viommu.backend === 'none' && s.hardware.iommu === 'smmuv3');
+  const ask = !vtd && mode === 'strict' ? 'iommu.passthrough=0 iommu.strict=1' : ASK_FOR[mode];
+  return resolveScenarioPolicy(s, `${withoutIntelStrict(s.guest.cmdline)} ${ask}`.trim());
 }
 
 function unreachableWhy(s: Scenario, d: PolicyDecision, mode: DmaMode): string {
+  if (mode === 'lazy' && s.viommu.backend === 'virtio-iommu' && d.dmaRemapping) {
+    return 'its virtio-iommu driver has no deferred flush before v6.7 (IOMMU_CAP_DEFERRED_FLUSH), so DMA_FQ ends strict';
+  }
   if (mode === 'lazy' && d.forcedStrict && s.viommu.cachingMode) {
     const fix = d.generation === 3 ? ' with a second-level table' : '';
     return `caching mode forces strict on this generation-${d.generation} guest${fix}: iommu_set_dma_strict() wins over iommu.strict=0`;
@@ -150,7 +159,19 @@ export function vmmPathOrProblem(s: Scenario, decision: PolicyDecision, mode: Dm
   const table = decision.dmaPageTable;
   const why = tableWhy(decision);
   if (host === 'none') {
-    return { path: { path: 'none', pageTable: table, reason: `bare metal: the hardware IOMMU walks the ${table} table (${why}); invalidations go to its queue` } };
+    if (s.hardware.iommu === 'smmuv3') {
+      return { path: { path: 'none', pageTable: table, reason: 'bare metal: the SMMUv3 walks the stage-1 table; invalidations go to its command queue (TLBI plus CMD_SYNC), served in order per SMMU' } };
+    }
+    return { path: { path: 'none', pageTable: table, reason: `bare metal: the hardware IOMMU walks the ${table} table (${why}); invalidations go to the VT-d invalidation queue (wait descriptor), served in order per unit` } };
+  }
+  if (host === 'virtio-iommu') {
+    return {
+      path: {
+        path: 'virtio-iommu',
+        pageTable: 'none',
+        reason: `virtio-iommu: no guest page table; each map and unmap is a request on the request virtqueue, a sync kicks it (an exit) and waits while QEMU maps or unmaps the host IOMMU through VFIO${s.viommu.iotlbSyncMap ? '; maps sync at once (iotlb_sync_map)' : '; maps stay queued until the next sync'}`,
+      },
+    };
   }
   if (table === 'second-level') {
     if (!s.viommu.cachingMode) {
@@ -198,7 +219,9 @@ export function effectiveVmmPath(s: Scenario, decision: PolicyDecision, mode: Dm
 /** Warnings about the guest DMA path of this kernel release that the run's mechanisms imply. */
 export function dmaPathWarnings(s: Scenario, facts: DmaPathFacts, mode: DmaMode): Warning[] {
   const warnings: Warning[] = [];
-  if (mode === 'lazy' && s.flushQueue.kind === 'single') {
+  // virtio-iommu sets shadow_on_flush from v6.7: the single queue is what the kernel does there.
+  const shadowOnFlush = s.viommu.backend === 'virtio-iommu' && facts.singleFlushQueue;
+  if (mode === 'lazy' && s.flushQueue.kind === 'single' && !shadowOnFlush) {
     const why = !facts.singleFlushQueue
       ? `v${s.guest.kernel} has no single flush queue (it arrived in v6.7)`
       : 'the single queue is only for drivers with shadow_on_flush (s390, virtio-iommu); VT-d keeps per-CPU queues';

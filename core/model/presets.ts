@@ -19,7 +19,13 @@ const BACKEND_TEXT: Record<Scenario['viommu']['backend'], string> = {
   'nested-fl': 'QEMU VT-d with caching mode, scalable mode and first-level translation only (x-flts), the first level nested in the host IOMMU: maps cost no exit, each invalidation is one exit plus one forwarded host invalidation',
   'shadow-sl': 'QEMU intel-iommu with caching mode and a second-level table shadowed through VFIO: every map is a PSI exit plus a VFIO MAP, every strict unmap a PSI exit plus a VFIO UNMAP, and a lazy flush a domain-selective invalidation in which QEMU re-walks every table page of the domain',
   'shadow-fl-wp': 'the guest first-level table write-protected and shadowed: every PTE write and clear faults into the hypervisor, and only invalidations reach QEMU',
+  'virtio-iommu': 'virtio-iommu in QEMU with the device assigned through VFIO: no guest page table; every map and unmap is a request on the request virtqueue, a sync kicks it (an exit) and waits while QEMU maps or unmaps the host IOMMU through VFIO under its big lock',
 };
+
+const HARDWARE_TEXT = {
+  vtd: 'the VT-d invalidation queue serves one descriptor plus wait descriptor after another per IOMMU unit',
+  smmuv3: 'the SMMUv3 command queue serves one TLBI plus CMD_SYNC after another per SMMU, all CPUs sharing it',
+} as const;
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const kib = (bytes: number) => (bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} B`);
@@ -35,7 +41,24 @@ export function describeScenario(input: ScenarioInput): string[] {
   const vcpuText = plural(s.guest.vcpus, bare ? 'CPU' : 'vCPU');
   const kernel = `${bare ? 'Kernel' : 'Guest kernel'} ${s.guest.kernel}`;
   const cpu = bare ? 'CPU' : 'vCPU';
-  if (w.kind === 'iperf-rx') {
+  if (w.kind === 'fio') {
+    const jobs = w.numjobs * d.drives;
+    const mix = w.rw === 'randrw' ? ` (${w.rwmixread}% reads)` : '';
+    out.push(
+      `${kernel} with ${vcpuText} running fio ${w.rw}${mix}, bs ${kib(w.bs)}, iodepth ${w.iodepth}, ${plural(w.numjobs, 'job')} per drive on ${plural(d.drives, 'NVMe drive')}: ${plural(jobs, 'job')}, each pinned to its own ${cpu} and submitting on its own queue (${d.queuesPerDrive} per drive).`,
+    );
+    const pages = Math.ceil(w.bs / 4096);
+    out.push(`Each I/O is one DMA map of ${plural(pages, 'page')} at submission and one unmap at completion (one IOVA range for the scatterlist).`);
+    // Only the directions the workload uses.
+    const reads = w.rw !== 'randwrite' && w.rw !== 'write' && !(w.rw === 'randrw' && w.rwmixread === 0);
+    const writes = w.rw !== 'randread' && w.rw !== 'read' && !(w.rw === 'randrw' && w.rwmixread === 100);
+    const mega = (x: number) => `${+(x / 1e6).toPrecision(4)}M`;
+    const service = [reads ? `a read in ${d.readLatencyUs} us` : '', writes ? `a write in ${d.writeLatencyUs} us` : ''].filter(Boolean).join(' and ');
+    const ceilings = [reads ? `${mega(d.maxReadIops)} read` : '', writes ? `${mega(d.maxWriteIops)} write` : ''].filter(Boolean).join(' and ');
+    out.push(
+      `Each drive serves ${service}, at most ${ceilings} IOPS and ${d.maxBandwidthMiBps} MiB/s; ${d.interruptCoalescingUs ? `interrupts coalesced over ${d.interruptCoalescingUs} us` : 'no interrupt coalescing (the Linux default)'}.`,
+    );
+  } else if (w.kind === 'iperf-rx') {
     out.push(
       `${kernel} with ${vcpuText} receiving ${plural(w.streams, 'iperf TCP stream')} on ${plural(d.queues, 'RX queue')}, each active queue and its iperf thread pinned to its own ${cpu}.`,
     );
@@ -63,7 +86,7 @@ export function describeScenario(input: ScenarioInput): string[] {
     );
     out.push(`The receiver ACKs every ${kib(Math.min(w.ackEveryBytes, GRO_MAX_BYTES))} it gets; ACKs arrive in recycled RX pages (no map or unmap).`);
   }
-  const backendText = BACKEND_TEXT[s.viommu.backend];
+  const backendText = bare ? `${BACKEND_TEXT.none}; ${HARDWARE_TEXT[s.hardware.iommu]}${s.viommu.units > 1 ? `, ${s.viommu.units} units with the drives spread over them` : ''}` : BACKEND_TEXT[s.viommu.backend];
   out.push(`${backendText[0]!.toUpperCase()}${backendText.slice(1)}.`);
   const caps = BACKEND_CAPS[s.viommu.backend];
   const v = s.viommu;
@@ -71,6 +94,7 @@ export function describeScenario(input: ScenarioInput): string[] {
     out.push(`vIOMMU capabilities set by the scenario: caching mode ${v.cachingMode ? 'on' : 'off'}, scalable mode ${v.scalableMode ? 'on' : 'off'}, first level ${v.firstLevel ? 'on' : 'off'}, second level ${v.secondLevel ? 'on' : 'off'}.`);
   }
   if (s.policy !== 'auto') out.push(`Policy forced to ${s.policy} by the scenario, whatever the kernel's rules decide.`);
+  if (s.viommu.backend === 'virtio-iommu') out.push(s.viommu.iotlbSyncMap ? 'Each map is synced at once (iotlb_sync_map).' : 'Maps are not synced on their own: their requests wait for the next sync (a what-if; Linux syncs after each map).');
   if (s.flushQueue.kind === 'single') out.push(`One single flush queue of ${s.flushQueue.size} slots with a ${s.flushQueue.timeoutMs} ms timer.`);
   return out;
 }
@@ -147,6 +171,45 @@ export const PRESETS: Preset[] = [
     ],
   ),
 ];
+
+/**
+ * NVIDIA NV-Kernels PR #182 reports 8 NVMe drives on Grace (SMMUv3), 4 KiB
+ * random reads: passthrough 16.5M, lazy 16.4M, strict 2.8M IOPS; it does not
+ * give its fio job layout, queue depth or SMMU topology.
+ */
+const nvmeBareMetal: ScenarioInput = {
+  name: 'nvme-bare-metal',
+  durationMs: 30,
+  warmupMs: 5,
+  guest: { kernel: '6.8', kconfigDefault: 'strict', cmdline: '', vcpus: 72 },
+  viommu: { backend: 'none', units: 1 },
+  hardware: { iommu: 'smmuv3' },
+  policy: 'auto',
+  device: { kind: 'nvme', drives: 8, queuesPerDrive: 72, readLatencyUs: 80, maxReadIops: 2_062_500, maxBandwidthMiBps: 14_000 },
+  workload: { kind: 'fio', rw: 'randread', bs: 4096, iodepth: 32, numjobs: 8 },
+};
+
+const nvmeVm: ScenarioInput = {
+  durationMs: 40,
+  warmupMs: 5,
+  guest: { kernel: '6.8', kconfigDefault: 'lazy', cmdline: '', vcpus: 4 },
+  policy: 'auto',
+  device: { kind: 'nvme', drives: 1, queuesPerDrive: 4 },
+  workload: { kind: 'fio', rw: 'randread', bs: 4096, iodepth: 32, numjobs: 4 },
+};
+
+PRESETS.push(
+  preset('nvme-bare-metal', 'Bare metal Grace (SMMUv3), 8 NVMe drives, fio 4 KiB random read', nvmeBareMetal, [
+    'The setup of NVIDIA NV-Kernels PR #182 (passthrough 16.5M / lazy 16.4M / strict 2.8M IOPS), which does not give its fio jobs, queue depth or SMMU layout: the jobs, depth and single SMMU above are this preset\'s assumptions, on a 72-core Grace.',
+    'The drives\' read ceiling is the published passthrough figure over 8 drives, so passthrough is fitted; arm64 kernels default to strict (CONFIG_IOMMU_DEFAULT_DMA_STRICT), so auto runs strict.',
+  ]),
+  preset('nvme-virtio-iommu', 'VM with an assigned NVMe drive behind virtio-iommu, guest 6.8 lazy', derive(nvmeVm, { name: 'nvme-virtio-iommu', viommu: { backend: 'virtio-iommu' } }), [
+    'Guest 6.8 has virtio-iommu\'s deferred flush (v6.7), so the x86 lazy default holds, with the single flush queue (shadow_on_flush); exit and VFIO costs are the NIC calibration\'s, unfitted.',
+  ]),
+  preset('nvme-nested-fl', 'VM with an assigned NVMe drive behind a nested first-level VT-d, guest 6.8 lazy', derive(nvmeVm, { name: 'nvme-nested-fl', viommu: { backend: 'nested-fl' } }), [
+    'The seed\'s vIOMMU with an NVMe drive instead of the NIC: the first-level table keeps caching mode from forcing strict (rule generation 3), so the x86 lazy default holds.',
+  ]),
+);
 
 export function findPreset(name: string): Preset | undefined {
   return PRESETS.find((p) => p.name === name);

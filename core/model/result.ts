@@ -43,6 +43,36 @@ export type LockStats = z.infer<typeof lockStatsSchema>;
 // A result carries its scenario fully resolved: it must parse as a scenario again.
 const scenarioField = z.custom<Scenario>((v) => safeParseScenario(v).ok, 'expected a complete, valid scenario');
 
+/** fio's completion latency of one direction, in microseconds (p99_9: fio's 99.90th percentile). */
+export const clatSummarySchema = z
+  .object({ count, mean: nonNegative, p50: nonNegative, p99: nonNegative, p99_9: nonNegative, max: nonNegative })
+  .strict();
+export type ClatSummary = z.infer<typeof clatSummarySchema>;
+
+/** What an NVMe run under fio reports, in the fio importer's terms (service/importers/fio.ts). */
+export const storageResultSchema = z
+  .object({
+    drives: count,
+    jobs: count,
+    iops: nonNegative,
+    readIops: nonNegative,
+    writeIops: nonNegative,
+    readBandwidthMiBps: nonNegative,
+    writeBandwidthMiBps: nonNegative,
+    /** Most IOPS the drives allow for this block size and mix. */
+    driveCeilingIops: nonNegative,
+    /** Busy share of the busiest drive's throughput stage, 0..1. */
+    driveUtilization: share,
+    interruptsPerSec: nonNegative,
+    completionsPerInterrupt: nonNegative,
+    readClatUs: clatSummarySchema,
+    writeClatUs: clatSummarySchema,
+    /** Completion latency of all I/Os: upper bucket edges (us) and counts, for a histogram. */
+    clatHistogram: z.object({ upperUs: z.array(nonNegative), count: z.array(count) }).strict(),
+  })
+  .strict();
+export type StorageResult = z.infer<typeof storageResultSchema>;
+
 const versionSchema = z.object({ major: count, minor: count, patch: count }).strict();
 /** The kernel resolver's decision (core/policy/types.ts). */
 const PAGE_TABLE = z.enum(['first-level', 'second-level', 'none']);
@@ -72,7 +102,7 @@ export const simulationResultSchema = z
     scenario: scenarioField,
     measuredMs: nonNegative,
     throughputGbps: nonNegative,
-    /** Full-size TCP segments per second (received for iperf-rx, sent for iperf-tx). */
+    /** Full-size TCP segments per second (received for iperf-rx, sent for iperf-tx); I/Os per second for fio. */
     packetsPerSec: nonNegative,
     maxGoodputGbps: nonNegative,
     /** Exits to the VMM (QEMU, under its lock) per second; in-kernel faults are `kvmFaultsPerSec`. */
@@ -146,6 +176,8 @@ export const simulationResultSchema = z
       })
       .strict(),
     engine: z.object({ events: count, simulatedMs: nonNegative }).strict(),
+    /** NVMe under fio only. */
+    storage: storageResultSchema.optional(),
   })
   .strict();
 
@@ -184,7 +216,32 @@ export function scalarMetrics(r: SimulationResult): Record<string, number> {
     unmapsPerPacket: r.dma.unmapsPerPacket,
     iovaRcacheHitRatio: r.dma.iovaRcacheHitRatio,
   };
+  if (r.storage) Object.assign(m, storageMetrics(r.storage));
   for (const [k, v] of Object.entries(r.vmExitsByReason)) m[`vmExitsPerSec.${k}`] = v;
   for (const [k, v] of Object.entries(r.invalidationsByKind)) m[`invalidationsPerSec.${k}`] = v;
+  return m;
+}
+
+/** The fio metrics an NVMe run reports, named as the fio importer names them. */
+export const STORAGE_METRIC_NAMES = (['read', 'write'] as const).flatMap((d) =>
+  ['Iops', 'BandwidthMiBps', 'ClatMeanUs', 'ClatP50Us', 'ClatP99Us', 'ClatP99_9Us'].map((m) => `${d}${m}`),
+);
+
+/** As the importer does: a direction without I/O reports its IOPS and bandwidth (0) but no latency. */
+export function storageMetrics(st: StorageResult): Record<string, number> {
+  const m: Record<string, number> = {};
+  for (const [dir, iops, bw, clat] of [
+    ['read', st.readIops, st.readBandwidthMiBps, st.readClatUs],
+    ['write', st.writeIops, st.writeBandwidthMiBps, st.writeClatUs],
+  ] as const) {
+    m[`${dir}Iops`] = iops;
+    m[`${dir}BandwidthMiBps`] = bw;
+    if (clat.count > 0) {
+      m[`${dir}ClatMeanUs`] = clat.mean;
+      m[`${dir}ClatP50Us`] = clat.p50;
+      m[`${dir}ClatP99Us`] = clat.p99;
+      m[`${dir}ClatP99_9Us`] = clat.p99_9;
+    }
+  }
   return m;
 }

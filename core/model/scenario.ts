@@ -7,9 +7,17 @@ import { atLeast } from '../policy/version.ts';
 import { COST_NAMES, COST_TABLE, type CostName, type Costs } from './costs.ts';
 import { effectivePolicy, resolveScenarioPolicy, vmmPathOrProblem } from './effective.ts';
 
-export const BACKENDS = ['none', 'shadow-sl', 'nested-fl', 'shadow-fl-wp'] as const;
+export const BACKENDS = ['none', 'shadow-sl', 'nested-fl', 'shadow-fl-wp', 'virtio-iommu'] as const;
 export const POLICIES = ['auto', 'strict', 'lazy', 'passthrough'] as const;
-export const WORKLOADS = ['iperf-rx', 'iperf-tx'] as const;
+export const WORKLOADS = ['iperf-rx', 'iperf-tx', 'fio'] as const;
+export const DEVICE_KINDS = ['nic', 'nvme'] as const;
+/** fio's rw= patterns the model runs. */
+export const FIO_RW = ['randread', 'randwrite', 'read', 'write', 'randrw'] as const;
+/** The hardware IOMMU on bare metal (viommu.backend none). */
+export const HARDWARE_IOMMUS = ['vtd', 'smmuv3'] as const;
+export type DeviceKind = (typeof DEVICE_KINDS)[number];
+export type FioRw = (typeof FIO_RW)[number];
+export type HardwareIommu = (typeof HARDWARE_IOMMUS)[number];
 export const FLUSH_QUEUE_KINDS = ['per-cpu', 'single'] as const;
 export type Backend = (typeof BACKENDS)[number];
 export type PolicyChoice = (typeof POLICIES)[number];
@@ -27,7 +35,12 @@ export const BACKEND_CAPS: Record<Backend, { cachingMode: boolean; scalableMode:
   'shadow-sl': { cachingMode: true, scalableMode: true, firstLevel: false, secondLevel: true },
   'nested-fl': { cachingMode: true, scalableMode: true, firstLevel: true, secondLevel: false },
   'shadow-fl-wp': { cachingMode: true, scalableMode: true, firstLevel: true, secondLevel: false },
+  // virtio-iommu is no VT-d: no caching mode, no scalable mode, no guest page table (MAP/UNMAP requests).
+  'virtio-iommu': { cachingMode: false, scalableMode: false, firstLevel: false, secondLevel: false },
 };
+
+/** Kernels from v6.7 give virtio-iommu devices shadow_on_flush, hence the single flush queue, when lazy. */
+export const VIRTIO_DEFERRED_FLUSH_SINCE = [6, 7] as const;
 
 // A release typed as a JSON number loses its meaning: 6.10 is 6.1.
 function kernelVersionTypeError(issue: { input?: unknown }): string | undefined {
@@ -68,8 +81,18 @@ export const scenarioInputSchema = z
         scalableMode: z.boolean().optional(),
         firstLevel: z.boolean().optional(),
         secondLevel: z.boolean().optional(),
-        /** vIOMMU (or IOMMU) units; the one device's domain sits on the first, the others stay idle. */
+        /** vIOMMU (or IOMMU) units; the one device's domain sits on the first, the others stay idle. On bare metal, NVMe drives spread round-robin over the units. */
         units: int(1, 64).default(1),
+        /** virtio-iommu: the driver syncs (kicks and waits) after each map (ops->iotlb_sync_map); false is the what-if of MAP requests left queued until the next sync. */
+        iotlbSyncMap: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+    /** Bare metal (viommu.backend none): which IOMMU serves the invalidations. */
+    hardware: z
+      .object({
+        /** vtd: VT-d invalidation queue with a wait descriptor; smmuv3: SMMUv3 command queue with CMD_SYNC. */
+        iommu: z.enum(HARDWARE_IOMMUS).default('vtd'),
       })
       .strict()
       .prefault({}),
@@ -82,7 +105,8 @@ export const scenarioInputSchema = z
     forcePolicy: z.boolean().default(false),
     flushQueue: z
       .object({
-        kind: z.enum(FLUSH_QUEUE_KINDS).default('per-cpu'),
+        /** Default: single on virtio-iommu from v6.7 (shadow_on_flush), else per-cpu. */
+        kind: z.enum(FLUSH_QUEUE_KINDS).optional(),
         size: int(2, 1 << 20).optional(),
         timeoutMs: num(0.1, 60_000).optional(),
       })
@@ -90,7 +114,8 @@ export const scenarioInputSchema = z
       .prefault({}),
     device: z
       .object({
-        kind: z.literal('nic').default('nic'),
+        /** nic (iperf workloads) or nvme (fio); the fields of the other kind are ignored. */
+        kind: z.enum(DEVICE_KINDS).default('nic'),
         lineRateGbps: num(1, 800).default(100),
         mtu: int(576, 9216).default(1500),
         queues: int(1, 256).default(4),
@@ -102,6 +127,19 @@ export const scenarioInputSchema = z
         napiBudget: int(1, 1024).default(64),
         /** Address translation services: each invalidation adds a device-TLB descriptor. */
         ats: z.boolean().default(false),
+        // NVMe (device.kind nvme).
+        drives: int(1, 64).default(1),
+        /** I/O queue pairs per drive; each fio job of a drive submits on its own queue. */
+        queuesPerDrive: int(1, 1024).default(8),
+        /** Drive service time of one I/O (4 KiB and below), from doorbell to completion entry, without queueing. */
+        readLatencyUs: num(1, 100_000).default(80),
+        writeLatencyUs: num(1, 100_000).default(20),
+        /** Per-drive ceilings (the drive's datasheet figures). */
+        maxReadIops: num(1000, 1e8).default(1_500_000),
+        maxWriteIops: num(1000, 1e8).default(500_000),
+        maxBandwidthMiBps: num(10, 1e6).default(12_000),
+        /** NVMe interrupt coalescing (aggregation time); 0: an interrupt per completion batch, as the Linux default. */
+        interruptCoalescingUs: num(0, 25_500).default(0),
       })
       .strict()
       .prefault({}),
@@ -115,6 +153,16 @@ export const scenarioInputSchema = z
         tsqLimitBytes: int(65536, 1 << 30).optional(),
         tsoBytes: int(1500, 262144).default(65536),
         fragBytes: int(4096, 65536).default(32768),
+        // fio (workload.kind fio, on an nvme device).
+        rw: z.enum(FIO_RW).default('randread'),
+        /** randrw: percentage of reads. */
+        rwmixread: int(0, 100).default(50),
+        /** Block size in bytes: a multiple of 512. */
+        bs: int(512, 16 << 20).default(4096),
+        /** I/Os each job keeps in flight. */
+        iodepth: int(1, 4096).default(32),
+        /** fio jobs per drive, each pinned to its own CPU. */
+        numjobs: int(1, 256).default(1),
       })
       .strict()
       .prefault({}),
@@ -134,7 +182,7 @@ type Parsed = z.output<typeof scenarioInputSchema>;
 /** A scenario with every default filled in: what is journaled and hashed. */
 export interface Scenario extends Omit<Parsed, 'guest' | 'viommu' | 'flushQueue' | 'costs'> {
   guest: Parsed['guest'] & { qiBatch: boolean };
-  viommu: { backend: Backend; cachingMode: boolean; scalableMode: boolean; firstLevel: boolean; secondLevel: boolean; units: number };
+  viommu: { backend: Backend; cachingMode: boolean; scalableMode: boolean; firstLevel: boolean; secondLevel: boolean; units: number; iotlbSyncMap: boolean };
   flushQueue: { kind: 'per-cpu' | 'single'; size: number; timeoutMs: number };
   costs: Costs;
 }
@@ -198,6 +246,7 @@ function crossFieldErrors(s: Scenario): FieldError[] {
   if (s.device.rxBufferBytes > 4096 && s.device.rxBufferBytes % 4096 !== 0) {
     errors.push({ path: 'device.rxBufferBytes', message: 'above 4096 must be a whole number of 4 KiB pages' });
   }
+  errors.push(...deviceWorkloadErrors(s));
   if (s.flushQueue.kind === 'per-cpu' && s.flushQueue.size > 65536) {
     errors.push({ path: 'flushQueue.size', message: 'per-cpu rings allow at most 65536 slots' });
   }
@@ -210,6 +259,40 @@ function crossFieldErrors(s: Scenario): FieldError[] {
   return errors;
 }
 
+/** The device and the workload must fit each other (an NVMe drive runs fio, a NIC iperf). */
+function deviceWorkloadErrors(s: Scenario): FieldError[] {
+  const errors: FieldError[] = [];
+  const d = s.device;
+  const w = s.workload;
+  if (d.kind === 'nvme' && w.kind !== 'fio') {
+    errors.push({ path: 'workload.kind', message: `an nvme device runs the fio workload: must be fio (got ${w.kind}); iperf-rx and iperf-tx need device.kind nic` });
+  }
+  if (d.kind === 'nic' && w.kind === 'fio') {
+    errors.push({ path: 'device.kind', message: 'the fio workload needs an nvme device: must be nvme' });
+  }
+  if (w.kind !== 'fio') return errors;
+  if (w.bs % 512 !== 0) errors.push({ path: 'workload.bs', message: `must be a multiple of 512 bytes (the logical block size), e.g. 4096 or 65536; got ${w.bs}` });
+  const jobs = w.numjobs * d.drives;
+  if (jobs > s.guest.vcpus) {
+    errors.push({ path: 'workload.numjobs', message: `${w.numjobs} jobs per drive on ${d.drives} drive${d.drives > 1 ? 's' : ''} is ${jobs} jobs, each on its own CPU: at most guest.vcpus (${s.guest.vcpus}), so at most ${Math.floor(s.guest.vcpus / d.drives)} per drive` });
+  }
+  if (w.numjobs > d.queuesPerDrive) {
+    errors.push({ path: 'workload.numjobs', message: `each job submits on its own queue of its drive: at most device.queuesPerDrive (${d.queuesPerDrive})` });
+  }
+  if (d.ats && s.viommu.backend === 'virtio-iommu') {
+    errors.push({ path: 'device.ats', message: 'virtio-iommu has no device-TLB invalidation: must be false' });
+  }
+  return errors;
+}
+
+function virtioDeferredFlush(kernel: string): boolean {
+  try {
+    return atLeast(parseKernelVersion(kernel), VIRTIO_DEFERRED_FLUSH_SINCE[0], VIRTIO_DEFERRED_FLUSH_SINCE[1]);
+  } catch {
+    return false; // guest.kernel reports the malformed version
+  }
+}
+
 export type ParseResult = { ok: true; scenario: Scenario } | { ok: false; errors: FieldError[] };
 
 export function safeParseScenario(input: unknown): ParseResult {
@@ -219,7 +302,9 @@ export function safeParseScenario(input: unknown): ParseResult {
   }
   const p = parsed.data;
   const caps = BACKEND_CAPS[p.viommu.backend];
-  const fqDefaults = FLUSH_QUEUE_DEFAULTS[p.flushQueue.kind];
+  // shadow_on_flush (virtio-iommu from v6.7) selects the single queue in iommu_dma_init_fq().
+  const fqKind = p.flushQueue.kind ?? (p.viommu.backend === 'virtio-iommu' && virtioDeferredFlush(p.guest.kernel) ? 'single' : 'per-cpu');
+  const fqDefaults = FLUSH_QUEUE_DEFAULTS[fqKind];
   const costs = {} as Costs;
   for (const name of COST_NAMES) costs[name] = p.costs[name] ?? COST_TABLE[name].valueNs;
   const scenario: Scenario = {
@@ -232,9 +317,10 @@ export function safeParseScenario(input: unknown): ParseResult {
       firstLevel: p.viommu.firstLevel ?? caps.firstLevel,
       secondLevel: p.viommu.secondLevel ?? caps.secondLevel,
       units: p.viommu.units,
+      iotlbSyncMap: p.viommu.iotlbSyncMap,
     },
     flushQueue: {
-      kind: p.flushQueue.kind,
+      kind: fqKind,
       size: p.flushQueue.size ?? fqDefaults.size,
       timeoutMs: p.flushQueue.timeoutMs ?? fqDefaults.timeoutMs,
     },

@@ -1,7 +1,7 @@
 // From a calibration spec to the worker's input, checked whole before any
 // work starts: every point's observation (a measured run's metric or a given
 // figure) and scenario, every parameter's bounds. Errors name the spec field.
-import { COST_TABLE, MODEL_VERSION, parseScenario, SCALAR_METRIC_NAMES, ScenarioError, type CostName, type FieldError } from '../../core/index.ts';
+import { COST_TABLE, MODEL_VERSION, parseScenario, SCALAR_METRIC_NAMES, STORAGE_METRIC_NAMES, ScenarioError, type CostName, type FieldError } from '../../core/index.ts';
 import type { Run } from '../../db/index.ts';
 import { defaultMeasuredMetric, type CalibrationReport } from '../protocol/calibration.ts';
 import type { ScenarioSourceInput } from '../protocol/scenario-source.ts';
@@ -42,7 +42,8 @@ export interface PreparedCalibration {
 }
 
 function isSimulatedMetric(name: string): boolean {
-  return (SCALAR_METRIC_NAMES as readonly string[]).includes(name) || /^(vmExitsPerSec|invalidationsPerSec)\.\w+$/.test(name);
+  // An NVMe run under fio also reports fio's metrics (readIops ...), so an imported fio run can be an observation.
+  return (SCALAR_METRIC_NAMES as readonly string[]).includes(name) || STORAGE_METRIC_NAMES.includes(name) || /^(vmExitsPerSec|invalidationsPerSec)\.\w+$/.test(name);
 }
 
 export function prepareCalibration(spec: CalibrationSpecParsed, deps: CalibrationDeps): PreparedCalibration {
@@ -71,7 +72,7 @@ export function prepareCalibration(spec: CalibrationSpecParsed, deps: Calibratio
     const at = `spec.points.${i}`;
     const before = errors.length;
     if (!isSimulatedMetric(point.metric)) {
-      errors.push({ path: `${at}.metric`, message: `the simulator has no metric ${JSON.stringify(point.metric)}; allowed: ${SCALAR_METRIC_NAMES.join(', ')}, vmExitsPerSec.<reason>, invalidationsPerSec.<kind>` });
+      errors.push({ path: `${at}.metric`, message: `the simulator has no metric ${JSON.stringify(point.metric)}; allowed: ${SCALAR_METRIC_NAMES.join(', ')}, for NVMe runs ${STORAGE_METRIC_NAMES.join(', ')}, vmExitsPerSec.<reason>, invalidationsPerSec.<kind>` });
     }
 
     let observed: number | undefined;

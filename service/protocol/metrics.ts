@@ -33,15 +33,18 @@ function spec(name: string, label: string, unit: string, direction: MetricDirect
   return { name, label, unit, direction, sources, ...extra };
 }
 
+// Measured by fio and simulated for an NVMe device under the same names, so one history holds both.
+const fioSources: readonly MetricSource[] = ['fio', 'simulated-nvme'];
+
 function fioMetrics(dir: 'read' | 'write'): MetricSpec[] {
   const D = dir === 'read' ? 'Read' : 'Write';
   return [
-    spec(`${dir}Iops`, `${D} IOPS`, 'IOPS', 'higher', ['fio']),
-    spec(`${dir}BandwidthMiBps`, `${D} bandwidth`, 'MiB/s', 'higher', ['fio']),
-    spec(`${dir}ClatMeanUs`, `${D} completion latency mean`, 'µs', 'lower', ['fio']),
-    spec(`${dir}ClatP50Us`, `${D} completion latency p50`, 'µs', 'lower', ['fio']),
-    spec(`${dir}ClatP99Us`, `${D} completion latency p99`, 'µs', 'lower', ['fio']),
-    spec(`${dir}ClatP99_9Us`, `${D} completion latency p99.9`, 'µs', 'lower', ['fio']),
+    spec(`${dir}Iops`, `${D} IOPS`, 'IOPS', 'higher', fioSources),
+    spec(`${dir}BandwidthMiBps`, `${D} bandwidth`, 'MiB/s', 'higher', fioSources),
+    spec(`${dir}ClatMeanUs`, `${D} completion latency mean`, 'µs', 'lower', fioSources),
+    spec(`${dir}ClatP50Us`, `${D} completion latency p50`, 'µs', 'lower', fioSources),
+    spec(`${dir}ClatP99Us`, `${D} completion latency p99`, 'µs', 'lower', fioSources),
+    spec(`${dir}ClatP99_9Us`, `${D} completion latency p99.9`, 'µs', 'lower', fioSources),
   ];
 }
 

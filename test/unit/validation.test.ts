@@ -16,7 +16,7 @@ test('every row names its source, band and basis, and every scenario it uses exi
     ids.add(r.id);
     assert.ok(r.source.length > 10 && r.band > 0 && r.band <= 0.25 && r.value > 0, r.id);
     const e = r.expression;
-    const scenarios = e.kind === 'throughput' ? [e.scenario] : e.kind === 'dma-op-ratio' ? [e.numerator, e.denominator] : [];
+    const scenarios = e.kind === 'throughput' || e.kind === 'iops' ? [e.scenario] : e.kind === 'dma-op-ratio' ? [e.numerator, e.denominator] : [];
     for (const s of scenarios) assert.ok(findPreset(s.preset), `${r.id}: preset ${s.preset}`);
     if (e.kind === 'not-expressible') assert.ok(e.needs.length > 20, `${r.id} says what it needs`);
   }

@@ -52,10 +52,10 @@ describe('schemaToFields on the real scenario schema', () => {
   it('carries kinds, bounds and defaults from the schema', () => {
     expect(byPath.get('device.mtu')).toMatchObject({ kind: 'integer', min: 576, max: 9216, default: 1500, group: 'device', label: 'MTU' });
     expect(byPath.get('device.lineRateGbps')).toMatchObject({ kind: 'number', unit: 'Gbit/s', label: 'Line rate (Gbit/s)' });
-    expect(byPath.get('viommu.backend')).toMatchObject({ kind: 'enum', options: ['none', 'shadow-sl', 'nested-fl', 'shadow-fl-wp'], default: 'nested-fl' });
+    expect(byPath.get('viommu.backend')).toMatchObject({ kind: 'enum', options: ['none', 'shadow-sl', 'nested-fl', 'shadow-fl-wp', 'virtio-iommu'], default: 'nested-fl' });
     expect(byPath.get('guest.untrusted')).toMatchObject({ kind: 'boolean', default: false });
     expect(byPath.get('guest.kernel')).toMatchObject({ kind: 'string', minLength: 1, default: '6.3' });
-    expect(byPath.get('device.kind')).toMatchObject({ kind: 'enum', options: ['nic'] });
+    expect(byPath.get('device.kind')).toMatchObject({ kind: 'enum', options: ['nic', 'nvme'], default: 'nic' });
   });
 
   it('leaves derived fields without a default', () => {
@@ -69,7 +69,7 @@ describe('schemaToFields on the real scenario schema', () => {
     expect(byPath.get('policy')?.group).toBe('policy');
     expect(byPath.get('durationMs')?.group).toBe('simulation');
     const groups = groupFields(fields);
-    expect(groups.map((g) => g.label)).toEqual(['Guest', 'vIOMMU', 'Policy', 'Flush queue', 'Device', 'Workload', 'Simulation', 'Costs']);
+    expect(groups.map((g) => g.label)).toEqual(['Guest', 'vIOMMU', 'Hardware IOMMU', 'Policy', 'Flush queue', 'Device', 'Workload', 'Simulation', 'Costs']);
     expect(groups.filter((g) => g.advanced).map((g) => g.key)).toEqual(['costs']);
     expect(groups.reduce((n, g) => n + g.fields.length, 0)).toBe(fields.length);
   });

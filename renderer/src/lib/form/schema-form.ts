@@ -38,6 +38,7 @@ export interface FieldGroup {
 const GROUP_LABELS: Record<string, string> = {
   guest: 'Guest',
   viommu: 'vIOMMU',
+  hardware: 'Hardware IOMMU',
   policy: 'Policy',
   flushQueue: 'Flush queue',
   device: 'Device',
@@ -45,7 +46,7 @@ const GROUP_LABELS: Record<string, string> = {
   simulation: 'Simulation',
   costs: 'Costs',
 };
-const GROUP_ORDER = ['guest', 'viommu', 'policy', 'flushQueue', 'device', 'workload', 'simulation'];
+const GROUP_ORDER = ['guest', 'viommu', 'hardware', 'policy', 'flushQueue', 'device', 'workload', 'simulation'];
 /** Sections most users never touch: shown collapsed and last. */
 const ADVANCED_GROUPS = new Set(['costs']);
 /** Top-level scalars collect here unless they have a section of their own (like `policy`). */
@@ -84,6 +85,7 @@ const WORDS: Record<string, string> = {
   vcpus: 'vCPUs',
   vfio: 'VFIO',
   viommu: 'vIOMMU',
+  hardware: 'Hardware IOMMU',
   vmm: 'VMM',
   wp: 'WP',
 };
