@@ -12,6 +12,7 @@ interface ReportParams {
   threshold: number;
   alpha: number;
   metrics?: string[] | undefined;
+  primary?: string | undefined;
   title?: string | undefined;
 }
 
@@ -33,7 +34,7 @@ export function exportsHandlers(ctx: LabContext): DomainHandlers<'runs.compareSe
     return buildComparisonReport(
       { label: label(base), runs: base },
       { label: label(head), runs: head },
-      { threshold: p.threshold, alpha: p.alpha, ...(p.metrics ? { metrics: p.metrics } : {}), ...(p.title ? { title: p.title } : {}) },
+      { threshold: p.threshold, alpha: p.alpha, ...(p.metrics ? { metrics: p.metrics } : {}), ...(p.primary ? { primary: p.primary } : {}), ...(p.title ? { title: p.title } : {}) },
     );
   };
 

@@ -84,8 +84,10 @@ const reportSetParams = {
   /** Smallest relative change that counts (0.02 = 2%). */
   threshold: z.number().min(0).max(1).default(0.02),
   alpha: z.number().gt(0).max(0.5).default(0.05),
-  /** Compare these metrics only (Benjamini-Hochberg runs across them); default: all. */
+  /** Compare these metrics only; default: every metric all runs have. */
   metrics: z.array(metricNameSchema).max(100).optional(),
+  /** The metric tested alone (no multiple-testing correction); default throughputGbps, else the first headline metric with a direction. */
+  primary: metricNameSchema.optional(),
 };
 
 /** Method name -> params and result schemas. */
