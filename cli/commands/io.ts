@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { fmt } from '../format.ts';
 import { invalidFields, journalOption, withClient, type Client, type JournalOpts } from '../client.ts';
 import { collect, UsageError, type Io } from '../usage.ts';
-import { filterFrom, withListFilters, type FilterOpts } from './runs.ts';
+import { checkFilterNames, filterFrom, withListFilters, type FilterOpts } from './runs.ts';
 
 function parseContext(pairs: string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -117,6 +117,7 @@ export function registerIo(program: Command, io: Io): void {
   ).action(async (opts: JournalOpts & FilterOpts & { format: string; metrics?: string; output?: string }) => {
     if (opts.format !== 'csv' && opts.format !== 'json') throw new UsageError(`--format must be csv or json; got "${opts.format}"`);
     const format = opts.format;
+    await checkFilterNames(opts);
     await withClient(opts, async (client) => {
       const r = await client.call('runs.export', { format, query: { filter: filterFrom(opts) }, ...(opts.metrics ? { metrics: opts.metrics.split(',').map((m) => m.trim()) } : {}) });
       emit(io, r.content, opts.output, `${r.runs} runs`);

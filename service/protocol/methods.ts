@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { parseKernelVersion } from '../../core/policy/version.ts';
 import { calibrationReportSchema, calibrationSpecSchema, calibrationStatusSchema, costProfileSchema, costRecord } from './calibration.ts';
-import { idSchema as id, idsSchema as ids, metricNameSchema, profileNameSchema, runNameSchema, runQuerySchema, tagSchema as tag, tagsSchema } from './fields.ts';
+import { idSchema as id, idsSchema as ids, knownMetricNameSchema, metricNameSchema, profileNameSchema, runNameSchema, runQuerySchema, tagSchema as tag, tagsSchema } from './fields.ts';
 import { jsonObjectSchema } from './json.ts';
 import {
   benchmarkPointSchema,
@@ -189,7 +189,7 @@ export const methods = {
     params: z.strictObject({
       query: runQuerySchema.omit({ page: true }).default({}),
       format: z.enum(['csv', 'json']),
-      metrics: z.array(metricNameSchema).max(100).optional(),
+      metrics: z.array(knownMetricNameSchema).max(100).optional(),
     }),
     result: z.object({ format: z.enum(['csv', 'json']), fileName: z.string(), runs: z.number(), content: z.string() }),
   },
