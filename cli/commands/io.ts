@@ -131,15 +131,16 @@ export function registerIo(program: Command, io: Io): void {
       .requiredOption('--head <runs...>', 'the runs compared against the base')
       .option('--format <format>', 'text, html or json', 'text')
       .option('--threshold <pct>', 'smallest change that counts, in percent', '2')
+      .option('--primary <metric>', 'the metric tested alone, without multiple-testing correction (default: throughputGbps, else the first headline metric)')
       .option('--title <title>', 'report title')
       .option('-o, --output <file>', 'write to a new file instead of stdout'),
-  ).action(async (opts: JournalOpts & { base: string[]; head: string[]; format: string; threshold: string; title?: string; output?: string }) => {
+  ).action(async (opts: JournalOpts & { base: string[]; head: string[]; format: string; threshold: string; primary?: string; title?: string; output?: string }) => {
     if (opts.format !== 'text' && opts.format !== 'html' && opts.format !== 'json') throw new UsageError(`--format must be text, html or json; got "${opts.format}"`);
     const threshold = Number(opts.threshold);
     if (!Number.isFinite(threshold) || threshold < 0 || threshold > 100) throw new UsageError(`--threshold must be a percentage from 0 to 100; got "${opts.threshold}"`);
     const format = opts.format;
     await withClient(opts, async (client) => {
-      const r = await client.call('runs.report', { base: opts.base, head: opts.head, format, threshold: threshold / 100, ...(opts.title ? { title: opts.title } : {}) });
+      const r = await client.call('runs.report', { base: opts.base, head: opts.head, format, threshold: threshold / 100, ...(opts.primary ? { primary: opts.primary } : {}), ...(opts.title ? { title: opts.title } : {}) });
       emit(io, r.content, opts.output, `the ${format} report`);
     });
   });
