@@ -5,7 +5,7 @@
 // throughput; on shadow-sl strict -> lazy (6 seeds) is worse.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Lab } from '../../service/index.ts';
@@ -104,8 +104,19 @@ describe('verdicts agree across surfaces', () => {
     assert.equal(swapped.comparison.metrics[0]?.verdict, 'better', 'swapping base and head flips the verdict');
   });
 
+  test('imported runs of one benchmark: its metric is the primary one unless another is named', async () => {
+    await lab.call('benchmarks.create', { name: 'tx', metric: 'sentGbps', higherIsBetter: true });
+    const text = (name: string) => readFileSync(new URL(`../fixtures/iperf3/${name}`, import.meta.url), 'utf8');
+    const a = await lab.call('measurements.import', { tool: 'iperf3', text: text('tcp-send.json'), benchmark: 'tx' });
+    const b = await lab.call('measurements.import', { tool: 'iperf3', text: text('tcp-parallel.json'), benchmark: 'tx' });
+    const byBenchmark = await lab.call('runs.compareSets', { base: [a.runId], head: [b.runId] });
+    assert.equal(byBenchmark.comparison.primary, 'sentGbps');
+    const named = await lab.call('runs.compareSets', { base: [a.runId], head: [b.runId], primary: 'receivedGbps' });
+    assert.equal(named.comparison.primary, 'receivedGbps');
+  });
+
   test('a named primary metric must be compared; an unknown one is an input error naming the allowed', async () => {
-    const ids = (await lab.call('runs.list', { page: { limit: 2 } })).rows.map((r) => r.id);
+    const ids = (await lab.call('runs.list', { filter: { kind: 'simulated' }, page: { limit: 2 } })).rows.map((r) => r.id);
     await assert.rejects(lab.call('runs.compareSets', { base: [ids[0]!], head: [ids[1]!], metrics: ['throughputGbps'], primary: 'vmExitsPerSec' }), /primary.*allowed: throughputGbps/);
   });
 });
