@@ -34,7 +34,8 @@ function fakeLab() {
       calls.push({ method, params });
       if (method !== 'runs.compareSets') throw new Error(`unexpected ${method}`);
       const metrics = params.metrics as string[] | undefined;
-      return buildComparisonReport({ label: 'base', runs: asReport(params.base as string[]) }, { label: 'head', runs: asReport(params.head as string[]) }, metrics ? { metrics } : {});
+      const primary = params.primary as string | undefined;
+      return buildComparisonReport({ label: 'base', runs: asReport(params.base as string[]) }, { label: 'head', runs: asReport(params.head as string[]) }, { ...(metrics ? { metrics } : {}), ...(primary ? { primary } : {}) });
     },
     on: () => () => {},
   };
@@ -87,6 +88,10 @@ describe('RunSets', () => {
     await waitFor(() => expect(calls.at(-1)?.params).toMatchObject({ base: ['s1', 's2'], head: ['l1', 'l2', 's3', 'l3'] }));
     await fireEvent.click(screen.getByLabelText(/Per-reason breakdowns/));
     await waitFor(() => expect(calls.at(-1)?.params.metrics).toEqual(['throughputGbps', 'flushesPerSec', 'vmExitsPerSec.psi-map']));
+    // A primary metric the user picks is tested alone; throughput joins the secondaries.
+    await fireEvent.change(screen.getByLabelText('Primary metric'), { target: { value: 'flushesPerSec' } });
+    await waitFor(() => expect(calls.at(-1)?.params.primary).toBe('flushesPerSec'));
+    await waitFor(() => expect(screen.getByRole('table', { name: 'Run set verdicts' }).querySelector('tr[data-metric="flushesPerSec"]')?.textContent).toMatch(/primary/));
     // All zero in every run: reported as constant, outside the tested families.
     const row = (await screen.findByRole('table', { name: 'Run set verdicts' })).querySelector('tr[data-metric="vmExitsPerSec.psi-map"]') as HTMLElement;
     await waitFor(() => expect(row?.textContent).toMatch(/no change \(constant\)/));
