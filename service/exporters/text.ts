@@ -40,8 +40,10 @@ export function comparisonToText(report: ComparisonReport): string {
   const { comparison: c } = report;
   const rows = c.metrics.map((m) => ({ m, base: formatValue(m.a.mean), head: formatValue(m.b.mean) }));
   const width = Math.max(8, ...rows.flatMap((r) => [r.base.length, r.head.length]));
+  // The robot's 11 columns, wider when an absolute change ("abs -140318") needs it, always one blank before it.
+  const changeWidth = Math.max(11, ...c.metrics.map((m) => changeLabel(m, formatValue).length + 1));
   const line = (base: string, baseSd: string, change: string, head: string, headSd: string, name: string): string =>
-    `${base.padStart(width)}${baseSd}${change.padStart(11)}   ${head.padStart(width)}${headSd}  ${name}`;
+    `${base.padStart(width)}${baseSd}${change.padStart(changeWidth)}   ${head.padStart(width)}${headSd}  ${name}`;
 
   const out: string[] = [];
   out.push(report.title, '');
@@ -50,7 +52,7 @@ export function comparisonToText(report: ComparisonReport): string {
   out.push(`head: ${report.head.label} (${report.head.runs.length} run${report.head.runs.length === 1 ? '' : 's'}: ${shortIds(report.head.runs.map((r) => r.id))})`);
   out.push('');
   out.push(line('base', '%stddev'.padStart(8), '%change', 'head', '%stddev'.padStart(8), 'metric').trimEnd());
-  out.push(`${'-'.repeat(width + 8)} ${'-'.repeat(10)}   ${'-'.repeat(width + 8)}`);
+  out.push(`${'-'.repeat(width + 8)} ${'-'.repeat(changeWidth - 1)}   ${'-'.repeat(width + 8)}`);
   for (const { m, base, head } of rows) out.push(line(base, stddevCell(m.a), changeLabel(m, formatValue), head, stddevCell(m.b), m.metric));
   if (rows.length === 0) out.push('  (no metric common to every run of both sets)');
   else out.push('', 'units:', ...c.metrics.map((m) => `  ${m.metric}: ${metricNote(m.metric)}`));
