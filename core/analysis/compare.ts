@@ -34,9 +34,9 @@ import {
 } from './tests.ts';
 import type { RatioCI, TestMethod } from './tests.ts';
 import { assertFiniteArray, assertOpenInterval, meanOf, sampleVarianceOf } from './validate.ts';
+import type { Verdict } from './verdicts.ts';
 
-export type Verdict = 'better' | 'worse' | 'changed' | 'no change' | 'no change (constant)' | 'inconclusive';
-export const VERDICTS: readonly Verdict[] = ['better', 'worse', 'changed', 'no change', 'no change (constant)', 'inconclusive'];
+export { VERDICTS, type Verdict } from './verdicts.ts';
 
 /** Which multiple-testing family a metric belongs to. */
 export type MetricFamily = 'primary' | 'secondary' | 'breakdown';

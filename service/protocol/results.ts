@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { scenarioInputSchema } from '../../core/model/scenario.ts';
 import { BOTTLENECK_KINDS, policyDecisionSchema } from '../../core/model/result.ts';
+import { VERDICTS } from '../../core/analysis/verdicts.ts';
 import { BENCHMARK_SOURCES, RUN_KINDS, runStatusSchema } from './fields.ts';
 import { jsonObjectSchema, jsonValueSchema } from './json.ts';
 
@@ -115,7 +116,8 @@ export const runSetSummarySchema = z.object({
   cv: nullableNumber,
 });
 
-export const RUN_SET_VERDICTS = ['better', 'worse', 'changed', 'no change', 'no change (constant)', 'inconclusive'] as const;
+/** The verdicts of core's one comparison rule (core/analysis/compare.ts). */
+export const RUN_SET_VERDICTS = VERDICTS;
 export type RunSetVerdict = (typeof RUN_SET_VERDICTS)[number];
 
 export const metricVerdictSchema = z.object({
