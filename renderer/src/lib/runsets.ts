@@ -58,6 +58,11 @@ export function defaultSplit(runs: readonly SplitRun[]): { sides: Record<string,
   return { sides, byConfig: false };
 }
 
+/** Runs by creation time, oldest first (a stable sort: equal times keep their order). */
+export function oldestFirst<T extends { createdAt: string }>(runs: readonly T[]): T[] {
+  return [...runs].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+}
+
 /** Every run on the other side. */
 export function swapSides(sides: Readonly<Record<string, Side>>): Record<string, Side> {
   return Object.fromEntries(Object.entries(sides).map(([id, side]) => [id, side === 'base' ? 'head' : 'base']));
