@@ -86,7 +86,7 @@ function metricRow(m: MetricVerdict, report: ComparisonReport): string {
   const ratio = m.ratio ? `${m.ratio.estimate.toFixed(4)} [${m.ratio.lo.toFixed(4)}, ${m.ratio.hi.toFixed(4)}]` : 'n/a';
   const ci = (s: { ci95: [number, number] | null }) => (s.ci95 ? `<div class="ci">95% CI ${escapeHtml(formatValue(s.ci95[0]))} – ${escapeHtml(formatValue(s.ci95[1]))}</div>` : '');
   return (
-    `<tr class="v-${m.verdict.replace(/[^a-z]+/g, '-')}" data-metric="${escapeHtml(m.metric)}">` +
+    `<tr class="v-${m.verdict.replace(/[^a-z]+/g, '-').replace(/-$/, '')}" data-metric="${escapeHtml(m.metric)}">` +
     `<th scope="row">${escapeHtml(m.metric)}${m.family === 'primary' ? ' <span class="primary">primary</span>' : ''}<div class="dir">${escapeHtml(metricNote(m.metric))}</div></th>` +
     `<td class="num">${escapeHtml(formatValue(m.a.mean))}${sd(m.a)}${ci(m.a)}</td>` +
     `<td class="num">${escapeHtml(formatValue(m.b.mean))}${sd(m.b)}${ci(m.b)}</td>` +
