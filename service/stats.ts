@@ -3,10 +3,10 @@
 // verdict. The tests themselves live in core/analysis; this module maps run
 // data onto them, decides each metric's direction, and returns plain JSON
 // (no NaN: undefined quantities are null).
-import { compareMetrics, mannWhitneyU, summarize, wilcoxonSignedRank } from '../core/analysis/index.ts';
-import type { MetricComparison } from '../core/analysis/index.ts';
+import { compareSets, summarize } from '../core/analysis/index.ts';
+import type { ChangeKind, MetricFamily, MetricResult, RankOpinion, SetTest, Verdict } from '../core/analysis/index.ts';
 import { ServiceError } from './errors.ts';
-import { metricHigherIsBetter } from './protocol/metrics.ts';
+import { byMetricOrder, findMetric, metricHigherIsBetter } from './protocol/metrics.ts';
 
 export interface RunSetSummary {
   n: number;
@@ -40,7 +40,7 @@ export function summarizeRunSet(values: readonly number[]): RunSetSummary {
 export { metricHigherIsBetter };
 
 // ---------------------------------------------------------------------------
-// Comparison of two run sets
+// Comparison of two run sets: the one comparison behind every surface
 
 export interface RunMetrics {
   seed: number;
@@ -50,41 +50,46 @@ export interface RunMetrics {
 export interface CompareRunSetsOptions {
   /** Smallest relative change that counts, as a fraction (0.02 = 2%). Default 0.02. */
   threshold?: number;
-  /** Significance level for the Benjamini-Hochberg adjusted p (q). Default 0.05. */
+  /** Significance level for p (primary) and the Benjamini-Hochberg adjusted q (the others). Default 0.05. */
   alpha?: number;
   /** Metrics to compare; default every metric that all runs of both sets have. */
   metrics?: readonly string[];
-  /** Direction per metric; undefined falls back to the built-in table (metricHigherIsBetter). */
-  higherIsBetter?: (name: string) => boolean | undefined;
+  /** The metric tested alone (no multiple-testing correction); default: see defaultPrimaryMetric. */
+  primary?: string;
   /** Bootstrap resamples for the ratio interval, default 2000 (seeded: same input, same interval). */
   resamples?: number;
 }
 
-/**
- * - better / worse: significant (q <= alpha) and |change| beyond the threshold, judged by the metric's direction;
- * - changed: the same, for a metric of unknown direction;
- * - no change: not significant, or within the threshold;
- * - inconclusive: a change beyond the threshold that these few runs cannot show to be
- *   significant at any outcome (the test's smallest possible p exceeds alpha): run more seeds.
- */
-export type RunSetVerdict = 'better' | 'worse' | 'changed' | 'no change' | 'inconclusive';
+export type RunSetVerdict = Verdict;
+export type { ChangeKind, MetricFamily };
 
 export interface MetricVerdict {
   metric: string;
+  /** From the metric catalog only. */
   direction: 'higher-is-better' | 'lower-is-better' | 'unknown';
+  /** primary: tested alone; secondary and breakdown: Benjamini-Hochberg within their family. */
+  family: MetricFamily;
   paired: boolean;
   a: RunSetSummary;
   b: RunSetSummary;
-  /** (mean B / mean A − 1) · 100; null when mean A is 0. */
+  /** relative, or from-zero / to-zero (then only the absolute change means something), or none. */
+  changeKind: ChangeKind;
+  /** mean B − mean A. */
+  absoluteChange: number;
+  /** (mean B / mean A − 1) · 100; null from or to zero, and without change. */
   changePct: number | null;
   /** Percentile bootstrap interval of mean B / mean A; null when mean A is 0. */
   ratio: { estimate: number; lo: number; hi: number; confidence: number } | null;
-  test: { name: 'wilcoxon-signed-rank' | 'mann-whitney-u'; statistic: number; pValue: number; method: 'exact' | 'normal-approx'; note: string };
-  secondOpinion: { name: 'paired-t' | 'welch-t'; t: number; df: number; pValue: number } | null;
-  /** Benjamini-Hochberg adjusted p across the compared metrics; the verdict uses it. */
-  qValue: number;
-  /** The smallest p the test can give with these sample sizes. */
-  minAttainableP: number;
+  /** The t test the verdict rests on; null for a constant metric or a side with one run. */
+  test: (Omit<SetTest, 't'> & { t: number | null }) | null;
+  /** The rank test on the same data (exact for small samples), with the smallest p it can reach. */
+  secondOpinion: RankOpinion | null;
+  /** p adjusted within the metric's family (the primary's is its own p); null when not tested. */
+  qValue: number | null;
+  /** Tested metrics of the family q was adjusted over. */
+  familySize: number;
+  /** Smallest number of runs per side (pairs when paired) at which the t test reaches alpha with this effect and spread. */
+  minSignificantN: number | null;
   verdict: RunSetVerdict;
   reason: string;
 }
@@ -95,6 +100,8 @@ export interface RunSetComparison {
   paired: boolean;
   threshold: number;
   alpha: number;
+  /** The metric tested alone; null when no compared metric has a direction. */
+  primary: string | null;
   metrics: MetricVerdict[];
   /** Metrics some runs lack (not compared unless asked for, which is an error). */
   incomplete: string[];
@@ -110,41 +117,24 @@ function checkRuns(runs: readonly RunMetrics[], field: 'a' | 'b'): void {
   });
 }
 
-function sameSeeds(a: readonly RunMetrics[], b: readonly RunMetrics[]): boolean {
-  const sa = new Set(a.map((r) => r.seed));
-  const sb = new Set(b.map((r) => r.seed));
-  return sa.size === a.length && sb.size === b.length && sa.size === sb.size && [...sa].every((s) => sb.has(s));
-}
+/** A per-reason breakdown ("vmExitsPerSec.iotlb") rather than a headline metric. */
+export const isBreakdown = (name: string): boolean => name.includes('.');
 
-/** Smallest p the rank test can reach: the most extreme outcome for these sizes (no ties). */
-function minAttainableP(paired: boolean, na: number, nb: number): number {
-  if (paired) return wilcoxonSignedRank(new Array<number>(na).fill(0), Array.from({ length: na }, (_, i) => i + 1)).pValue;
-  return mannWhitneyU(Array.from({ length: na }, (_, i) => i), Array.from({ length: nb }, (_, i) => na + i)).pValue;
-}
-
-const fmtP = (p: number): string => (p < 0.0001 ? p.toExponential(1) : p.toPrecision(2));
-
-function verdictOf(c: MetricComparison, higher: boolean | undefined, minP: number, thresholdPct: number, alpha: number): { verdict: RunSetVerdict; reason: string } {
-  const beyond = Number.isFinite(c.changePct) && Math.abs(c.changePct) > thresholdPct;
-  if (c.verdict === 'no change' && beyond && minP > alpha) {
-    const side = c.paired ? `${c.n.a} pairs` : `${c.n.a} vs ${c.n.b} runs`;
-    return {
-      verdict: 'inconclusive',
-      reason: `B differs from A by ${c.changePct.toFixed(2)}%, but with ${side} the test cannot reach significance (smallest possible p = ${fmtP(minP)} > ${alpha}); run more seeds.`,
-    };
-  }
-  if (c.verdict !== 'no change' && higher === undefined) {
-    return { verdict: 'changed', reason: c.reason.replace(/, (higher|lower) is better\.$/, ', and the direction of this metric is not known.') };
-  }
-  return { verdict: c.verdict, reason: c.reason };
+/**
+ * The primary metric when none is named: throughput for simulated NIC runs,
+ * else the first headline metric with a direction in catalog order (the
+ * received or sent rate of an iperf3 import, the IOPS of a fio one).
+ */
+export function defaultPrimaryMetric(names: readonly string[]): string | null {
+  if (names.includes('throughputGbps')) return 'throughputGbps';
+  const candidates = names.filter((n) => !isBreakdown(n) && findMetric(n) !== undefined && metricHigherIsBetter(n) !== undefined);
+  return [...candidates].sort(byMetricOrder)[0] ?? null;
 }
 
 /**
- * Compares run set B against run set A (the base), metric by metric. Runs pair
- * up by seed when both sets hold the same seeds (Wilcoxon signed-rank, paired
- * bootstrap), else unpaired (Mann-Whitney U, exact for small samples, with
- * Welch t as a second opinion). p-values are adjusted with Benjamini-Hochberg
- * across the compared metrics. Deterministic: the bootstrap uses a fixed seed.
+ * Compares run set B (head) against run set A (the base), metric by metric,
+ * with core/analysis's compareSets. Runs pair up by seed when both sets hold
+ * the same seeds. Directions come from the metric catalog alone.
  */
 export function compareRunSets(a: readonly RunMetrics[], b: readonly RunMetrics[], options: CompareRunSetsOptions = {}): RunSetComparison {
   checkRuns(a, 'a');
@@ -164,46 +154,45 @@ export function compareRunSets(a: readonly RunMetrics[], b: readonly RunMetrics[
     const lacking = [...a.map((r, i) => ({ r, at: `a[${i}]` })), ...b.map((r, i) => ({ r, at: `b[${i}]` }))].filter(({ r }) => !Object.hasOwn(r.metrics, name)).map(({ at }) => at);
     throw ServiceError.invalid([{ path: 'metrics', message: `metric ${JSON.stringify(name)} is missing in ${lacking.slice(0, 5).join(', ')}${lacking.length > 5 ? ', ...' : ''}; comparable: ${complete.join(', ') || '(none)'}` }]);
   }
+  if (options.primary !== undefined && !wanted.includes(options.primary)) {
+    throw ServiceError.invalid([{ path: 'primary', message: `${JSON.stringify(options.primary)} is not among the compared metrics; allowed: ${wanted.join(', ') || '(none)'}` }]);
+  }
+  const primary = options.primary ?? defaultPrimaryMetric(wanted);
 
-  const paired = sameSeeds(a, b);
   const column = (runs: readonly RunMetrics[], name: string): number[] => runs.map((r) => r.metrics[name] as number);
-  const direction = (name: string): boolean | undefined => options.higherIsBetter?.(name) ?? metricHigherIsBetter(name);
-  const higher: Record<string, boolean> = Object.fromEntries(wanted.map((n) => [n, direction(n) ?? true]));
-  const thresholdPct = threshold * 100;
-  const result = compareMetrics(
-    Object.fromEntries(wanted.map((n) => [n, column(a, n)])),
-    Object.fromEntries(wanted.map((n) => [n, column(b, n)])),
+  const familyOf = (name: string): MetricFamily => (name === primary ? 'primary' : isBreakdown(name) ? 'breakdown' : 'secondary');
+  const result = compareSets(
+    wanted.map((name) => ({ name, a: column(a, name), b: column(b, name), higherIsBetter: metricHigherIsBetter(name), family: familyOf(name) })),
     {
-      thresholdPct,
+      thresholdPct: threshold * 100,
       alpha,
-      higherIsBetter: higher,
-      seeds: paired ? { a: a.map((r) => r.seed), b: b.map((r) => r.seed) } : undefined,
+      seeds: { a: a.map((r) => r.seed), b: b.map((r) => r.seed) },
       bootstrap: { seed: 1, resamples: options.resamples ?? 2000 },
     },
   );
 
-  const minP = minAttainableP(paired, a.length, b.length);
-  const metrics = wanted.map((name): MetricVerdict => {
-    const c = result.metrics[name] as MetricComparison;
-    const dir = direction(name);
+  const metrics = result.metrics.map((c: MetricResult): MetricVerdict => {
+    const dir = metricHigherIsBetter(c.name);
     return {
-      metric: name,
+      metric: c.name,
       direction: dir === undefined ? 'unknown' : dir ? 'higher-is-better' : 'lower-is-better',
+      family: c.family,
       paired: c.paired,
-      a: summarizeRunSet(column(a, name)),
-      b: summarizeRunSet(column(b, name)),
-      changePct: finiteOrNull(c.changePct),
+      a: summarizeRunSet(column(a, c.name)),
+      b: summarizeRunSet(column(b, c.name)),
+      changeKind: c.changeKind,
+      absoluteChange: c.absoluteChange,
+      changePct: c.changePct === null ? null : finiteOrNull(c.changePct),
       ratio: c.ratioCI && { estimate: c.ratioCI.ratio, lo: c.ratioCI.lo, hi: c.ratioCI.hi, confidence: c.ratioCI.confidence },
-      test: { name: c.primary.test, statistic: c.primary.statistic, pValue: c.primary.pValue, method: c.primary.method, note: c.primary.note },
-      // A t test says nothing when both sets have zero spread (deterministic runs): t is NaN then.
-      secondOpinion:
-        c.secondOpinion && Number.isFinite(c.secondOpinion.t) && Number.isFinite(c.secondOpinion.pValue)
-          ? { name: c.secondOpinion.test, t: c.secondOpinion.t, df: c.secondOpinion.df, pValue: c.secondOpinion.pValue }
-          : null,
+      // A t statistic of ±Infinity (no spread, different means) is not JSON: null, and p = 0 says it.
+      test: c.test && { ...c.test, t: Number.isFinite(c.test.t) ? c.test.t : null },
+      secondOpinion: c.secondOpinion,
       qValue: c.qValue,
-      minAttainableP: minP,
-      ...verdictOf(c, dir, minP, thresholdPct, alpha),
+      familySize: c.familySize,
+      minSignificantN: c.minSignificantN,
+      verdict: c.verdict,
+      reason: c.reason,
     };
   });
-  return { n: { a: a.length, b: b.length }, paired, threshold, alpha, metrics, incomplete };
+  return { n: { a: a.length, b: b.length }, paired: result.paired, threshold, alpha, primary, metrics, incomplete };
 }

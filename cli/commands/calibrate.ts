@@ -33,8 +33,12 @@ interface CalibrateOpts extends JournalOpts {
 const signedPct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)}%`;
 const ns = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(1));
 
-/** The fit as a terminal reads it: costs with their bounds, then every point's residual. */
-function formatReport(r: CalibrationReport): string {
+/**
+ * The fit as a terminal reads it: costs with their bounds, every point's
+ * residual, then what the fit cannot claim (`caveats`: the protocol's
+ * fitCaveats, loaded with the service).
+ */
+export function formatReport(r: CalibrationReport, caveats: readonly string[]): string {
   const params = r.parameters.map((p) => [
     p.name,
     ns(p.tableValue),
@@ -52,11 +56,12 @@ function formatReport(r: CalibrationReport): string {
     table([['point', 'metric', 'observed', 'before', 'after', 'residual'], ...points], ['l', 'l', 'r', 'r', 'r', 'r']),
     '',
     `RMS relative residual: ${(r.rmsBefore * 100).toFixed(2)}% -> ${(r.rmsAfter * 100).toFixed(2)}%`,
+    ...caveats.map((c) => `Note: ${c}`),
   ].join('\n');
 }
 
 /** A profile's costs against the built-in cost table (`costTable`: cost name -> its value in ns). */
-function describeProfile(p: Result<'profiles.get'>, costTable: Readonly<Record<string, { valueNs: number }>>): string {
+function describeProfile(p: Result<'profiles.get'>, costTable: Readonly<Record<string, { valueNs: number }>>, caveats: (r: CalibrationReport) => string[]): string {
   const rows = Object.entries(p.costs).map(([name, value]) => {
     const tableValue = costTable[name]?.valueNs;
     return [name, tableValue === undefined ? '-' : ns(tableValue), ns(value), tableValue ? `x${(value / tableValue).toFixed(3)}` : ''];
@@ -66,7 +71,7 @@ function describeProfile(p: Result<'profiles.get'>, costTable: Readonly<Record<s
     `${p.fit ? 'fitted' : 'hand-made'}, model ${p.modelVersion}, updated ${p.updatedAt}`,
     '',
     table([['cost (ns)', 'table', 'profile', ''], ...rows], ['l', 'r', 'r', 'r']),
-    ...(p.fit ? ['', formatReport(p.fit)] : []),
+    ...(p.fit ? ['', formatReport(p.fit, caveats(p.fit))] : []),
   ].join('\n');
 }
 
@@ -105,7 +110,7 @@ export function registerCalibrate(program: Command, io: Io): void {
       const stop = followCalibration(client, started.calibrationId);
       const outcome = await client.call('calibration.wait', { calibrationId: started.calibrationId }).finally(stop);
       if (opts.json) io.out(JSON.stringify(outcome, null, 2));
-      else if (outcome.report) io.out(formatReport(outcome.report));
+      else if (outcome.report) io.out(formatReport(outcome.report, (await loadService()).fitCaveats(outcome.report)));
       if (outcome.status !== 'done') {
         io.err(`iommu-lab: calibration ${outcome.status}${outcome.error ? `: ${outcome.error}` : ''}`);
         process.exitCode = 1;
@@ -129,8 +134,8 @@ export function registerCalibrate(program: Command, io: Io): void {
     async (name: string, opts: JournalOpts & { json: boolean }) => {
       await withClient(opts, async (client) => {
         const p = await client.call('profiles.get', { name });
-        const { COST_TABLE } = await loadService();
-        io.out(opts.json ? JSON.stringify(p, null, 2) : describeProfile(p, COST_TABLE));
+        const { COST_TABLE, fitCaveats } = await loadService();
+        io.out(opts.json ? JSON.stringify(p, null, 2) : describeProfile(p, COST_TABLE, fitCaveats));
       });
     },
   );

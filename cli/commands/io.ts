@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { fmt } from '../format.ts';
 import { invalidFields, journalOption, withClient, type Client, type JournalOpts } from '../client.ts';
 import { collect, UsageError, type Io } from '../usage.ts';
-import { filterFrom, withListFilters, type FilterOpts } from './runs.ts';
+import { checkFilterNames, filterFrom, withListFilters, type FilterOpts } from './runs.ts';
 
 function parseContext(pairs: string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -117,6 +117,7 @@ export function registerIo(program: Command, io: Io): void {
   ).action(async (opts: JournalOpts & FilterOpts & { format: string; metrics?: string; output?: string }) => {
     if (opts.format !== 'csv' && opts.format !== 'json') throw new UsageError(`--format must be csv or json; got "${opts.format}"`);
     const format = opts.format;
+    await checkFilterNames(opts);
     await withClient(opts, async (client) => {
       const r = await client.call('runs.export', { format, query: { filter: filterFrom(opts) }, ...(opts.metrics ? { metrics: opts.metrics.split(',').map((m) => m.trim()) } : {}) });
       emit(io, r.content, opts.output, `${r.runs} runs`);
@@ -130,15 +131,16 @@ export function registerIo(program: Command, io: Io): void {
       .requiredOption('--head <runs...>', 'the runs compared against the base')
       .option('--format <format>', 'text, html or json', 'text')
       .option('--threshold <pct>', 'smallest change that counts, in percent', '2')
+      .option('--primary <metric>', 'the metric tested alone, without multiple-testing correction (default: throughputGbps, else the first headline metric)')
       .option('--title <title>', 'report title')
       .option('-o, --output <file>', 'write to a new file instead of stdout'),
-  ).action(async (opts: JournalOpts & { base: string[]; head: string[]; format: string; threshold: string; title?: string; output?: string }) => {
+  ).action(async (opts: JournalOpts & { base: string[]; head: string[]; format: string; threshold: string; primary?: string; title?: string; output?: string }) => {
     if (opts.format !== 'text' && opts.format !== 'html' && opts.format !== 'json') throw new UsageError(`--format must be text, html or json; got "${opts.format}"`);
     const threshold = Number(opts.threshold);
     if (!Number.isFinite(threshold) || threshold < 0 || threshold > 100) throw new UsageError(`--threshold must be a percentage from 0 to 100; got "${opts.threshold}"`);
     const format = opts.format;
     await withClient(opts, async (client) => {
-      const r = await client.call('runs.report', { base: opts.base, head: opts.head, format, threshold: threshold / 100, ...(opts.title ? { title: opts.title } : {}) });
+      const r = await client.call('runs.report', { base: opts.base, head: opts.head, format, threshold: threshold / 100, ...(opts.primary ? { primary: opts.primary } : {}), ...(opts.title ? { title: opts.title } : {}) });
       emit(io, r.content, opts.output, `the ${format} report`);
     });
   });

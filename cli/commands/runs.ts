@@ -72,6 +72,32 @@ export function filterFrom(opts: FilterOpts): NonNullable<Params<'runs.list'>['f
   };
 }
 
+/**
+ * The names in the filters and the sort, checked before the journal opens:
+ * an unknown metric, scenario field or sort key is a usage error naming the
+ * option, the allowed names and the closest ones (the service checks the
+ * same rules for every other client).
+ */
+export async function checkFilterNames(opts: Pick<FilterOpts, 'where' | 'metric'> & { sort?: string }): Promise<void> {
+  // Loaded when a filter is used: the scenario schema is not part of start-up.
+  const names = await import('../../service/protocol/names.ts');
+  for (const raw of opts.metric) {
+    const problem = names.unknownMetricMessage(parseMetric(raw).name);
+    if (problem) throw new UsageError(`--metric ${raw}: ${problem}`);
+  }
+  for (const raw of opts.where) {
+    const problem = names.unknownScenarioPathMessage(parseWhere(raw).path);
+    if (problem) throw new UsageError(`--where ${raw}: ${problem}`);
+  }
+  const sort = opts.sort;
+  if (sort !== undefined && !(SORT_KEYS as readonly string[]).includes(sort) && names.unknownMetricMessage(sort) !== undefined) {
+    const close = names.suggest(sort, [...SORT_KEYS, ...names.KNOWN_METRICS]);
+    throw new UsageError(
+      `--sort: unknown key "${sort}".${close.length ? ` Did you mean ${close.join(' or ')}?` : ''} Allowed: ${SORT_KEYS.join(', ')}, or a metric: ${names.KNOWN_METRICS.join(', ')}.`,
+    );
+  }
+}
+
 function sortOf(raw: string): { by: RunSortKey } {
   if ((SORT_KEYS as readonly string[]).includes(raw)) return { by: SORT_COLUMNS[raw as (typeof SORT_KEYS)[number]] };
   if (/^[A-Za-z][\w.]*$/.test(raw)) return { by: `metric:${raw}` };
@@ -104,6 +130,7 @@ export function registerRuns(program: Command, io: Io): void {
       .option('--json', 'print {total, rows} as JSON', false),
   ).action(async (opts: ListOpts) => {
     const sort = sortOf(opts.sort);
+    await checkFilterNames(opts);
     const metrics = [...new Set([...LIST_METRICS, ...(sort.by.startsWith('metric:') ? [sort.by.slice(7)] : [])])];
     const query: Params<'runs.list'> = {
       filter: filterFrom(opts),

@@ -10,6 +10,7 @@ export {
   pairedTTest,
   rankAverage,
   signedRankCounts,
+  smallestSignificantN,
   studentTTest,
   welchTTest,
   wilcoxonSignedRank,
@@ -26,17 +27,8 @@ export type {
   WilcoxonResult,
 } from './tests.ts';
 
-export { compareMetrics, compareSamples } from './compare.ts';
-export type {
-  CompareMetricsOptions,
-  CompareOptions,
-  Comparison,
-  MetricComparison,
-  MetricsComparison,
-  PrimaryTest,
-  SecondOpinion,
-  Verdict,
-} from './compare.ts';
+export { compareSets, seedOrder, VERDICTS } from './compare.ts';
+export type { ChangeKind, CompareSetsOptions, MetricFamily, MetricResult, MetricSamples, RankOpinion, SetsComparison, SetTest, Verdict } from './compare.ts';
 
 export { bestCandidate, detectChangePoints, qStatistic } from './changepoints.ts';
 export type { Candidate, ChangePoint, ChangePointOptions } from './changepoints.ts';

@@ -34,6 +34,8 @@ export interface LeastSquaresFit {
   cost: number;
   iterations: number;
   evaluations: number;
+  /** The last refit used all maxIterations while still improving: the values may not be the minimum. */
+  stoppedAtIterationLimit: boolean;
 }
 
 export class LeastSquaresInputError extends Error {
@@ -89,6 +91,7 @@ export function boundedLeastSquares(parameters: readonly BoundedParameter[], res
   let u = start.slice();
   const fixed = new Set<number>();
   let iterations = 0;
+  let stoppedAtIterationLimit = false;
   for (let round = 0; round <= 2 * parameters.length; round++) {
     const free = parameters.map((_, i) => i).filter((i) => !fixed.has(i));
     if (free.length > 0) {
@@ -101,6 +104,7 @@ export function boundedLeastSquares(parameters: readonly BoundedParameter[], res
       // In chunks, so a fit that has stopped improving stops spending evaluations.
       let v = free.map((i) => base[i] as number);
       let best = cost(assemble(v));
+      let converged = false;
       for (let done = 0; done < maxIterations; ) {
         const chunk = Math.min(CHUNK_ITERATIONS, maxIterations - done);
         const fit = levenbergMarquardt({ x, y: x.map(() => 0) }, (w) => (i) => evaluate(assemble(w))[i] as number, {
@@ -118,8 +122,13 @@ export function boundedLeastSquares(parameters: readonly BoundedParameter[], res
         const now = cost(assemble(v));
         const stalled = best - now <= STALL_RELATIVE * best || now <= tolerance;
         best = Math.min(best, now);
-        if (stalled) break;
+        // The optimizer ending a chunk early means it met its tolerance.
+        if (stalled || fit.iterations < chunk) {
+          converged = true;
+          break;
+        }
       }
+      stoppedAtIterationLimit = !converged;
       u = assemble(v);
     }
     let changed = false;
@@ -151,6 +160,7 @@ export function boundedLeastSquares(parameters: readonly BoundedParameter[], res
     cost: cost(u),
     iterations,
     evaluations,
+    stoppedAtIterationLimit,
   };
 }
 

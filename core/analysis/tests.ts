@@ -425,3 +425,39 @@ export function benjaminiHochberg(pValues: readonly number[]): number[] {
   }
   return q;
 }
+
+// ---------------------------------------------------------------------------
+// Sample size
+
+/**
+ * The smallest sample size n (pairs for a paired test, runs per side for an
+ * unpaired one) at which a two-sided t test would reach p <= alpha if the
+ * observed effect and spread stayed as they are: t(n) = effect / spread · √n
+ * against Student t with df(n). `spread` is the standard deviation of the
+ * differences (paired) or √(sa² + sb²) (unpaired, equal n per side). The p of
+ * a fixed effect falls as n grows, so the first n that reaches alpha is the
+ * answer. Null when there is no effect or it needs more than `maxN`.
+ */
+export function smallestSignificantN(
+  effect: number,
+  spread: number,
+  alpha: number,
+  df: (n: number) => number = (n) => n - 1,
+  maxN = 10000,
+): number | null {
+  assertOpenInterval(alpha, 'alpha', 0, 1);
+  if (!Number.isFinite(effect) || effect === 0) return null;
+  if (!(spread > 0)) return 2; // no spread: any two runs per side show the difference
+  const z = Math.abs(effect) / spread;
+  const significantAt = (n: number): boolean => tTwoSided(z * Math.sqrt(n), df(n)) <= alpha;
+  if (!significantAt(maxN)) return null;
+  // Monotone in n: binary search for the first n that is significant.
+  let lo = 2;
+  let hi = maxN;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (significantAt(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}

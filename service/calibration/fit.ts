@@ -28,6 +28,8 @@ export interface CalibrationJobOutput {
   fittedSimulated: number[];
   iterations: number;
   evaluations: number;
+  /** The fit used every iteration it was allowed while still improving. */
+  stoppedAtIterationLimit: boolean;
   elapsedMs: number;
 }
 
@@ -66,6 +68,7 @@ export function runCalibration(input: CalibrationJobInput, onProgress?: (fractio
     fittedSimulated: simulatedOf(fit.residuals),
     iterations: fit.iterations,
     evaluations: fit.evaluations,
+    stoppedAtIterationLimit: fit.stoppedAtIterationLimit,
     elapsedMs: performance.now() - started,
   };
 }

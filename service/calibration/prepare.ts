@@ -3,7 +3,8 @@
 // figure) and scenario, every parameter's bounds. Errors name the spec field.
 import { COST_TABLE, MODEL_VERSION, parseScenario, SCALAR_METRIC_NAMES, STORAGE_METRIC_NAMES, ScenarioError, type CostName, type FieldError } from '../../core/index.ts';
 import type { Run } from '../../db/index.ts';
-import { defaultMeasuredMetric, type CalibrationReport } from '../protocol/calibration.ts';
+import { defaultMeasuredMetric, fitCaveats, type CalibrationReport } from '../protocol/calibration.ts';
+import { findMetric } from '../protocol/metrics.ts';
 import type { ScenarioSourceInput } from '../protocol/scenario-source.ts';
 import { ServiceError, toServiceError } from '../errors.ts';
 import { scenarioInput } from '../scenarios.ts';
@@ -39,6 +40,26 @@ export interface PreparedCalibration {
   job: CalibrationJobInput;
   baseCosts: Record<string, number>;
   points: { label: string; run: string | null; source: string | null; metric: string; measuredMetric: string | null; weight: number; scenario: CalibrationSpecParsed['points'][number]['scenario'] }[];
+}
+
+/** A metric's unit as the catalog gives it, a share (0..1) apart from a percentage; undefined when the catalog does not know it. */
+function unitOf(name: string): string | undefined {
+  const spec = findMetric(name);
+  if (!spec) return undefined;
+  return spec.share ? 'a share (0..1)' : spec.unit === '' ? 'a plain count' : spec.unit;
+}
+
+/**
+ * Why a measured metric cannot stand for a simulated one, or undefined when
+ * both have the same unit in the catalog: a fit of IOPS against Gbit/s has a
+ * residual but no meaning.
+ */
+export function unitMismatch(simulated: string, measured: string): string | undefined {
+  const want = unitOf(simulated);
+  const have = unitOf(measured);
+  if (have === undefined) return `the metric catalog has no unit for ${JSON.stringify(measured)}, so it cannot be matched with ${simulated} (${want ?? 'unit unknown'})`;
+  if (want === have) return undefined;
+  return `${measured} is in ${have} but the simulated ${simulated} is in ${want ?? 'no known unit'}: a fit needs both in the same unit; pick a measuredMetric in ${want ?? 'that unit'} or a simulated metric in ${have}`;
 }
 
 function isSimulatedMetric(name: string): boolean {
@@ -91,6 +112,9 @@ export function prepareCalibration(spec: CalibrationSpecParsed, deps: Calibratio
         else if (run.status !== 'done') errors.push({ path: `${at}.run`, message: `run ${run.id} is ${run.status}` });
         else if (run.metrics[measuredMetric] === undefined) {
           errors.push({ path: `${at}.measuredMetric`, message: `run ${run.id} has no metric ${JSON.stringify(measuredMetric)}; it has ${Object.keys(run.metrics).join(', ')}` });
+        } else if (isSimulatedMetric(point.metric) && unitMismatch(point.metric, measuredMetric) !== undefined) {
+          // Named by the field that chose the measured metric: measuredMetric when given, else the simulated metric it defaults from.
+          errors.push({ path: `${at}.${point.measuredMetric === undefined ? 'metric' : 'measuredMetric'}`, message: unitMismatch(point.metric, measuredMetric) as string });
         } else if (!((run.metrics[measuredMetric] as number) > 0)) {
           errors.push({ path: `${at}.measuredMetric`, message: `run ${run.id} measured ${measuredMetric} = ${run.metrics[measuredMetric]}; relative residuals need a value above 0` });
         } else observed = run.metrics[measuredMetric];
@@ -140,7 +164,7 @@ export function buildReport(spec: Pick<CalibrationSpecParsed, 'profile' | 'baseP
   const rms = (simulated: number[]) => Math.sqrt(job.points.reduce((s, p, i) => s + p.weight * (((simulated[i] as number) - p.observed) / p.observed) ** 2, 0) / totalWeight);
   const costs: Record<string, number> = { ...prepared.baseCosts };
   job.parameters.forEach((p, i) => (costs[p.name] = out.values[i] as number));
-  return {
+  const report: CalibrationReport = {
     profile: spec.profile,
     baseProfile: spec.baseProfile ?? null,
     modelVersion: MODEL_VERSION,
@@ -164,5 +188,10 @@ export function buildReport(spec: Pick<CalibrationSpecParsed, 'profile' | 'baseP
     evaluations: out.evaluations,
     elapsedMs: out.elapsedMs,
     costs,
+    degreesOfFreedom: job.points.length - job.parameters.length,
+    maxIterations: job.maxIterations,
+    stoppedAtIterationLimit: out.stoppedAtIterationLimit,
+    caveats: [],
   };
+  return { ...report, caveats: fitCaveats(report) };
 }

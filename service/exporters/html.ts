@@ -5,7 +5,7 @@
 import type { Series } from '../../db/index.ts';
 import { lttb } from '../../core/analysis/index.ts';
 import type { MetricVerdict } from '../stats.ts';
-import type { ComparisonReport, ReportRun } from './report.ts';
+import { changeLabel, methodSummary, significanceLabel, type ComparisonReport, type ReportRun } from './report.ts';
 import { formatValue } from './text.ts';
 import { metricNote } from './units.ts';
 
@@ -19,7 +19,6 @@ const MAX_CHART_POINTS = 400;
 
 const num = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixed(2));
 const fmtP = (p: number): string => (p < 0.0001 ? p.toExponential(1) : p.toPrecision(2));
-const pct = (x: number | null): string => (x === null ? 'n/a' : `${x >= 0 ? '+' : ''}${x.toFixed(2)}%`);
 
 function extent(values: number[]): [number, number] {
   let lo = Math.min(...values);
@@ -87,14 +86,14 @@ function metricRow(m: MetricVerdict, report: ComparisonReport): string {
   const ratio = m.ratio ? `${m.ratio.estimate.toFixed(4)} [${m.ratio.lo.toFixed(4)}, ${m.ratio.hi.toFixed(4)}]` : 'n/a';
   const ci = (s: { ci95: [number, number] | null }) => (s.ci95 ? `<div class="ci">95% CI ${escapeHtml(formatValue(s.ci95[0]))} – ${escapeHtml(formatValue(s.ci95[1]))}</div>` : '');
   return (
-    `<tr class="v-${m.verdict.replace(' ', '-')}">` +
-    `<th scope="row">${escapeHtml(m.metric)}<div class="dir">${escapeHtml(metricNote(m.metric))}</div></th>` +
+    `<tr class="v-${m.verdict.replace(/[^a-z]+/g, '-').replace(/-$/, '')}" data-metric="${escapeHtml(m.metric)}">` +
+    `<th scope="row">${escapeHtml(m.metric)}${m.family === 'primary' ? ' <span class="primary">primary</span>' : ''}<div class="dir">${escapeHtml(metricNote(m.metric))}</div></th>` +
     `<td class="num">${escapeHtml(formatValue(m.a.mean))}${sd(m.a)}${ci(m.a)}</td>` +
     `<td class="num">${escapeHtml(formatValue(m.b.mean))}${sd(m.b)}${ci(m.b)}</td>` +
     `<td class="num">${escapeHtml(formatValue(m.b.mean - m.a.mean))}</td>` +
-    `<td class="num">${escapeHtml(pct(m.changePct))}</td>` +
+    `<td class="num">${escapeHtml(changeLabel(m, formatValue))}</td>` +
     `<td class="num">${escapeHtml(ratio)}</td>` +
-    `<td class="num">${escapeHtml(fmtP(m.test.pValue))} / ${escapeHtml(fmtP(m.qValue))}</td>` +
+    `<td class="num">${m.test ? `${escapeHtml(fmtP(m.test.pValue))} / ` : ''}${escapeHtml(significanceLabel(m))}${m.secondOpinion ? `<div class="ci">${escapeHtml(m.secondOpinion.name)} p=${escapeHtml(fmtP(m.secondOpinion.pValue))}</div>` : ''}${m.minSignificantN !== null ? `<div class="ci">significant from n=${m.minSignificantN}</div>` : ''}</td>` +
     `<td class="verdict" title="${escapeHtml(m.reason)}">${escapeHtml(m.verdict)}</td>` +
     `<td>${dotPlot(m, report.base.runs, report.head.runs)}</td>` +
     '</tr>'
@@ -120,6 +119,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .dir,.ci{font-size:11px;color:#666;font-weight:normal}
 tr.v-better .verdict{color:#15803d;font-weight:600}tr.v-worse .verdict{color:#b91c1c;font-weight:600}
 tr.v-changed .verdict,tr.v-inconclusive .verdict{color:#a16207}
+.primary{font-size:11px;background:#e0e7ff;border-radius:3px;padding:0 4px}
 pre{background:#f6f6f6;padding:8px;overflow:auto;font-size:12px}
 .swatch{display:inline-block;width:10px;height:10px;margin-right:6px}
 svg text{font-size:10px;fill:#555}svg .axis{stroke:#999}
@@ -135,7 +135,6 @@ export function comparisonToHtml(report: ComparisonReport): string {
         .map((d) => `<tr><td><code>${escapeHtml(d.path)}</code></td><td><code>${escapeHtml(d.base.map((v) => JSON.stringify(v)).join(', '))}</code></td><td><code>${escapeHtml(d.head.map((v) => JSON.stringify(v)).join(', '))}</code></td></tr>`)
         .join('')}</tbody></table>`
     : '<p>The scenarios do not differ.</p>';
-  const method = c.paired ? 'Wilcoxon signed-rank test, runs paired by seed' : 'Mann-Whitney U test, unpaired (Welch t as second opinion)';
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -149,9 +148,9 @@ export function comparisonToHtml(report: ComparisonReport): string {
 <p><span class="swatch" style="background:${BASE_COLOR}"></span>base: ${escapeHtml(report.base.label)} (${report.base.runs.length} runs)
 &nbsp; <span class="swatch" style="background:${HEAD_COLOR}"></span>head: ${escapeHtml(report.head.label)} (${report.head.runs.length} runs)</p>
 <h2>Metrics</h2>
-<p>${escapeHtml(method)}; Benjamini-Hochberg adjusted q &le; ${escapeHtml(String(c.alpha))} and |change| &gt; ${escapeHtml((c.threshold * 100).toFixed(1))}% for a verdict. Ratio: head / base with a 95% bootstrap interval.</p>
+<p>${escapeHtml(methodSummary(c))} Ratio: head / base with a 95% bootstrap interval.</p>
 <table>
-<thead><tr><th>metric</th><th>base mean ± sd</th><th>head mean ± sd</th><th>delta</th><th>change</th><th>ratio [95% CI]</th><th>p / q</th><th>verdict</th><th>runs</th></tr></thead>
+<thead><tr><th>metric</th><th>base mean ± sd</th><th>head mean ± sd</th><th>delta</th><th>change</th><th>ratio [95% CI]</th><th>p / p or q</th><th>verdict</th><th>runs</th></tr></thead>
 <tbody>${c.metrics.map((m) => metricRow(m, report)).join('')}</tbody>
 </table>
 ${c.incomplete.length ? `<p>Not compared (missing in some runs): ${escapeHtml(c.incomplete.join(', '))}</p>` : ''}

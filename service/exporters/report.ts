@@ -4,7 +4,7 @@
 import type { JsonObject, JsonValue, Series } from '../../db/index.ts';
 import { flatten } from '../compare.ts';
 import { compareRunSets } from '../stats.ts';
-import type { CompareRunSetsOptions, RunSetComparison } from '../stats.ts';
+import type { CompareRunSetsOptions, MetricVerdict, RunSetComparison } from '../stats.ts';
 
 export interface ReportRun {
   id: string;
@@ -66,4 +66,35 @@ export function buildComparisonReport(
     comparison: compareRunSets(base.runs, head.runs, compareOptions),
     differences: scenarioDifferences(base.runs, head.runs),
   };
+}
+
+const fmtP = (p: number): string => (p < 0.0001 ? p.toExponential(1) : p.toPrecision(2));
+
+/** How the verdicts were reached, in one paragraph shared by the text and HTML reports. */
+export function methodSummary(c: RunSetComparison): string {
+  const test = c.paired ? 'paired t test on log values (runs paired by seed; exact Wilcoxon signed-rank as second opinion)' : 'Welch t test on log values (unpaired; Mann-Whitney U as second opinion)';
+  const count = (family: string) => c.metrics.filter((m) => m.family === family && m.qValue !== null).length;
+  const families = [
+    c.primary ? `primary ${c.primary} tested alone (p)` : 'no primary metric',
+    `secondary metrics Benjamini-Hochberg q over ${count('secondary')}`,
+    ...(c.metrics.some((m) => m.family === 'breakdown') ? [`per-reason breakdowns q over ${count('breakdown')}`] : []),
+  ];
+  return (
+    `${test}; values of 0 or below fall back to the raw values. ${families.join('; ')}; constant metrics are left out. ` +
+    `A verdict needs p or q <= ${c.alpha} and |change| > ${(c.threshold * 100).toFixed(1)}%; a change from or to 0 is absolute and needs significance only.`
+  );
+}
+
+/** "p=1.6e-14", "q=0.031", or "not tested". */
+export function significanceLabel(m: MetricVerdict): string {
+  if (m.qValue === null) return 'not tested';
+  return `${m.family === 'primary' ? 'p' : 'q'}=${fmtP(m.qValue)}`;
+}
+
+/** The change as the reports print it: relative, or absolute from or to zero. */
+export function changeLabel(m: MetricVerdict, format: (x: number) => string): string {
+  if (m.changeKind === 'from-zero' || m.changeKind === 'to-zero') return `abs ${m.absoluteChange >= 0 ? '+' : '-'}${format(Math.abs(m.absoluteChange))}`;
+  if (m.changePct === null) return m.changeKind === 'none' ? '0.0%' : 'n/a';
+  const rounded = Number(m.changePct.toFixed(1));
+  return `${rounded >= 0 ? '+' : '-'}${Math.abs(rounded).toFixed(1)}%`;
 }

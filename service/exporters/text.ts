@@ -9,7 +9,7 @@
 // the exact scenario differences follow the table.
 import type { JsonValue } from '../../db/index.ts';
 import type { RunSetSummary } from '../stats.ts';
-import type { ComparisonReport, ReportDifference } from './report.ts';
+import { changeLabel, methodSummary, significanceLabel, type ComparisonReport, type ReportDifference } from './report.ts';
 import { metricNote } from './units.ts';
 
 /** Two decimals as the robot prints them; whole numbers from 100000 up; tiny values in exponent form. */
@@ -27,12 +27,6 @@ function stddevCell(s: RunSetSummary): string {
   return ` ± ${((s.sd / Math.abs(s.mean)) * 100).toFixed(1).padStart(4)}%`;
 }
 
-function changeCell(changePct: number | null): string {
-  if (changePct === null) return 'n/a';
-  const rounded = Number(changePct.toFixed(1));
-  return `${rounded >= 0 ? '+' : '-'}${Math.abs(rounded).toFixed(1)}%`;
-}
-
 function renderValues(values: (JsonValue | null)[]): string {
   const parts = values.map((v) => (v === null ? '(absent)' : JSON.stringify(v)));
   return parts.length === 1 ? (parts[0] as string) : `{${parts.join(', ')}}`;
@@ -42,14 +36,14 @@ function renderDifference(d: ReportDifference): string {
   return `  ${d.path}: ${renderValues(d.base)} -> ${renderValues(d.head)}`;
 }
 
-const fmtP = (p: number): string => (p < 0.0001 ? p.toExponential(1) : p.toPrecision(2));
-
 export function comparisonToText(report: ComparisonReport): string {
   const { comparison: c } = report;
   const rows = c.metrics.map((m) => ({ m, base: formatValue(m.a.mean), head: formatValue(m.b.mean) }));
   const width = Math.max(8, ...rows.flatMap((r) => [r.base.length, r.head.length]));
+  // The robot's 11 columns, wider when an absolute change ("abs -140318") needs it, always one blank before it.
+  const changeWidth = Math.max(11, ...c.metrics.map((m) => changeLabel(m, formatValue).length + 1));
   const line = (base: string, baseSd: string, change: string, head: string, headSd: string, name: string): string =>
-    `${base.padStart(width)}${baseSd}${change.padStart(11)}   ${head.padStart(width)}${headSd}  ${name}`;
+    `${base.padStart(width)}${baseSd}${change.padStart(changeWidth)}   ${head.padStart(width)}${headSd}  ${name}`;
 
   const out: string[] = [];
   out.push(report.title, '');
@@ -58,20 +52,37 @@ export function comparisonToText(report: ComparisonReport): string {
   out.push(`head: ${report.head.label} (${report.head.runs.length} run${report.head.runs.length === 1 ? '' : 's'}: ${shortIds(report.head.runs.map((r) => r.id))})`);
   out.push('');
   out.push(line('base', '%stddev'.padStart(8), '%change', 'head', '%stddev'.padStart(8), 'metric').trimEnd());
-  out.push(`${'-'.repeat(width + 8)} ${'-'.repeat(10)}   ${'-'.repeat(width + 8)}`);
-  for (const { m, base, head } of rows) out.push(line(base, stddevCell(m.a), changeCell(m.changePct), head, stddevCell(m.b), m.metric));
+  out.push(`${'-'.repeat(width + 8)} ${'-'.repeat(changeWidth - 1)}   ${'-'.repeat(width + 8)}`);
+  for (const { m, base, head } of rows) out.push(line(base, stddevCell(m.a), changeLabel(m, formatValue), head, stddevCell(m.b), m.metric));
   if (rows.length === 0) out.push('  (no metric common to every run of both sets)');
   else out.push('', 'units:', ...c.metrics.map((m) => `  ${m.metric}: ${metricNote(m.metric)}`));
 
   out.push('');
-  const test = c.paired ? 'Wilcoxon signed-rank, runs paired by seed' : 'Mann-Whitney U, unpaired';
-  out.push(`verdicts (${test}; Benjamini-Hochberg q <= ${c.alpha} and |change| > ${(c.threshold * 100).toFixed(1)}%):`);
+  out.push('verdicts:', ...wrap(methodSummary(c), 76).map((l) => `  ${l}`));
   const verdictWidth = Math.max(0, ...c.metrics.map((m) => m.verdict.length));
-  for (const m of c.metrics) out.push(`  ${m.verdict.padEnd(verdictWidth)}  ${m.metric}  q=${fmtP(m.qValue)}`);
+  const nameWidth = Math.max(0, ...c.metrics.map((m) => m.metric.length));
+  for (const m of c.metrics) {
+    const extra = [m.family === 'primary' ? 'primary' : '', m.minSignificantN !== null && m.qValue !== null && m.qValue > c.alpha && m.verdict !== 'no change (constant)' ? `n>=${m.minSignificantN} needed` : ''].filter(Boolean);
+    out.push(`  ${m.verdict.padEnd(verdictWidth)}  ${m.metric.padEnd(nameWidth)}  ${significanceLabel(m)}${extra.length ? `  (${extra.join(', ')})` : ''}`.trimEnd());
+  }
   if (c.incomplete.length) out.push(`  not compared (missing in some runs): ${c.incomplete.join(', ')}`);
 
   out.push('');
   if (report.differences.length === 0) out.push('scenario differences: none');
   else out.push('scenario differences (base -> head):', ...report.differences.map(renderDifference));
   return `${out.join('\n')}\n`;
+}
+
+/** Words into lines of at most `width` characters. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
 }

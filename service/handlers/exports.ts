@@ -12,6 +12,7 @@ interface ReportParams {
   threshold: number;
   alpha: number;
   metrics?: string[] | undefined;
+  primary?: string | undefined;
   title?: string | undefined;
 }
 
@@ -26,14 +27,32 @@ export function exportsHandlers(ctx: LabContext): DomainHandlers<'runs.compareSe
       return { id: r.id, name: r.name, seed: r.seed, metrics: r.metrics, scenario: r.scenario, ...(series ? { series: r.series } : {}) };
     });
 
+  /**
+   * The metric of the benchmark every one of these runs is a point of, when
+   * there is exactly one such benchmark: a comparison of imported runs then
+   * tests what the benchmark tracks as its primary metric.
+   */
+  const benchmarkMetric = (runIds: readonly string[]): string | undefined => {
+    const wanted = new Set(runIds);
+    const holding = ctx.journal.benchmarks.listBenchmarks().filter((b) => {
+      const points = new Set(ctx.journal.benchmarks.listBenchmarkPoints(b.name).map((pt) => pt.runId));
+      return [...wanted].every((id) => points.has(id));
+    });
+    return holding.length === 1 ? holding[0]?.metric : undefined;
+  };
+
   const report = (p: ReportParams, series: boolean) => {
     const label = (runs: ReportRun[]) => (new Set(runs.map((r) => r.name.replace(/ seed=\d+$/, ''))).size === 1 ? (runs[0] as ReportRun).name.replace(/ seed=\d+$/, '') : `${runs.length} runs`);
     const base = reportRuns(p.base, series);
     const head = reportRuns(p.head, series);
+    const all = [...base, ...head];
+    const compared = new Set(p.metrics ?? Object.keys(all[0]?.metrics ?? {}).filter((m) => all.every((r) => m in r.metrics)));
+    const fromBenchmark = p.primary === undefined ? benchmarkMetric(all.map((r) => r.id)) : undefined;
+    const primary = p.primary ?? (fromBenchmark !== undefined && compared.has(fromBenchmark) ? fromBenchmark : undefined);
     return buildComparisonReport(
       { label: label(base), runs: base },
       { label: label(head), runs: head },
-      { threshold: p.threshold, alpha: p.alpha, ...(p.metrics ? { metrics: p.metrics } : {}), ...(p.title ? { title: p.title } : {}) },
+      { threshold: p.threshold, alpha: p.alpha, ...(p.metrics ? { metrics: p.metrics } : {}), ...(primary ? { primary } : {}), ...(p.title ? { title: p.title } : {}) },
     );
   };
 

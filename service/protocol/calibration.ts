@@ -113,8 +113,43 @@ export const calibrationReportSchema = z.object({
   elapsedMs: z.number(),
   /** Everything the profile overrides: the base profile's costs and the fitted ones. */
   costs: z.record(z.string(), z.number()),
+  // Absent from fits saved before the report carried them; fitCaveats derives what it can.
+  /** Points minus fitted costs: with 0 the fit reproduces the points by construction. */
+  degreesOfFreedom: z.number().optional(),
+  maxIterations: z.number().optional(),
+  /** The fit used every iteration allowed while still improving. */
+  stoppedAtIterationLimit: z.boolean().optional(),
+  /** What the fit cannot claim, one sentence each (fitCaveats). */
+  caveats: z.array(z.string()).optional(),
 });
 export type CalibrationReport = z.output<typeof calibrationReportSchema>;
+
+/** Points minus fitted costs, from the report or, for an older one, from its points and parameters. */
+export function degreesOfFreedom(r: Pick<CalibrationReport, 'degreesOfFreedom' | 'points' | 'parameters'>): number {
+  return r.degreesOfFreedom ?? r.points.length - r.parameters.length;
+}
+
+/**
+ * What a fit cannot claim, in the words the CLI and the UI both show: with
+ * zero degrees of freedom the costs reproduce the points by construction, so
+ * a small residual says nothing about the model; a fit stopped at its
+ * iteration limit may not have reached its minimum.
+ */
+export function fitCaveats(r: Pick<CalibrationReport, 'degreesOfFreedom' | 'points' | 'parameters' | 'stoppedAtIterationLimit' | 'maxIterations' | 'iterations'>): string[] {
+  const dof = degreesOfFreedom(r);
+  const out: string[] = [];
+  const costs = `${r.parameters.length} cost${r.parameters.length === 1 ? '' : 's'}`;
+  const points = `${r.points.length} point${r.points.length === 1 ? '' : 's'}`;
+  if (dof <= 0) {
+    out.push(`0 degrees of freedom: ${costs} fitted to ${points}. The fit reproduces its points by construction, so its residuals cannot validate the model; a prediction of a point left out of the fit can.`);
+  } else {
+    out.push(`${dof} degree${dof === 1 ? '' : 's'} of freedom (${points} - ${costs}). Residuals of fitted points are a fit, not a validation.`);
+  }
+  if (r.stoppedAtIterationLimit) {
+    out.push(`The fit stopped at its iteration limit (${r.maxIterations ?? r.iterations}) while still improving: the costs may not be the best fit; rerun with a larger maxIterations.`);
+  }
+  return out;
+}
 
 export const costProfileSchema = z.object({
   id: z.string(),

@@ -6,6 +6,7 @@
 // queries are typed here and checked there, and its errors name the field.
 import { z } from 'zod';
 import { RUN_KINDS, RUN_STATUSES } from './constants.ts';
+import { RUN_SORT_COLUMNS, unknownMetricMessage, unknownScenarioPathMessage, unknownSortKeyMessage } from './names.ts';
 
 export { RUN_STATUSES, ENDED_RUN_STATUSES, isEndedStatus, isActiveStatus, RUN_KINDS, BENCHMARK_SOURCES } from './constants.ts';
 export type { RunStatus, EndedRunStatus, RunKind, BenchmarkSource } from './constants.ts';
@@ -37,9 +38,16 @@ export const profileNameSchema = z
 /** A metric name; which names are well formed is the journal's rule (they reach its queries). */
 export const metricNameSchema = z.string().min(1, 'must not be empty').max(128);
 
-export const RUN_SORT_COLUMNS = ['created_at', 'name', 'status', 'duration_ms'] as const;
+/** A string the given check accepts (it returns undefined), else an input error with the check's message. */
+const named = <T extends string = string>(check: (name: string) => string | undefined) =>
+  z.custom<T>((v) => typeof v === 'string' && check(v) === undefined, { error: (iss) => (typeof iss.input === 'string' ? check(iss.input) : 'must be a string') });
+
+/** A metric of the catalog (or a per-reason breakdown of one of its families): unknown names are errors, with suggestions. */
+export const knownMetricNameSchema = named(unknownMetricMessage);
+
+export { RUN_SORT_COLUMNS };
 export type RunSortKey = (typeof RUN_SORT_COLUMNS)[number] | `metric:${string}`;
-const sortKeySchema = z.union([z.enum(RUN_SORT_COLUMNS), z.templateLiteral(['metric:', z.string()])]);
+const sortKeySchema = named<RunSortKey>(unknownSortKeyMessage);
 
 /** A page of the journal: filters (all must hold), a sort, a page, and the metrics each row carries. */
 export const runQuerySchema = z.strictObject({
@@ -49,14 +57,14 @@ export const runQuerySchema = z.strictObject({
       tags: z.array(tagSchema).optional(),
       experiment: z.string().optional(),
       /** JSON path into the scenario (`$.viommu.backend`, `$.devices[0].queues`) and the value it must hold. */
-      scenario: z.array(z.strictObject({ path: z.string(), value: z.union([z.string(), z.number(), z.boolean()]) })).optional(),
-      metric: z.array(z.strictObject({ name: z.string(), min: z.number().optional(), max: z.number().optional() })).optional(),
+      scenario: z.array(z.strictObject({ path: named(unknownScenarioPathMessage), value: z.union([z.string(), z.number(), z.boolean()]) })).optional(),
+      metric: z.array(z.strictObject({ name: knownMetricNameSchema, min: z.number().optional(), max: z.number().optional() })).optional(),
       text: z.string().optional(),
       kind: runKindSchema.optional(),
     })
     .optional(),
   sort: z.strictObject({ by: sortKeySchema, dir: z.enum(['asc', 'desc']).optional() }).optional(),
   page: z.strictObject({ limit: z.number().optional(), offset: z.number().optional() }).optional(),
-  metrics: z.array(z.string()).optional(),
+  metrics: z.array(knownMetricNameSchema).optional(),
 });
 export type RunQuery = z.input<typeof runQuerySchema>;

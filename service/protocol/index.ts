@@ -6,6 +6,7 @@ export * from './json.ts';
 export * from './fields.ts';
 export * from './errors.ts';
 export * from './metrics.ts';
+export { editDistance, KNOWN_METRICS, scenarioLeafPaths, suggest, unknownMetricMessage, unknownScenarioPathMessage, unknownSortKeyMessage } from './names.ts';
 export * from './scenario-source.ts';
 export * from './calibration.ts';
 export * from './results.ts';

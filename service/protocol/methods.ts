@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { parseKernelVersion } from '../../core/policy/version.ts';
 import { calibrationReportSchema, calibrationSpecSchema, calibrationStatusSchema, costProfileSchema, costRecord } from './calibration.ts';
-import { idSchema as id, idsSchema as ids, metricNameSchema, profileNameSchema, runNameSchema, runQuerySchema, tagSchema as tag, tagsSchema } from './fields.ts';
+import { idSchema as id, idsSchema as ids, knownMetricNameSchema, metricNameSchema, profileNameSchema, runNameSchema, runQuerySchema, tagSchema as tag, tagsSchema } from './fields.ts';
 import { jsonObjectSchema } from './json.ts';
 import {
   benchmarkPointSchema,
@@ -84,8 +84,10 @@ const reportSetParams = {
   /** Smallest relative change that counts (0.02 = 2%). */
   threshold: z.number().min(0).max(1).default(0.02),
   alpha: z.number().gt(0).max(0.5).default(0.05),
-  /** Compare these metrics only (Benjamini-Hochberg runs across them); default: all. */
+  /** Compare these metrics only; default: every metric all runs have. */
   metrics: z.array(metricNameSchema).max(100).optional(),
+  /** The metric tested alone (no multiple-testing correction); default throughputGbps, else the first headline metric with a direction. */
+  primary: metricNameSchema.optional(),
 };
 
 /** Method name -> params and result schemas. */
@@ -187,7 +189,7 @@ export const methods = {
     params: z.strictObject({
       query: runQuerySchema.omit({ page: true }).default({}),
       format: z.enum(['csv', 'json']),
-      metrics: z.array(metricNameSchema).max(100).optional(),
+      metrics: z.array(knownMetricNameSchema).max(100).optional(),
     }),
     result: z.object({ format: z.enum(['csv', 'json']), fileName: z.string(), runs: z.number(), content: z.string() }),
   },

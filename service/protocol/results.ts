@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { scenarioInputSchema } from '../../core/model/scenario.ts';
 import { BOTTLENECK_KINDS, policyDecisionSchema } from '../../core/model/result.ts';
+import { VERDICTS } from '../../core/analysis/verdicts.ts';
 import { BENCHMARK_SOURCES, RUN_KINDS, runStatusSchema } from './fields.ts';
 import { jsonObjectSchema, jsonValueSchema } from './json.ts';
 
@@ -115,21 +116,35 @@ export const runSetSummarySchema = z.object({
   cv: nullableNumber,
 });
 
-export const RUN_SET_VERDICTS = ['better', 'worse', 'changed', 'no change', 'inconclusive'] as const;
+/** The verdicts of core's one comparison rule (core/analysis/compare.ts). */
+export const RUN_SET_VERDICTS = VERDICTS;
 export type RunSetVerdict = (typeof RUN_SET_VERDICTS)[number];
 
 export const metricVerdictSchema = z.object({
   metric: z.string(),
   direction: z.enum(['higher-is-better', 'lower-is-better', 'unknown']),
+  family: z.enum(['primary', 'secondary', 'breakdown']),
   paired: z.boolean(),
   a: runSetSummarySchema,
   b: runSetSummarySchema,
+  changeKind: z.enum(['relative', 'from-zero', 'to-zero', 'none']),
+  absoluteChange: z.number(),
   changePct: nullableNumber,
   ratio: z.object({ estimate: z.number(), lo: z.number(), hi: z.number(), confidence: z.number() }).nullable(),
-  test: z.object({ name: z.enum(['wilcoxon-signed-rank', 'mann-whitney-u']), statistic: z.number(), pValue: z.number(), method: z.enum(['exact', 'normal-approx']), note: z.string() }),
-  secondOpinion: z.object({ name: z.enum(['paired-t', 'welch-t']), t: z.number(), df: z.number(), pValue: z.number() }).nullable(),
-  qValue: z.number(),
-  minAttainableP: z.number(),
+  test: z.object({ name: z.enum(['paired-t', 'welch-t']), scale: z.enum(['log', 'linear']), t: nullableNumber, df: z.number(), pValue: z.number() }).nullable(),
+  secondOpinion: z
+    .object({
+      name: z.enum(['wilcoxon-signed-rank', 'mann-whitney-u']),
+      statistic: z.number(),
+      pValue: z.number(),
+      method: z.enum(['exact', 'normal-approx']),
+      note: z.string(),
+      minAttainableP: z.number(),
+    })
+    .nullable(),
+  qValue: nullableNumber,
+  familySize: z.number(),
+  minSignificantN: nullableNumber,
   verdict: z.enum(RUN_SET_VERDICTS),
   reason: z.string(),
 });
@@ -139,6 +154,7 @@ export const runSetComparisonSchema = z.object({
   paired: z.boolean(),
   threshold: z.number(),
   alpha: z.number(),
+  primary: z.string().nullable(),
   metrics: z.array(metricVerdictSchema),
   incomplete: z.array(z.string()),
 });

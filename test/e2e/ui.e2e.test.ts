@@ -165,8 +165,9 @@ describe('UI end to end: change points and run-set verdicts', { skip: missing, t
     await page.locator('.uplot').first().waitFor();
     await shot('benchmark-change-point');
 
-    // The default split takes the first configuration in the URL as the base: strict, so lazy is the head.
-    await page.goto(`${base}#/compare?ids=${[...runs.strict, ...runs.lazy].join(',')}`);
+    // The default split takes the configuration run first as the base, whatever the order in the URL (the
+    // journal lists newest first): strict, so lazy is the head.
+    await page.goto(`${base}#/compare?ids=${[...runs.lazy, ...runs.strict].join(',')}`);
     await page.getByRole('tab', { name: 'Run sets' }).click();
     const verdicts = page.getByRole('table', { name: 'Run set verdicts' });
     await verdicts.waitFor({ timeout: RUN_TIMEOUT_MS });

@@ -74,6 +74,20 @@ test('an exponential decay fitted exactly recovers its parameters', () => {
   assert.ok(fit.cost < 1e-8, `cost ${fit.cost}`);
 });
 
+test('a fit cut short by maxIterations says so; one that converges does not', () => {
+  const ts = [0, 0.5, 1, 1.5, 2, 3, 4];
+  const obs = ts.map((t) => 5 * Math.exp(-0.8 * t));
+  const params = [
+    { name: 'A', min: 0.1, max: 20, initial: 2 },
+    { name: 'k', min: 0.01, max: 5, initial: 0.3 },
+  ];
+  const residuals = ([A, k]: number[]) => ts.map((t, i) => A! * Math.exp(-k! * t) - obs[i]!);
+  const cut = boundedLeastSquares(params, residuals, { maxIterations: 1 });
+  assert.equal(cut.stoppedAtIterationLimit, true);
+  assert.ok(cut.cost > 1e-6, `one iteration leaves cost ${cut.cost}`);
+  assert.equal(boundedLeastSquares(params, residuals, { maxIterations: 200 }).stoppedAtIterationLimit, false);
+});
+
 test('one observation and one parameter: the root within the bounds', () => {
   const fit = boundedLeastSquares([{ name: 'v', min: 0, max: 10, initial: 7 }], ([v]) => [v! * v! - 4], { maxIterations: 100 });
   close(fit.values[0]!, 2, 1e-4);

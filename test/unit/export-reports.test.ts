@@ -134,8 +134,10 @@ describe('comparisonToText', () => {
   });
 
   test('verdicts and the exact scenario differences follow the table; the seed is not a difference', () => {
-    // 3 pairs: the smallest possible Wilcoxon p is 2 / 2^3 = 0.25, so even +29.8% cannot be called.
-    assert.ok(lines.some((l) => /^ {2}inconclusive +throughputGbps {2}q=0\.25$/.test(l)), text);
+    // Three pairs with a steady ratio: the paired t test on log ratios reaches significance where the
+    // exact Wilcoxon test (smallest p 0.25 at n = 3) could not; the primary metric is tested alone.
+    assert.ok(lines.some((l) => /^ {2}better +throughputGbps {2}p=\d\.\de-\d+ {2}\(primary\)$/.test(l)), text);
+    assert.ok(lines.some((l) => /^ {2}worse +vmExitsPerSec {3}q=/.test(l)), text);
     assert.ok(lines.includes('  policy: "lazy" -> "strict"'), text);
     assert.ok(!text.includes('  seed:'), text);
     assert.ok(!text.includes('viommu.backend:'), text);
@@ -164,7 +166,7 @@ describe('comparisonToHtml', () => {
   });
 
   test('has the metric table with verdicts, a chart per series and every run scenario', () => {
-    assert.match(html, /<tr class="v-inconclusive"><th scope="row">throughputGbps/);
+    assert.match(html, /<tr class="v-better" data-metric="throughputGbps"><th scope="row">throughputGbps <span class="primary">primary<\/span>/);
     assert.equal((html.match(/<polyline /g) ?? []).length, 6);
     assert.equal((html.match(/<details>/g) ?? []).length, 6);
     assert.ok(html.includes(escape('"policy": "strict"')));

@@ -46,70 +46,74 @@ describe('metric directions', () => {
 });
 
 describe('compareRunSets', () => {
-  test('unpaired, fully separated 4 vs 4: exact Mann-Whitney p = 2 / C(8, 4), better for throughput', () => {
+  test('unpaired 4 vs 4: Welch t on log values decides, exact Mann-Whitney p = 2 / C(8, 4) is the second opinion', () => {
     const c = compareRunSets(runs([1, 2, 3, 4], 'throughputGbps', [10, 11, 12, 13]), runs([11, 12, 13, 14], 'throughputGbps', [20, 21, 22, 23]));
     assert.equal(c.paired, false);
+    assert.equal(c.primary, 'throughputGbps');
     const m = c.metrics[0];
     assert.ok(m);
-    assert.equal(m.test.name, 'mann-whitney-u');
-    assert.equal(m.test.method, 'exact');
-    assert.equal(m.test.statistic, 0);
-    close(m.test.pValue, 2 / binom(8, 4));
-    close(m.qValue, m.test.pValue); // one metric: BH changes nothing
+    assert.equal(m.family, 'primary');
+    assert.equal(m.test?.name, 'welch-t');
+    close(m.test?.pValue as number, 0.00030065941822863304, 1e-9); // scipy ttest_ind(log b, log a, equal_var=False)
+    assert.equal(m.secondOpinion?.name, 'mann-whitney-u');
+    assert.equal(m.secondOpinion?.method, 'exact');
+    assert.equal(m.secondOpinion?.statistic, 0);
+    close(m.secondOpinion?.pValue as number, 2 / binom(8, 4));
+    assert.equal(m.qValue, m.test?.pValue); // the primary is tested alone
     close(m.changePct as number, (21.5 / 11.5 - 1) * 100);
-    assert.equal(m.secondOpinion?.name, 'welch-t');
     assert.equal(m.verdict, 'better');
   });
 
-  test('paired by seed: exact Wilcoxon p = 2 / 2^6; a higher latency is worse', () => {
+  test('paired by seed whatever the order; a higher latency is worse', () => {
     const base = [50, 52, 49, 51, 53, 48];
     const head = base.map((v, i) => v + 5 + i); // every pair rises, by distinct amounts
     const c = compareRunSets(runs([1, 2, 3, 4, 5, 6], 'readClatP99Us', base), runs([6, 5, 4, 3, 2, 1], 'readClatP99Us', [...head].reverse()));
     assert.equal(c.paired, true);
     const m = c.metrics[0];
     assert.ok(m);
-    assert.equal(m.test.name, 'wilcoxon-signed-rank');
-    close(m.test.pValue, 2 / 2 ** 6);
+    assert.equal(m.test?.name, 'paired-t');
+    close(m.secondOpinion?.pValue as number, 2 / 2 ** 6);
     assert.equal(m.direction, 'lower-is-better');
     assert.equal(m.verdict, 'worse');
   });
 
-  test('Benjamini-Hochberg: a second, unchanged metric lifts q to 2p and the verdict falls away', () => {
+  test('the default primary: throughput for simulated runs, else the first headline metric with a direction', () => {
+    const seeds = [1, 2, 3];
+    const set = (k: number) => seeds.map((seed) => ({ seed, metrics: { readIops: 1000 * k + seed, readClatP99Us: 50 + seed, widgets: seed } }));
+    assert.equal(compareRunSets(set(1), set(2)).primary, 'readIops');
+    assert.equal(compareRunSets(set(1), set(2), { primary: 'readClatP99Us' }).primary, 'readClatP99Us');
+    assert.throws(
+      () => compareRunSets(set(1), set(2), { primary: 'throughputGbps' }),
+      (e: unknown) => e instanceof ServiceError && e.fields?.[0]?.path === 'primary' && /allowed: readClatP99Us, readIops, widgets/.test(e.message),
+    );
+  });
+
+  test('a second, unchanged metric does not dilute the primary; secondaries share one family', () => {
     const seeds = [1, 2, 3, 4, 5, 6];
     const base = [50, 52, 49, 51, 53, 48];
-    const a = seeds.map((seed, i) => ({ seed, metrics: { readClatP99Us: base[i] as number, readIops: 1000 + i } }));
-    const b = seeds.map((seed, i) => ({ seed, metrics: { readClatP99Us: (base[i] as number) + 5 + i, readIops: 1000 + i } }));
-    const c = compareRunSets(a, b);
+    const a = seeds.map((seed, i) => ({ seed, metrics: { readIops: 1000 + i, readClatP99Us: base[i] as number, readBandwidthMiBps: 100 + i } }));
+    const b = seeds.map((seed, i) => ({ seed, metrics: { readIops: 1000 + i, readClatP99Us: (base[i] as number) + 5 + i, readBandwidthMiBps: 100 + i + (i % 2 ? 0.01 : -0.01) } }));
+    const c = compareRunSets(a, b, { primary: 'readClatP99Us' });
     const lat = c.metrics.find((m) => m.metric === 'readClatP99Us');
-    assert.ok(lat);
-    close(lat.test.pValue, 2 / 2 ** 6);
-    close(lat.qValue, (2 * (2 / 2 ** 6)) / 1); // q = m · p / rank with m = 2, rank 1
-    assert.equal(lat.verdict, 'no change');
-    assert.equal(c.metrics.find((m) => m.metric === 'readIops')?.verdict, 'no change');
+    assert.equal(lat?.qValue, lat?.test?.pValue);
+    assert.equal(lat?.verdict, 'worse');
+    assert.equal(c.metrics.find((m) => m.metric === 'readIops')?.verdict, 'no change', 'the same value per seed on both sides');
+    assert.equal(c.metrics.find((m) => m.metric === 'readBandwidthMiBps')?.familySize, 2);
   });
 
-  test('significant but within the threshold is no change; a smaller threshold makes it a change', () => {
-    const a = runs([1, 2, 3, 4], 'throughputGbps', [100, 100.1, 100.2, 100.3]);
-    const b = runs([5, 6, 7, 8], 'throughputGbps', [101, 101.1, 101.2, 101.3]);
-    const wide = compareRunSets(a, b).metrics[0];
-    assert.equal(wide?.verdict, 'no change');
-    assert.match(wide?.reason ?? '', /within the 2% threshold/);
-    assert.equal(compareRunSets(a, b, { threshold: 0.005 }).metrics[0]?.verdict, 'better');
+  test('2 vs 2 runs of a clear change are significant with the t test; one run per side is inconclusive', () => {
+    const two = compareRunSets(runs([1, 2], 'throughputGbps', [10, 10.5]), runs([3, 4], 'throughputGbps', [20, 20.5])).metrics[0];
+    assert.equal(two?.verdict, 'better');
+    const one = compareRunSets(runs([1], 'throughputGbps', [10]), runs([2], 'throughputGbps', [20])).metrics[0];
+    assert.equal(one?.verdict, 'inconclusive');
+    assert.match(one?.reason ?? '', /run more seeds/);
   });
 
-  test('2 vs 2 runs cannot reach significance: a large change is inconclusive, not "no change"', () => {
-    const c = compareRunSets(runs([1, 2], 'throughputGbps', [10, 10.5]), runs([3, 4], 'throughputGbps', [20, 20.5]));
-    const m = c.metrics[0];
-    close(m?.minAttainableP as number, 2 / binom(4, 2));
-    assert.equal(m?.verdict, 'inconclusive');
-    assert.match(m?.reason ?? '', /run more seeds/);
-  });
-
-  test('a metric of unknown direction gets "changed"; a direction given by the caller wins', () => {
+  test('a metric of unknown direction gets "changed": the direction comes from the catalog only', () => {
     const a = runs([1, 2, 3, 4], 'widgets', [10, 11, 12, 13]);
     const b = runs([5, 6, 7, 8], 'widgets', [20, 21, 22, 23]);
     assert.equal(compareRunSets(a, b).metrics[0]?.verdict, 'changed');
-    assert.equal(compareRunSets(a, b, { higherIsBetter: () => false }).metrics[0]?.verdict, 'worse');
+    assert.equal(compareRunSets(a, b).metrics[0]?.direction, 'unknown');
   });
 
   test('property: identical run sets give "no change" for every metric', () => {
@@ -122,13 +126,21 @@ describe('compareRunSets', () => {
     }
   });
 
-  test('deterministic: the bootstrap interval is the same on every call', () => {
+  test('deterministic: the bootstrap interval is the same on every call, and the result is plain JSON', () => {
     const rng = createRng(7);
-    const a = Array.from({ length: 8 }, (_, i) => ({ seed: i, metrics: { throughputGbps: 10 + rng.next() } }));
-    const b = Array.from({ length: 8 }, (_, i) => ({ seed: 100 + i, metrics: { throughputGbps: 11 + rng.next() } }));
+    const a = Array.from({ length: 8 }, (_, i) => ({ seed: i, metrics: { throughputGbps: 10 + rng.next(), flat: 1 } }));
+    const b = Array.from({ length: 8 }, (_, i) => ({ seed: 100 + i, metrics: { throughputGbps: 11 + rng.next(), flat: 1 } }));
     assert.deepEqual(compareRunSets(a, b), compareRunSets(a, b));
     const ratio = compareRunSets(a, b).metrics[0]?.ratio;
     assert.ok(ratio && ratio.lo <= ratio.estimate && ratio.estimate <= ratio.hi);
+    assert.deepEqual(JSON.parse(JSON.stringify(compareRunSets(a, b))), compareRunSets(a, b));
+  });
+
+  test('no spread and different means: p = 0, t is null rather than Infinity', () => {
+    const m = compareRunSets(runs([1, 2, 3], 'maxGoodputGbps', [48, 48, 48]), runs([1, 2, 3], 'maxGoodputGbps', [96, 96, 96])).metrics[0];
+    assert.equal(m?.test?.t, null);
+    assert.equal(m?.test?.pValue, 0);
+    assert.equal(m?.verdict, 'better');
   });
 
   test('metrics some runs lack are listed, and asking for one names the runs without it', () => {

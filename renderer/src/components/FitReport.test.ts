@@ -93,6 +93,28 @@ describe('FitReport', () => {
     expect(screen.getByText('80 %').classList.contains('bad')).toBe(true);
   });
 
+  it('states the degrees of freedom; with none, or a fit cut at its iteration limit, it warns and the RMS is not green', () => {
+    const { unmount } = render(FitReport, { props: { report: report({ parameters: [{ ...report().parameters[0]!, atBound: null, fitted: 6100 }] }) } });
+    expect(screen.getByText('1', { selector: '[data-dof]' })).toBeTruthy();
+    expect(screen.getByRole('note').textContent).toMatch(/^1 degree of freedom \(2 points - 1 cost\)\. Residuals of fitted points are a fit, not a validation\./);
+    expect(screen.queryByRole('alert')).toBeNull();
+    unmount();
+
+    const two = report().parameters[0]!;
+    const zero = report({
+      parameters: [{ ...two, atBound: null, fitted: 6100 }, { name: 'rxPacketNs', min: 200, max: 4000, tableValue: 694, initial: 694, fitted: 700, atBound: null }],
+      degreesOfFreedom: 0,
+      maxIterations: 30,
+      stoppedAtIterationLimit: true,
+    });
+    render(FitReport, { props: { report: zero } });
+    expect(screen.getByText('0', { selector: '[data-dof]' }).classList.contains('bad')).toBe(true);
+    const alerts = screen.getAllByRole('alert').map((a) => a.textContent);
+    expect(alerts[0]).toMatch(/^Cannot validate\. 0 degrees of freedom: 2 costs fitted to 2 points\. The fit reproduces its points by construction, so its residuals cannot validate the model/);
+    expect(alerts[1]).toMatch(/^Iteration limit\. The fit stopped at its iteration limit \(30\) while still improving/);
+    expect(screen.getByText('30.6 %').classList.contains('good')).toBe(false);
+  });
+
   it('draws the parity plot for points of one metric only', () => {
     const { unmount } = render(FitReport, { props: { report: report() } });
     expect(screen.getByRole('img', { name: /Observed against simulated Throughput/ })).toBeTruthy();

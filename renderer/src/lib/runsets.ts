@@ -30,24 +30,52 @@ export function groupByConfig(runs: readonly { id: string; scenario: Record<stri
   return [...groups.values()];
 }
 
+type SplitRun = { id: string; scenario: Record<string, unknown>; createdAt?: string };
+
+/** The rule the default split follows, in words the view shows next to it. */
+export const SPLIT_RULE = 'Base is the configuration run first (its oldest run is older); Swap exchanges them.';
+
 /**
- * The default split: with exactly two configurations, the first one's runs
- * are the base and the other's the head. Otherwise the first run alone is the
+ * The default split, whatever order the runs were picked in: with exactly two
+ * configurations, the one whose oldest run was created first is the base (the
+ * "before") and the other the head. Otherwise the oldest run alone is the
  * base and the rest the head, a starting point for the user to adjust.
  */
-export function defaultSplit(runs: readonly { id: string; scenario: Record<string, unknown> }[]): { sides: Record<string, Side>; byConfig: boolean } {
+export function defaultSplit(runs: readonly SplitRun[]): { sides: Record<string, Side>; byConfig: boolean } {
   const groups = groupByConfig(runs);
+  const createdAt = new Map(runs.map((r) => [r.id, r.createdAt ?? '']));
+  const oldest = (ids: readonly string[]): string => ids.map((id) => createdAt.get(id) ?? '').sort()[0] ?? '';
   const sides: Record<string, Side> = {};
   if (groups.length === 2) {
-    for (const id of groups[0] ?? []) sides[id] = 'base';
-    for (const id of groups[1] ?? []) sides[id] = 'head';
+    // A stable sort keeps the order of first appearance when the times tie.
+    const [baseIds, headIds] = [...groups].sort((x, y) => oldest(x).localeCompare(oldest(y)));
+    for (const id of baseIds ?? []) sides[id] = 'base';
+    for (const id of headIds ?? []) sides[id] = 'head';
     return { sides, byConfig: true };
   }
-  runs.forEach((r, i) => (sides[r.id] = i === 0 ? 'base' : 'head'));
+  const first = runs.reduce<SplitRun | undefined>((best, r) => (best === undefined || (r.createdAt ?? '') < (best.createdAt ?? '') ? r : best), undefined);
+  runs.forEach((r) => (sides[r.id] = r.id === first?.id ? 'base' : 'head'));
   return { sides, byConfig: false };
 }
 
-/** Badge tone of a verdict: better green, worse red, changed and inconclusive amber, no change grey. */
+/** Runs by creation time, oldest first (a stable sort: equal times keep their order). */
+export function oldestFirst<T extends { createdAt: string }>(runs: readonly T[]): T[] {
+  return [...runs].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+}
+
+/** Every run on the other side. */
+export function swapSides(sides: Readonly<Record<string, Side>>): Record<string, Side> {
+  return Object.fromEntries(Object.entries(sides).map(([id, side]) => [id, side === 'base' ? 'head' : 'base']));
+}
+
+/** "p=0.0028" for the primary metric (tested alone), "q=0.031" for the others, "–" when untested. */
+export function significanceText(m: Pick<MetricVerdict, 'family' | 'qValue'>): string {
+  if (m.qValue === null) return '–';
+  const v = m.qValue < 0.001 ? m.qValue.toExponential(1) : m.qValue.toFixed(3);
+  return `${m.family === 'primary' ? 'p' : 'q'}=${v}`;
+}
+
+/** Badge tone of a verdict: better green, worse red, changed and inconclusive amber, no change (constant or not) grey. */
 export function verdictTone(verdict: string): 'good' | 'bad' | 'warn' | 'neutral' {
   if (verdict === 'better') return 'good';
   if (verdict === 'worse') return 'bad';
