@@ -5,6 +5,7 @@ import type { DomainHandlers, LabContext } from '../context.ts';
 import { ServiceError } from '../errors.ts';
 import { buildComparisonReport, comparisonToHtml, comparisonToText, runsToCsv, runsToJson, type ReportRun } from '../exporters/index.ts';
 import { EXPORT_METRICS } from '../protocol/metrics.ts';
+import { flattenRun, sweptPaths } from '../experiments.ts';
 
 interface ReportParams {
   base: string[];
@@ -54,7 +55,14 @@ export function exportsHandlers(ctx: LabContext): DomainHandlers<'runs.compareSe
         rows.push(...page.rows);
         if (page.rows.length < EXPORT_PAGE) break;
       }
-      const content = format === 'csv' ? runsToCsv(rows, names) : runsToJson(rows, names);
+      // Scenario fields, flattened: those that differ between the exported runs (the swept ones) lead.
+      const docs = ctx.journal.experiments.runDocuments(rows.map((r) => r.id));
+      const byRun = new Map(docs.map((d) => [d.id, flattenRun(d)]));
+      const flat = [...byRun.values()];
+      const swept = sweptPaths(flat);
+      const paths = [...swept, ...[...new Set(flat.flatMap((f) => Object.keys(f)))].filter((p) => !swept.includes(p))];
+      const scenario = { paths, byRun };
+      const content = format === 'csv' ? runsToCsv(rows, names, scenario) : runsToJson(rows, names, scenario);
       return { format, fileName: `iommu-lab-runs.${format}`, runs: rows.length, content };
     },
   };

@@ -23,7 +23,7 @@ describe('opening a journal', () => {
     const journal = openJournal(path);
     try {
       assert.equal(journal.schemaVersion, LATEST_SCHEMA_VERSION);
-      assert.equal(LATEST_SCHEMA_VERSION, 4);
+      assert.equal(LATEST_SCHEMA_VERSION, 5);
       assert.deepEqual(journal.checkIntegrity(), []);
       assert.deepEqual(journal.runs.listRuns(), { total: 0, rows: [] });
     } finally {
