@@ -53,11 +53,19 @@ export function benchmarksHandlers(ctx: LabContext): DomainHandlers<Methods> {
     },
 
     // Without a placement the marker goes at the current time (after every point so far).
-    'benchmarks.mark': ({ benchmark, label, at, before, after, kernel }) =>
-      ctx.journal.benchmarks.addMarker(ctx.benchmark(benchmark).name, {
-        label,
-        ...(before !== undefined ? { pointId: before, side: 'before' as const } : after !== undefined ? { pointId: after, side: 'after' as const } : kernel !== undefined ? { kernel } : { at: at ?? new Date().toISOString() }),
-      }),
+    'benchmarks.mark': ({ benchmark, label, at, before, after, kernel }) => {
+      const name = ctx.benchmark(benchmark).name;
+      const store = ctx.journal.benchmarks;
+      // Points are named by id or prefix, as `history` lists them.
+      const anchor = before ?? after;
+      const placement =
+        anchor !== undefined
+          ? { pointId: store.resolvePoint(name, anchor).id, side: before !== undefined ? ('before' as const) : ('after' as const) }
+          : kernel !== undefined
+            ? { kernel }
+            : { at: at ?? new Date().toISOString() };
+      return store.addMarker(name, { label, ...placement });
+    },
 
     'benchmarks.history': ({ name }) => {
       const benchmark = ctx.benchmark(name);
