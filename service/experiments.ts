@@ -57,8 +57,10 @@ export function flattenRun(run: Pick<AnalysedRun, 'scenario' | 'effectivePolicy'
 }
 
 /**
- * Paths whose value differs between the runs (seed and name aside): the swept
- * fields. `preferred` (a sweep's grid order) leads; the rest follow in the
+ * The swept fields: paths whose value differs between the runs (seed and name
+ * aside) and tells runs apart beyond the paths before them. A field that
+ * follows another (a backend's default translation level) is not a separate
+ * grid axis. `preferred` (a sweep's grid order) leads; the rest follow in the
  * order the scenario lists them.
  */
 export function sweptPaths(rows: readonly Record<string, FieldValue>[], preferred: readonly string[] = []): string[] {
@@ -74,10 +76,12 @@ export function sweptPaths(rows: readonly Record<string, FieldValue>[], preferre
     }
   }
   // A path missing from some rows differs too.
-  const varies = (p: string): boolean => NOT_SWEPT.has(p) === false && ((values.get(p)?.size ?? 0) > 1 || rows.some((r) => !(p in r)));
-  const swept = order.filter(varies);
-  const lead = preferred.filter((p) => swept.includes(p));
-  return [...lead, ...swept.filter((p) => !lead.includes(p))];
+  const varies = (p: string): boolean => !NOT_SWEPT.has(p) && ((values.get(p)?.size ?? 0) > 1 || rows.some((r) => !(p in r)));
+  const candidates = [...preferred.filter((p) => values.has(p) && varies(p)), ...order.filter((p) => varies(p) && !preferred.includes(p))];
+  const groups = (paths: readonly string[]): number => new Set(rows.map((r) => JSON.stringify(paths.map((p) => r[p] ?? null)))).size;
+  const swept: string[] = [];
+  for (const p of candidates) if (groups([...swept, p]) > groups(swept)) swept.push(p);
+  return swept;
 }
 
 /** The grid order a sweep recorded in its description ("sweep over a, b"), if any. */
