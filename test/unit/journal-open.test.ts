@@ -218,7 +218,7 @@ describe('read-only journals', () => {
     assert.equal(existsSync(join(dir, 'missing.sqlite')), false);
     const v1 = join(dir, 'v1.sqlite');
     writeV1Journal(v1);
-    assert.throws(() => openJournal(v1, { readonly: true }), /uses schema 1; open it read-write once to upgrade it to schema 4/);
+    assert.throws(() => openJournal(v1, { readonly: true }), /uses schema 1; open it read-write once to upgrade it to schema 5/);
   });
 });
 
