@@ -7,7 +7,8 @@ import type { ExperimentAnalysis, FieldValue } from './types.ts';
 export const ALL_OTHERS = '';
 
 export const valueText = (v: FieldValue | undefined): string => (v === null || v === undefined ? '–' : String(v));
-export const shortPath = (path: string): string => path.split('.').at(-1) ?? path;
+/** A column's short name: the path's last part (`flushQueue.size` -> size); the kernel's own decision says so. */
+export const shortPath = (path: string): string => (path === 'effective.policy' ? 'effective policy' : (path.split('.').at(-1) ?? path));
 
 /** The values a field takes over the grid points, in the order the points list them. */
 export function fieldValues(a: ExperimentAnalysis, path: string): FieldValue[] {
