@@ -8,7 +8,8 @@ import Database from 'better-sqlite3';
 import { createRng } from '../../core/analysis/index.ts';
 import { JournalInputError, LATEST_SCHEMA_VERSION, NotFoundError, openJournal, type Journal } from '../../db/index.ts';
 import { analyzeHistory, HistoryInputError, naturalCompare, type HistoryPointInput } from '../../service/history.ts';
-import { cleanupTempDirs, doneRun, tempDir } from '../fixtures/journal-helpers.ts';
+import { MIGRATIONS } from '../../db/migrations/index.ts';
+import { cleanupTempDirs, doneRun, tempDir, V1, writeV1Journal } from '../fixtures/journal-helpers.ts';
 
 const bench = { name: 'rx', metric: 'receivedGbps', higherIsBetter: true };
 const T0 = Date.parse('2026-03-01T00:00:00.000Z');
@@ -184,5 +185,45 @@ describe('journal: history axes, markers and removal', () => {
       raw.close();
     }
     assert.ok(journal.runs.getRun(r2, { series: false }));
+  });
+});
+
+describe('schema 5 migration', () => {
+  test('a schema-4 journal keeps its history: time axis, no hashes, markers at their times; run deletion now takes points along', () => {
+    const path = join(tempDir(), 'v4.sqlite');
+    writeV1Journal(path);
+    const db = new Database(path);
+    try {
+      for (const step of MIGRATIONS.slice(1, 4)) {
+        db.exec(step.sql);
+        db.pragma(`user_version = ${step.version}`);
+      }
+      db.prepare("INSERT INTO benchmarks (id, name, metric, description, higher_is_better, created_at) VALUES (?, 'rx', 'throughputGbps', '', 1, '2026-01-01T00:00:00.000Z')").run('b'.repeat(8) + '-0000-4000-8000-000000000001');
+      db.prepare(
+        "INSERT INTO benchmark_points (id, benchmark_id, run_id, measured_at, value, source) VALUES (?, ?, ?, '2026-01-02T00:00:00.000Z', 9.4, 'simulated')",
+      ).run('c'.repeat(8) + '-0000-4000-8000-000000000001', 'b'.repeat(8) + '-0000-4000-8000-000000000001', V1.done);
+      db.prepare("INSERT INTO benchmark_markers (id, benchmark_id, at, label, created_at) VALUES (?, ?, '2026-01-03T00:00:00.000Z', 'k', '2026-01-03T00:00:00.000Z')").run(
+        'd'.repeat(8) + '-0000-4000-8000-000000000001',
+        'b'.repeat(8) + '-0000-4000-8000-000000000001',
+      );
+    } finally {
+      db.close();
+    }
+    const j = openJournal(path);
+    try {
+      assert.equal(j.schemaVersion, 5);
+      assert.equal(j.benchmarks.getBenchmark('rx')?.orderBy, 'time');
+      const [point] = j.benchmarks.listPointsAdded('rx');
+      assert.equal(point?.contentHash, null);
+      assert.deepEqual(
+        j.benchmarks.listMarkers('rx').map((m) => [m.at, m.pointId, m.side, m.kernel]),
+        [['2026-01-03T00:00:00.000Z', null, null, null]],
+      );
+      j.runs.deleteRuns([V1.done]);
+      assert.deepEqual(j.benchmarks.listPointsAdded('rx'), []);
+      assert.deepEqual(j.checkIntegrity(), []);
+    } finally {
+      j.close();
+    }
   });
 });
