@@ -99,7 +99,7 @@ describe('UI end to end: experiments and ordered histories', { skip: missing, ti
     await page.getByText(/^24 runs$/).waitFor();
     // Every row in view gets its values (none left loading), and the filter holds.
     await page.locator('.body .cell.field', { hasText: /^256$/ }).first().waitFor();
-    await page.waitForFunction(() => ![...document.querySelectorAll('.body .cell.field')].some((c) => c.textContent === '…'));
+    await page.waitForFunction("![...document.querySelectorAll('.body .cell.field')].some((c) => c.textContent === '…')");
     assert.equal(await page.locator('.body .cell.field', { hasText: /^64$/ }).count(), 0);
     assert.ok((await page.locator('.body .cell.field', { hasText: /^shadow-sl$/ }).count()) > 0);
     await shot('journal-scenario-columns');
