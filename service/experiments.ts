@@ -126,6 +126,24 @@ export interface MainEffect {
   rangePct: number | null;
 }
 
+export interface Interaction {
+  paths: [string, string];
+  metric: string;
+  /**
+   * How far the two fields' joint means stray from the sum of their main
+   * effects: the mean absolute residual of the two-way cell means under the
+   * additive model, in % of the grand mean (0: the effects simply add up).
+   */
+  sizePct: number | null;
+  cells: number;
+}
+
+export interface ParetoPoint {
+  values: Record<string, FieldValue>;
+  throughputGbps: number;
+  staleWindowP99Us: number;
+}
+
 export interface BestConfiguration {
   backend: FieldValue;
   metric: string;
@@ -157,6 +175,9 @@ export interface ExperimentAnalysis {
   metrics: { name: string; direction: 'higher' | 'lower' | 'neither'; unit: string }[];
   points: ExperimentPoint[];
   mainEffects: MainEffect[];
+  interactions: Interaction[];
+  /** Grid points no other point beats on both throughput (higher) and p99 stale window (lower), by throughput; empty without both metrics. */
+  pareto: ParetoPoint[];
   best: BestConfiguration[];
   excluded: Record<string, number>;
 }
@@ -247,6 +268,48 @@ export function analyseExperiment(experiment: ExperimentSummaryInput, runs: read
     }
   }
 
+  // Two-way interactions: cell means over the other fields, against grand + row effect + column effect.
+  const interactions: Interaction[] = [];
+  for (let i = 0; i < by.length; i++) {
+    for (let k = i + 1; k < by.length; k++) {
+      const [pa, pb] = [by[i] as string, by[k] as string];
+      for (const m of metricNames) {
+        const cell = new Map<string, number[]>();
+        for (const p of points) {
+          const s = p.metrics[m];
+          if (!s) continue;
+          const key = JSON.stringify([p.values[pa], p.values[pb]]);
+          cell.set(key, [...(cell.get(key) ?? []), s.mean]);
+        }
+        const cells = [...cell].map(([key, ms]) => ({ a: JSON.parse(key)[0] as FieldValue, b: JSON.parse(key)[1] as FieldValue, mean: mean(ms) }));
+        const as = [...new Set(cells.map((c) => JSON.stringify(c.a)))];
+        const bs = [...new Set(cells.map((c) => JSON.stringify(c.b)))];
+        // A full two-way table only: with 1 level a side or missing cells there is nothing to separate.
+        if (as.length < 2 || bs.length < 2 || cells.length !== as.length * bs.length) continue;
+        const grand = mean(cells.map((c) => c.mean));
+        const rowMean = (a: string): number => mean(cells.filter((c) => JSON.stringify(c.a) === a).map((c) => c.mean));
+        const colMean = (b: string): number => mean(cells.filter((c) => JSON.stringify(c.b) === b).map((c) => c.mean));
+        const residual = mean(cells.map((c) => Math.abs(c.mean - rowMean(JSON.stringify(c.a)) - colMean(JSON.stringify(c.b)) + grand)));
+        interactions.push({ paths: [pa, pb], metric: m, sizePct: grand === 0 ? null : (residual / Math.abs(grand)) * 100, cells: cells.length });
+      }
+    }
+  }
+
+  // The trade-off lazy invalidation makes: throughput against how long unmapped pages stay reachable.
+  const pareto: ParetoPoint[] = [];
+  const both = ordered.flatMap((g, i) => {
+    const tp = samples(g, 'throughputGbps');
+    const sw = samples(g, 'staleWindowP99Us');
+    return tp.length && sw.length ? [{ values: (points[i] as ExperimentPoint).values, throughputGbps: mean(tp), staleWindowP99Us: mean(sw) }] : [];
+  });
+  for (const p of both) {
+    const dominated = both.some(
+      (q) => q !== p && q.throughputGbps >= p.throughputGbps && q.staleWindowP99Us <= p.staleWindowP99Us && (q.throughputGbps > p.throughputGbps || q.staleWindowP99Us < p.staleWindowP99Us),
+    );
+    if (!dominated) pareto.push(p);
+  }
+  pareto.sort((x, y) => y.throughputGbps - x.throughputGbps);
+
   const alpha = opts.alpha ?? 0.05;
   const best: BestConfiguration[] = [];
   const backendOf = (g: { runs: AnalysedRun[] }): FieldValue => {
@@ -300,6 +363,8 @@ export function analyseExperiment(experiment: ExperimentSummaryInput, runs: read
     }),
     points,
     mainEffects,
+    interactions,
+    pareto,
     best,
     excluded,
   };

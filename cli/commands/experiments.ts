@@ -100,6 +100,15 @@ function formatAnalysis(a: Analysis, x: string | undefined): string {
       out.push(`  ${me.path} on ${me.metric}: ${me.levels.map((l) => `${valueText(l.value)} ${fmt(l.mean)}`).join(', ')}  (range ${me.rangePct === null ? 'n/a' : `${me.rangePct.toFixed(1)}%`})`);
     }
   }
+  const strong = a.interactions.filter((x) => x.sizePct !== null);
+  if (strong.length) {
+    out.push('', 'Interactions (how far two fields stray from adding their main effects; % of the grand mean):');
+    for (const x of strong) out.push(`  ${x.paths[0]} x ${x.paths[1]} on ${x.metric}: ${(x.sizePct as number).toFixed(1)}%`);
+  }
+  if (a.pareto.length) {
+    out.push('', 'Pareto front, throughput vs p99 stale window (no other point is better on both):');
+    for (const p of a.pareto) out.push(`  ${pointText(p.values)}: ${fmt(p.throughputGbps)} Gbit/s, ${fmt(p.staleWindowP99Us)} µs`);
+  }
   if (a.best.length) {
     out.push('', 'Best configuration per backend (margin over the runner-up; Welch t over seeds, alpha 0.05):');
     for (const b of a.best) {

@@ -97,6 +97,16 @@ describe('experiments: backend x policy x flushQueue.size x 6 seeds', () => {
       ['nested-fl', 'shadow-sl'],
     );
 
+    // The Pareto front: undominated on throughput (higher) and stale window (lower), fastest first.
+    assert.ok(a.pareto.length >= 2);
+    for (const p of a.pareto) {
+      for (const q of a.points) {
+        const better = q.metrics.throughputGbps.mean > p.throughputGbps && q.metrics.staleWindowP99Us.mean < p.staleWindowP99Us;
+        assert.ok(!better, `a grid point beats a front point on both: ${JSON.stringify(q.values)}`);
+      }
+    }
+    assert.ok(a.interactions.some((x: { paths: string[]; metric: string }) => x.paths.join() === 'policy,flushQueue.size' && x.metric === 'staleWindowP99Us'));
+
     const t = await run('experiments', 'show', 'fq-size', '--metric', 'throughputGbps');
     assert.equal(t.code, 0, t.err);
     assert.match(t.out, /swept: viommu\.backend, policy, flushQueue\.size/);

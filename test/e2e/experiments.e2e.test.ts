@@ -75,6 +75,7 @@ describe('UI end to end: experiments and ordered histories', { skip: missing, ti
     const legend = await page.locator('.uplot .u-legend').innerText();
     for (const line of ['backend=nested-fl policy=strict', 'backend=shadow-sl policy=lazy']) assert.ok(legend.includes(line), `legend has ${line}: ${legend}`);
     await page.getByRole('table', { name: 'Best configuration per backend' }).waitFor();
+    assert.ok((await page.getByRole('table', { name: 'Pareto front' }).locator('tbody tr').count()) >= 2);
     await shot('experiment');
     await page.locator('figure.chart').screenshot({ path: join(OUT, 'e2e-experiment-chart.png') });
 

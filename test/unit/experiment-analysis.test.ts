@@ -78,6 +78,33 @@ describe('experiment analysis', () => {
     assert.ok(Math.abs((size?.rangePct ?? 0) - (3 / 37.5) * 100) < 1e-9);
   });
 
+  test('interactions: zero when effects add up, the residual share when they do not; the Pareto front keeps the undominated', () => {
+    // Throughput adds up (base + size/64): no interaction.
+    const additive = analyseExperiment(EXPERIMENT, runs(), { metrics: ['throughputGbps'] });
+    const x = additive.interactions.find((i) => i.metric === 'throughputGbps');
+    assert.deepEqual(x?.paths, ['viommu.backend', 'flushQueue.size']);
+    assert.ok(Math.abs(x?.sizePct ?? 1) < 1e-9, `additive effects, got ${x?.sizePct}`);
+    // Exits 1000/size are the same on both backends: still none. Make nested-fl ignore the size: a pure interaction.
+    const rs = runs().map((r) => ({ ...r, metrics: { ...r.metrics, vmExitsPerSec: r.id.startsWith('nested') ? 10 : (r.scenario as { flushQueue: { size: number } }).flushQueue.size === 64 ? 30 : 10 } }));
+    // Cells 10, 10 (nested), 30, 10 (shadow 64, 256): grand 15, residual |cell - row - col + grand| = 5 each -> 33.3%.
+    const inter = analyseExperiment(EXPERIMENT, rs, { metrics: ['vmExitsPerSec'] }).interactions[0];
+    assert.ok(Math.abs((inter?.sizePct ?? 0) - (5 / 15) * 100) < 1e-9, `got ${inter?.sizePct}`);
+
+    const withStale = runs().map((r) => {
+      const size = (r.scenario as { flushQueue: { size: number } }).flushQueue.size;
+      return { ...r, metrics: { ...r.metrics, staleWindowP99Us: size * 10 } };
+    });
+    const front = analyseExperiment(EXPERIMENT, withStale, { metrics: ['throughputGbps'] }).pareto;
+    // nested-fl 256 (fastest) and nested-fl 64 (shortest window, faster than every shadow-sl point) are undominated.
+    assert.deepEqual(
+      front.map((p) => [p.values['viommu.backend'], p.values['flushQueue.size']]),
+      [
+        ['nested-fl', 256],
+        ['nested-fl', 64],
+      ],
+    );
+  });
+
   test('best per backend follows the metric direction, with margin and significance', () => {
     const a = analyseExperiment(EXPERIMENT, runs(), { metrics: ['throughputGbps', 'vmExitsPerSec'] });
     const tp = a.best.filter((b) => b.metric === 'throughputGbps');

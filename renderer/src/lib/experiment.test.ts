@@ -19,6 +19,8 @@ function analysis(): ExperimentAnalysis {
     metrics: [{ name: 'throughputGbps', direction: 'higher', unit: 'Gbit/s' }],
     points,
     mainEffects: [],
+    interactions: [],
+    pareto: [],
     best: [],
     excluded: {},
   };
