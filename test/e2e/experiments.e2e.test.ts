@@ -78,6 +78,9 @@ describe('UI end to end: experiments and ordered histories', { skip: missing, ti
     assert.ok((await page.getByRole('table', { name: 'Pareto front' }).locator('tbody tr').count()) >= 2);
     await shot('experiment');
     await page.locator('figure.chart').screenshot({ path: join(OUT, 'e2e-experiment-chart.png') });
+    await page.locator('main').evaluate((m) => m.scrollTo(0, m.scrollHeight));
+    await shot('experiment-effects');
+    await page.locator('main').evaluate((m) => m.scrollTo(0, 0));
 
     // One line per policy, shadow-sl held.
     await page.getByLabel('Lines by').selectOption('policy');
