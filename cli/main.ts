@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { registerPolicy } from './commands/policy.ts';
 import { registerCalibrate } from './commands/calibrate.ts';
 import { registerCompare } from './commands/compare.ts';
+import { registerExperiments } from './commands/experiments.ts';
 import { registerHistory } from './commands/history.ts';
 import { registerIo } from './commands/io.ts';
 import { registerRuns } from './commands/runs.ts';
@@ -29,6 +30,7 @@ function buildProgram(io: Io): Command {
   registerSimulate(program, io);
   registerRuns(program, io);
   registerSweep(program, io);
+  registerExperiments(program, io);
   registerCompare(program, io);
   registerHistory(program, io);
   registerCalibrate(program, io);

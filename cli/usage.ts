@@ -28,3 +28,14 @@ export function parseIntOption(name: string, min: number, max: number) {
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
+
+/** `--context key=value` pairs as an object; keys are free-form (kernel, qemu, commit, ...). */
+export function parseContext(pairs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of pairs) {
+    const eq = p.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--context must look like key=value, e.g. kernel=6.3 or qemu=8.2; got "${p}"`);
+    out[p.slice(0, eq).trim()] = p.slice(eq + 1).trim();
+  }
+  return out;
+}

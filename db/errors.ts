@@ -4,7 +4,7 @@
 export class NotFoundError extends Error {
   override readonly name = 'NotFoundError';
   constructor(
-    readonly entity: 'run' | 'experiment' | 'benchmark',
+    readonly entity: 'run' | 'experiment' | 'benchmark' | 'point',
     readonly key: string,
   ) {
     super(`${entity} ${JSON.stringify(key)} not found in the journal`);

@@ -59,8 +59,8 @@ const COPY_STEPS: ReadonlyArray<[keyof MergeReport | null, string]> = [
     SELECT x.id, mr.dst_seq, x.body, x.created_at FROM src.notes x JOIN temp.merge_runs mr ON mr.src_seq = x.run_seq
     WHERE NOT EXISTS (SELECT 1 FROM main.notes n WHERE n.id = x.id) ORDER BY x.seq`],
   ['benchmarksAdded', `
-    INSERT INTO main.benchmarks (id, name, metric, description, higher_is_better, created_at)
-    SELECT b.id, b.name, b.metric, b.description, b.higher_is_better, b.created_at FROM src.benchmarks b
+    INSERT INTO main.benchmarks (id, name, metric, description, higher_is_better, order_by, created_at)
+    SELECT b.id, b.name, b.metric, b.description, b.higher_is_better, b.order_by, b.created_at FROM src.benchmarks b
     WHERE NOT EXISTS (SELECT 1 FROM main.benchmarks m WHERE m.id = b.id OR m.name = b.name)`],
   [null, 'CREATE TEMP TABLE merge_benchmarks (src_id TEXT PRIMARY KEY, dst_id TEXT NOT NULL)'],
   [null, `
@@ -69,13 +69,14 @@ const COPY_STEPS: ReadonlyArray<[keyof MergeReport | null, string]> = [
     FROM src.benchmarks b`],
   // A point keeps its run link only if that run is here (it may have been skipped or deleted).
   ['pointsAdded', `
-    INSERT INTO main.benchmark_points (id, benchmark_id, run_id, measured_at, value, source, context_json, raw_json)
-    SELECT p.id, mb.dst_id, (SELECT m.id FROM main.runs m WHERE m.id = p.run_id), p.measured_at, p.value, p.source, p.context_json, p.raw_json
+    INSERT INTO main.benchmark_points (id, benchmark_id, run_id, measured_at, value, source, context_json, raw_json, content_hash)
+    SELECT p.id, mb.dst_id, (SELECT m.id FROM main.runs m WHERE m.id = p.run_id), p.measured_at, p.value, p.source, p.context_json, p.raw_json, p.content_hash
     FROM src.benchmark_points p JOIN temp.merge_benchmarks mb ON mb.src_id = p.benchmark_id
     WHERE NOT EXISTS (SELECT 1 FROM main.benchmark_points x WHERE x.id = p.id)`],
   ['markersAdded', `
-    INSERT OR IGNORE INTO main.benchmark_markers (id, benchmark_id, at, label, created_at)
-    SELECT k.id, mb.dst_id, k.at, k.label, k.created_at FROM src.benchmark_markers k JOIN temp.merge_benchmarks mb ON mb.src_id = k.benchmark_id`],
+    INSERT OR IGNORE INTO main.benchmark_markers (id, benchmark_id, at, label, point_id, side, kernel, created_at)
+    SELECT k.id, mb.dst_id, k.at, k.label, (SELECT x.id FROM main.benchmark_points x WHERE x.id = k.point_id), k.side, k.kernel, k.created_at
+    FROM src.benchmark_markers k JOIN temp.merge_benchmarks mb ON mb.src_id = k.benchmark_id`],
   // Profiles go by name (scenarios refer to them by name); the id check guards the primary key.
   ['profilesAdded', `
     INSERT INTO main.cost_profiles (id, name, description, costs_json, fit_json, model_version, created_at, updated_at)

@@ -164,6 +164,8 @@ export interface Benchmark {
   metric: string;
   description: string;
   higherIsBetter: boolean;
+  /** The history's axis: `time`, `run-order`, `kernel` or `context:KEY` (see HISTORY_ORDERS). */
+  orderBy: string;
   createdAt: string;
 }
 
@@ -172,6 +174,7 @@ export interface NewBenchmark {
   metric: string;
   description?: string;
   higherIsBetter: boolean;
+  orderBy?: string;
 }
 
 export interface BenchmarkPoint {
@@ -183,6 +186,8 @@ export interface BenchmarkPoint {
   source: BenchmarkSource;
   context: JsonObject;
   raw: JsonValue | null;
+  /** SHA-256 of the imported file; null for simulated points. */
+  contentHash: string | null;
 }
 
 export interface NewBenchmarkPoint {
@@ -195,14 +200,29 @@ export interface NewBenchmarkPoint {
   context?: object;
   /** The tool's original output (iperf3 / fio JSON), kept for re-analysis. */
   raw?: unknown;
+  contentHash?: string | null;
 }
 
 export interface BenchmarkMarker {
   id: string;
   benchmarkId: string;
+  /** A time; where the marker sits when it has no point or kernel anchor (or its point was removed). */
   at: string;
   label: string;
+  /** Anchored between points: just before or after this point, whatever the history's order. */
+  pointId: string | null;
+  side: 'before' | 'after' | null;
+  /** Anchored at a kernel version: before the first point whose context kernel is at least this. */
+  kernel: string | null;
   createdAt: string;
+}
+
+export interface NewMarker {
+  label: string;
+  at?: string;
+  pointId?: string;
+  side?: 'before' | 'after';
+  kernel?: string;
 }
 
 export interface MergeReport {

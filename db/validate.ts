@@ -234,6 +234,10 @@ export const newBenchmark = z.object({
   metric: metricName,
   description: z.string({ error: 'must be a string' }).max(10_000).default(''),
   higherIsBetter: z.boolean({ error: (iss) => `must be a boolean, got ${describe(iss.input)}` }),
+  orderBy: z
+    .string({ error: 'must be a string' })
+    .regex(/^(time|run-order|kernel|context:[A-Za-z][\w.-]{0,63})$/, { error: 'must be time, run-order, kernel or context:KEY (e.g. context:commit)' })
+    .default('time'),
 });
 
 export const newBenchmarkPoint = z.object({
@@ -243,6 +247,7 @@ export const newBenchmarkPoint = z.object({
   runId: uuid.nullish(),
   context: jsonObject.default({}),
   raw: jsonValue.optional(),
+  contentHash: z.string().regex(/^[0-9a-f]{64}$/, { error: 'must be a SHA-256 hex digest' }).nullish(),
 });
 
 export const pointFilter = z.object({
@@ -251,7 +256,16 @@ export const pointFilter = z.object({
   to: timestamp.optional(),
 });
 
-export const newMarker = z.object({ at: timestamp, label: text(500) });
+export const newMarker = z
+  .object({
+    label: text(500),
+    at: timestamp.optional(),
+    pointId: uuid.optional(),
+    side: z.enum(['before', 'after'], { error: oneOf(['before', 'after']) }).optional(),
+    kernel: text(100).optional(),
+  })
+  .refine((m) => [m.at, m.pointId, m.kernel].filter((x) => x !== undefined).length === 1, { error: 'give exactly one of at, pointId (with side) or kernel' })
+  .refine((m) => (m.pointId === undefined) === (m.side === undefined), { error: 'pointId and side go together', path: ['side'] });
 
 export const profileName = z
   .string({ error: (iss) => `must be a profile name string, got ${describe(iss.input)}` })

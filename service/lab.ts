@@ -8,6 +8,7 @@ import { LabContext, type Handlers, type LabOptions } from './context.ts';
 import { ServiceError, toServiceError } from './errors.ts';
 import { benchmarksHandlers } from './handlers/benchmarks.ts';
 import { calibrationHandlers } from './handlers/calibration.ts';
+import { experimentsHandlers } from './handlers/experiments.ts';
 import { exportsHandlers } from './handlers/exports.ts';
 import { importsHandlers } from './handlers/imports.ts';
 import { journalHandlers } from './handlers/journal.ts';
@@ -41,6 +42,7 @@ export class Lab implements LabApi {
       ...runsHandlers(ctx),
       ...sweepsHandlers(ctx),
       ...exportsHandlers(ctx),
+      ...experimentsHandlers(ctx),
       ...importsHandlers(ctx),
       ...benchmarksHandlers(ctx),
       ...calibrationHandlers(ctx),

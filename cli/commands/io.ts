@@ -4,18 +4,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { fmt } from '../format.ts';
 import { invalidFields, journalOption, withClient, type Client, type JournalOpts } from '../client.ts';
-import { collect, UsageError, type Io } from '../usage.ts';
+import { collect, parseContext, UsageError, type Io } from '../usage.ts';
 import { checkFilterNames, filterFrom, withListFilters, type FilterOpts } from './runs.ts';
-
-function parseContext(pairs: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const p of pairs) {
-    const eq = p.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--context must look like key=value, e.g. kernel=6.3; got "${p}"`);
-    out[p.slice(0, eq).trim()] = p.slice(eq + 1).trim();
-  }
-  return out;
-}
 
 /** Writes to --output when given (never half a file: one write call), else to stdout. */
 function emit(io: Io, content: string, output: string | undefined, what: string): void {
@@ -32,6 +22,7 @@ function emit(io: Io, content: string, output: string | undefined, what: string)
 interface ImportOpts extends JournalOpts {
   benchmark: string;
   context: string[];
+  allowDuplicate: boolean;
   metric?: string;
   tag: string[];
 }
@@ -72,6 +63,7 @@ async function importCommand(client: Client, tool: 'iperf3' | 'fio', files: Impo
         fileName: file.path.split('/').pop() ?? file.path,
         ...(opts.metric ? { metric: opts.metric } : {}),
         ...(opts.tag.length ? { tags: opts.tag } : {}),
+        ...(opts.allowDuplicate ? { allowDuplicate: true } : {}),
       });
       io.out(`imported ${file.path}: ${r.metric} = ${fmt(r.value)} (run ${r.runId}, benchmark ${opts.benchmark})`);
     } catch (err) {
@@ -97,7 +89,8 @@ export function registerIo(program: Command, io: Io): void {
       .command('import <tool> <files...>')
       .description('import `iperf3 -J` or `fio --output-format=json` output files, each as a measured point of a benchmark (tool: iperf3 | fio)')
       .requiredOption('--benchmark <name>', 'the benchmark the measurements belong to (create it with `iommu-lab benchmarks create`)')
-      .option('--context <key=value>', 'what it was measured on: kernel, backend, policy, host, device, note (repeatable)', collect, [] as string[])
+      .option('--context <key=value>', 'what it was measured on: kernel, backend, policy, host, device, note, or any key such as qemu=8.2 or commit=abc123 (repeatable)', collect, [] as string[])
+      .option('--allow-duplicate', 'import a file even if this benchmark already holds the same content', false)
       .option('--metric <name>', "take this metric as each point's value instead of the benchmark's own")
       .option('--tag <tag>', 'tag the imported runs (repeatable)', collect, [] as string[])
       .addHelpText('after', '\nEach file is imported whole or not at all; a rejected file does not stop the others.\nWith several files the exit code is 0 only if every file was imported, else 1 (a summary names the rest).\n'),

@@ -4,10 +4,11 @@ import { initial } from './001_initial.ts';
 import { kindAndBenchmarks } from './002_kind_and_benchmarks.ts';
 import { scenarioFieldIndexes } from './003_scenario_field_indexes.ts';
 import { costProfiles } from './004_cost_profiles.ts';
+import { historyAxes } from './005_history_axes.ts';
 
 export type { Migration } from './types.ts';
 
-export const MIGRATIONS: readonly Migration[] = [initial, kindAndBenchmarks, scenarioFieldIndexes, costProfiles];
+export const MIGRATIONS: readonly Migration[] = [initial, kindAndBenchmarks, scenarioFieldIndexes, costProfiles, historyAxes];
 export { INDEXED_SCENARIO_PATHS } from './003_scenario_field_indexes.ts';
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,7 +1,16 @@
 // Run lists for spreadsheets and scripts: CSV (one row per run, one column
-// per metric) and JSON.
+// per scenario field, swept fields first, and one per metric) and JSON.
 import { stringify } from 'csv-stringify/sync';
 import type { RunSummary } from '../../db/index.ts';
+import type { FieldValue } from '../experiments.ts';
+
+/** Each run's scenario flattened (`viommu.backend` -> value), and the field order: swept fields first. */
+export interface ScenarioColumns {
+  paths: readonly string[];
+  byRun: ReadonlyMap<string, Readonly<Record<string, FieldValue>>>;
+}
+
+const cell = (v: FieldValue | undefined): string => (v === undefined || v === null ? '' : typeof v === 'string' ? inertText(v) : String(v));
 
 export const RUN_CSV_COLUMNS = [
   'id',
@@ -38,12 +47,13 @@ function inertText(text: string): string {
 
 /**
  * CSV with a header row: the run columns of RUN_CSV_COLUMNS, then one column
- * per metric in the order given (empty where a run lacks the metric). Tags are
+ * per scenario field (when given), then one column per metric in the order given (empty where a run lacks the metric). Tags are
  * joined with spaces (a tag never holds one). Numbers keep full precision;
  * text that would start a spreadsheet formula is made inert.
  */
-export function runsToCsv(rows: readonly RunSummary[], metrics: readonly string[]): string {
-  const header = [...RUN_CSV_COLUMNS, ...metrics];
+export function runsToCsv(rows: readonly RunSummary[], metrics: readonly string[], scenario?: ScenarioColumns): string {
+  const paths = scenario?.paths ?? [];
+  const header = [...RUN_CSV_COLUMNS, ...paths, ...metrics];
   const records = rows.map((r) => [
     r.id,
     inertText(r.name),
@@ -59,15 +69,20 @@ export function runsToCsv(rows: readonly RunSummary[], metrics: readonly string[
     r.durationMs === null ? '' : String(r.durationMs),
     inertText(r.tags.join(' ')),
     inertText(r.error ?? ''),
+    ...paths.map((p) => cell(scenario?.byRun.get(r.id)?.[p])),
     ...metrics.map((m) => (r.metrics[m] === undefined ? '' : String(r.metrics[m]))),
   ]);
   return stringify([header, ...records], { record_delimiter: 'unix' });
 }
 
-/** Pretty JSON of the runs (an array), each run's metrics limited to `metrics` when given. */
-export function runsToJson(rows: readonly RunSummary[], metrics?: readonly string[]): string {
+/**
+ * Pretty JSON of the runs (an array), each run's metrics limited to `metrics`
+ * when given, and its scenario fields as `scenario` (flattened paths, swept first).
+ */
+export function runsToJson(rows: readonly RunSummary[], metrics?: readonly string[], scenario?: ScenarioColumns): string {
   const out = rows.map((r) => ({
     ...r,
+    ...(scenario ? { scenario: Object.fromEntries(scenario.paths.map((p) => [p, scenario.byRun.get(r.id)?.[p] ?? null])) } : {}),
     createdAt: iso(r.createdAt),
     startedAt: r.startedAt === null ? null : iso(r.startedAt),
     finishedAt: r.finishedAt === null ? null : iso(r.finishedAt),

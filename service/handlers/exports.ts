@@ -5,6 +5,7 @@ import type { DomainHandlers, LabContext } from '../context.ts';
 import { ServiceError } from '../errors.ts';
 import { buildComparisonReport, comparisonToHtml, comparisonToText, runsToCsv, runsToJson, type ReportRun } from '../exporters/index.ts';
 import { EXPORT_METRICS } from '../protocol/metrics.ts';
+import { flattenRun, gridOrderOf, sweptPaths } from '../experiments.ts';
 
 interface ReportParams {
   base: string[];
@@ -73,7 +74,18 @@ export function exportsHandlers(ctx: LabContext): DomainHandlers<'runs.compareSe
         rows.push(...page.rows);
         if (page.rows.length < EXPORT_PAGE) break;
       }
-      const content = format === 'csv' ? runsToCsv(rows, names) : runsToJson(rows, names);
+      // Scenario fields, flattened: those that differ between the exported runs (the swept ones) lead.
+      const docs = ctx.journal.experiments.runDocuments(rows.map((r) => r.id));
+      const byRun = new Map(docs.map((d) => [d.id, flattenRun(d)]));
+      const flat = [...byRun.values()];
+      // Runs of one sweep keep its grid order.
+      const experimentIds = new Set(rows.map((r) => r.experimentId));
+      const only = experimentIds.size === 1 ? [...experimentIds][0] : null;
+      const grid = only ? gridOrderOf(ctx.journal.experiments.listExperiments().find((e) => e.id === only)?.description ?? '') : [];
+      const swept = sweptPaths(flat, grid);
+      const paths = [...swept, ...[...new Set(flat.flatMap((f) => Object.keys(f)))].filter((p) => !swept.includes(p))];
+      const scenario = { paths, byRun };
+      const content = format === 'csv' ? runsToCsv(rows, names, scenario) : runsToJson(rows, names, scenario);
       return { format, fileName: `iommu-lab-runs.${format}`, runs: rows.length, content };
     },
   };

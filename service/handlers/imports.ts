@@ -13,6 +13,7 @@ export function importsHandlers(ctx: LabContext): DomainHandlers<'measurements.i
         ...(p.metric ? { metric: p.metric } : {}),
         ...(p.fileName ? { fileName: p.fileName } : {}),
         ...(p.tags ? { tags: p.tags } : {}),
+        allowDuplicate: p.allowDuplicate,
       });
       return { runId: r.runId, metric: r.metric, value: r.value, point: r.point };
     },

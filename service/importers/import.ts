@@ -1,7 +1,7 @@
 // Imports one tool output into the journal: a measured run (its metrics,
 // series and key facts) and a point in a benchmark's history, so measured
 // and simulated results sit side by side.
-import type { BenchmarkPoint, Journal } from '../../db/index.ts';
+import { sha256Hex, type BenchmarkPoint, type Journal } from '../../db/index.ts';
 import { findBenchmark } from '../benchmark-lookup.ts';
 import { inputErrorOf, ServiceError, toServiceError } from '../errors.ts';
 import { ImportError } from './errors.ts';
@@ -12,9 +12,10 @@ import type { Measurement, MeasurementTool } from './types.ts';
 
 export const MEASUREMENT_TOOLS: readonly MeasurementTool[] = ['iperf3', 'fio'];
 
-/** What a measurement was taken on; these keys only, so histories can be filtered by them. */
+/** What a measurement was taken on: these keys are the common ones; any other key (qemu, nic, commit) is welcome too. */
 export const CONTEXT_KEYS = ['kernel', 'backend', 'policy', 'host', 'device', 'note'] as const;
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
+const CONTEXT_KEY = /^[A-Za-z][\w.-]{0,63}$/;
 const MAX_CONTEXT_VALUE = 500;
 
 export interface ImportMeasurementInput {
@@ -23,12 +24,14 @@ export interface ImportMeasurementInput {
   text: string;
   /** Name of an existing benchmark; its metric picks the point's value. */
   benchmark: string;
-  context?: Partial<Record<ContextKey, string>>;
+  context?: Partial<Record<ContextKey, string>> & Record<string, string>;
   /** Use this metric of the measurement instead of the benchmark's own metric. */
   metric?: string;
   /** Shown in the run name and in error messages. */
   fileName?: string;
   tags?: readonly string[];
+  /** Import even when this benchmark already holds a point from the same content (by SHA-256). */
+  allowDuplicate?: boolean;
 }
 
 export interface ImportMeasurementResult {
@@ -51,8 +54,8 @@ function checkContext(context: unknown): Record<string, string> {
   if (context === null || typeof context !== 'object' || Array.isArray(context)) throw ServiceError.invalid([{ path: 'context', message: 'must be an object of key -> text' }]);
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(context)) {
-    if (!(CONTEXT_KEYS as readonly string[]).includes(key)) {
-      throw ServiceError.invalid([{ path: `context.${key}`, message: `unknown context key ${JSON.stringify(key)}; allowed: ${CONTEXT_KEYS.join(', ')}` }]);
+    if (!CONTEXT_KEY.test(key)) {
+      throw ServiceError.invalid([{ path: `context.${key}`, message: `must be a key like ${CONTEXT_KEYS.join(', ')}, qemu or commit: a letter, then letters, digits, _ . - (at most 64)` }]);
     }
     if (typeof value !== 'string' || value.trim() === '') throw ServiceError.invalid([{ path: `context.${key}`, message: 'must be a non-empty string' }]);
     if (value.length > MAX_CONTEXT_VALUE) throw ServiceError.invalid([{ path: `context.${key}`, message: `must be at most ${MAX_CONTEXT_VALUE} characters` }]);
@@ -124,6 +127,16 @@ function importChecked(journal: Journal, input: ImportMeasurementInput): ImportM
     ]);
   }
 
+  // The same file imported twice would count twice in the history.
+  const contentHash = sha256Hex(input.text);
+  const twin = journal.benchmarks.findPointByHash(benchmark.name, contentHash);
+  if (twin && input.allowDuplicate !== true) {
+    const where = input.fileName ? `${input.fileName}: ` : '';
+    throw ServiceError.invalid([
+      { path: 'text', message: `${where}already imported into ${benchmark.name} as point ${twin.id.slice(0, 8)} (measured ${twin.measuredAt}); pass allowDuplicate (--allow-duplicate) to import it again` },
+    ]);
+  }
+
   const { series, ...result } = measurement;
   // The measured run and its benchmark point commit together or not at all.
   return journal.transaction(() => {
@@ -146,7 +159,7 @@ function importChecked(journal: Journal, input: ImportMeasurementInput): ImportM
     ]);
     if (runId === undefined) throw new ServiceError('internal', 'the journal returned no id for the imported run');
 
-    const point = journal.benchmarks.addBenchmarkPoint(benchmark.name, { value, source: input.tool, runId, measuredAt: measurement.measuredAt, context, raw: json });
+    const point = journal.benchmarks.addBenchmarkPoint(benchmark.name, { value, source: input.tool, runId, measuredAt: measurement.measuredAt, context, raw: json, contentHash });
     return { runId, point, metric, value, measurement };
   });
 }

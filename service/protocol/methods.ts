@@ -11,6 +11,9 @@ import {
   benchmarkSchema,
   comparisonReportSchema,
   estimateSchema,
+  experimentAnalysisSchema,
+  experimentSummarySchema,
+  fieldValueSchema,
   historyAnalysisSchema,
   markerSchema,
   mergeReportSchema,
@@ -90,6 +93,15 @@ const reportSetParams = {
   primary: metricNameSchema.optional(),
 };
 
+/** A history's axis: time, the order points were added, the kernel version, or any context key. */
+const historyOrderSchema = z
+  .string()
+  .regex(/^(time|run-order|kernel|context:[A-Za-z][\w.-]{0,63})$/, 'must be time, run-order, kernel or context:KEY (e.g. context:commit)');
+/** Context keys name what a point was measured on: free-form (qemu, nic, commit, ...), as typed on command lines. */
+const contextKeySchema = z.string().regex(/^[A-Za-z][\w.-]{0,63}$/, 'must be a key like qemu, nic or commit: a letter, then letters, digits, _ . - (at most 64)');
+/** A scenario field path as columns and `--by` name it, e.g. viommu.backend or flushQueue.size. */
+const fieldPathSchema = z.string().regex(/^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$/, 'must be a field path like viommu.backend');
+
 /** Method name -> params and result schemas. */
 export const methods = {
   'journal.info': {
@@ -161,13 +173,42 @@ export const methods = {
   },
   'benchmarks.list': { params: z.strictObject({}), result: z.array(benchmarkSchema) },
   'benchmarks.create': {
-    params: z.strictObject({ name: z.string().trim().min(1).max(200), metric: metricNameSchema, description: z.string().max(2000).optional(), higherIsBetter: z.boolean() }),
+    params: z.strictObject({
+      name: z.string().trim().min(1).max(200),
+      metric: metricNameSchema,
+      description: z.string().max(2000).optional(),
+      higherIsBetter: z.boolean(),
+      orderBy: historyOrderSchema.optional(),
+    }),
     result: benchmarkSchema,
   },
+  /** Changes the axis a benchmark's history is ordered by. */
+  'benchmarks.setOrder': { params: z.strictObject({ name: z.string().min(1), orderBy: historyOrderSchema }), result: benchmarkSchema },
+  /** Deletes a benchmark, its points and markers (the runs stay in the journal). */
+  'benchmarks.delete': { params: z.strictObject({ name: z.string().min(1) }), result: z.object({ deleted: z.boolean() }) },
+  /** Removes points (by id or unique prefix) from a benchmark; the runs stay. */
+  'benchmarks.removePoints': { params: z.strictObject({ benchmark: z.string().min(1), points: z.array(id).min(1).max(10_000) }), result: z.object({ removed: z.number() }) },
+  'benchmarks.removeMarker': { params: z.strictObject({ benchmark: z.string().min(1), marker: id }), result: z.object({ removed: z.boolean() }) },
   /** Adds a done run to a benchmark; the point's value is the run's value of the benchmark's metric. */
-  'benchmarks.addRun': { params: z.strictObject({ benchmark: z.string().min(1), runId: id }), result: benchmarkPointSchema },
+  'benchmarks.addRun': {
+    params: z.strictObject({ benchmark: z.string().min(1), runId: id, context: z.record(contextKeySchema, z.string().trim().min(1, 'must not be empty').max(500)).optional() }),
+    result: benchmarkPointSchema,
+  },
+  /** A known shift, placed by exactly one of: a time, before or after a point (id or prefix), a kernel version. */
   'benchmarks.mark': {
-    params: z.strictObject({ benchmark: z.string().min(1), at: z.iso.datetime({ offset: true }), label: z.string().trim().min(1).max(200) }),
+    params: z
+      .strictObject({
+        benchmark: z.string().min(1),
+        label: z.string().trim().min(1).max(200),
+        at: z.iso.datetime({ offset: true }).optional(),
+        before: id.optional(),
+        after: id.optional(),
+        kernel: kernelSchema.optional(),
+      })
+      .refine((p) => [p.at, p.before, p.after, p.kernel].filter((x) => x !== undefined).length <= 1, {
+        message: 'give at most one of at, before, after, kernel',
+        path: ['at'],
+      }),
     result: markerSchema,
   },
   'benchmarks.history': {
@@ -199,15 +240,36 @@ export const methods = {
       tool: z.enum(['iperf3', 'fio']),
       text: z.string().min(1, 'the file is empty').max(50 * 2 ** 20, 'larger than 50 MiB: not a single tool run'),
       benchmark: z.string().min(1),
-      context: z.record(z.string(), z.string()).optional(),
+      context: z.record(contextKeySchema, z.string().trim().min(1, 'must not be empty').max(500)).optional(),
       metric: metricNameSchema.optional(),
       fileName: z.string().max(500).optional(),
       tags: tagsSchema.optional(),
+      /** Import a file whose content this benchmark already holds (refused by default). */
+      allowDuplicate: z.boolean().default(false),
     }),
     result: z.object({ runId: z.string(), metric: z.string(), value: z.number(), point: benchmarkPointSchema }),
   },
   /** A benchmark's history with change points (computed in a worker), known shifts and the latest point vs its baseline. */
-  'benchmarks.analyze': { params: z.strictObject({ name: z.string().min(1) }), result: historyAnalysisSchema },
+  'benchmarks.analyze': { params: z.strictObject({ name: z.string().min(1), orderBy: historyOrderSchema.optional() }), result: historyAnalysisSchema },
+  /** Experiments (named groups of runs, one per sweep) with their run counts. */
+  'experiments.list': { params: z.strictObject({}), result: z.array(experimentSummarySchema) },
+  /**
+   * A sweep analysed: per grid point (the swept fields, or `by`) the mean and 95% CI over seeds of each
+   * metric, main effects of each swept field, and the best configuration per backend with its margin.
+   */
+  'experiments.show': {
+    params: z.strictObject({
+      name: z.string().min(1).max(200),
+      by: z.array(fieldPathSchema).max(10).optional(),
+      metrics: z.array(metricNameSchema).min(1).max(20).optional(),
+    }),
+    result: experimentAnalysisSchema,
+  },
+  /** Scenario fields of runs, flattened (`viommu.backend`, `flushQueue.size`, `effective.policy`), for table columns. */
+  'runs.fields': {
+    params: z.strictObject({ ids: z.array(id).max(1000), paths: z.array(fieldPathSchema).max(100).optional() }),
+    result: z.object({ paths: z.array(z.string()), rows: z.array(z.object({ id: z.string(), fields: z.record(z.string(), fieldValueSchema) })) }),
+  },
   /** A consistent copy of the journal (VACUUM INTO); never overwrites a file. */
   'journal.backup': { params: z.strictObject({ path: z.string().min(1) }), result: z.object({ path: z.string() }) },
   /** Copies in the runs, tags, notes and benchmarks of another journal, by UUID (runs already present are not duplicated). */

@@ -46,6 +46,7 @@ export const benchmarkSchema = z.object({
   metric: z.string(),
   description: z.string(),
   higherIsBetter: z.boolean(),
+  orderBy: z.string(),
   createdAt: z.string(),
 });
 
@@ -58,9 +59,19 @@ export const benchmarkPointSchema = z.object({
   source: z.enum(BENCHMARK_SOURCES),
   context: jsonObjectSchema,
   raw: jsonValueSchema.nullable(),
+  contentHash: z.string().nullable(),
 });
 
-export const markerSchema = z.object({ id: z.string(), benchmarkId: z.string(), at: z.string(), label: z.string(), createdAt: z.string() });
+export const markerSchema = z.object({
+  id: z.string(),
+  benchmarkId: z.string(),
+  at: z.string(),
+  label: z.string(),
+  pointId: z.string().nullable(),
+  side: z.enum(['before', 'after']).nullable(),
+  kernel: z.string().nullable(),
+  createdAt: z.string(),
+});
 
 // ---- guest kernel policy and the closed-form estimate (core/policy, core/analytic) ----
 
@@ -182,7 +193,11 @@ export const comparisonReportSchema = z.object({
 
 export const historyAnalysisSchema = z.object({
   benchmark: z.object({ name: z.string(), metric: z.string(), higherIsBetter: z.boolean() }),
-  points: z.array(z.object({ index: z.number(), id: z.string().nullable(), measuredAt: z.string(), value: z.number(), source: z.string().nullable(), runId: z.string().nullable() })),
+  orderBy: z.string(),
+  unordered: z.number(),
+  points: z.array(
+    z.object({ index: z.number(), id: z.string().nullable(), key: z.string().nullable(), measuredAt: z.string(), value: z.number(), source: z.string().nullable(), runId: z.string().nullable() }),
+  ),
   segments: z.array(
     z.object({
       from: z.number(),
@@ -212,6 +227,7 @@ export const historyAnalysisSchema = z.object({
       markerId: z.string().nullable(),
       label: z.string(),
       at: z.string(),
+      placement: z.string(),
       index: nullableNumber,
       meanBefore: nullableNumber,
       meanAfter: nullableNumber,
@@ -243,4 +259,67 @@ export const mergeReportSchema = z.object({
   pointsAdded: z.number(),
   markersAdded: z.number(),
   profilesAdded: z.number(),
+});
+
+// ---- experiments (sweeps analysed) ----
+
+/** A scenario field's value as a column shows it. */
+export const fieldValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+export const experimentSummarySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  createdAt: z.string(),
+  runs: z.number(),
+  done: z.number(),
+  active: z.number(),
+});
+
+const pointStatSchema = z.object({ n: z.number(), mean: z.number(), sd: nullableNumber, ci95: z.tuple([z.number(), z.number()]).nullable() });
+
+export const experimentAnalysisSchema = z.object({
+  experiment: experimentSummarySchema,
+  /** Scenario paths whose value differs between the experiment's runs (seed aside), in grid order. */
+  sweptPaths: z.array(z.string()),
+  /** The paths grid points are told apart by (the swept ones unless chosen). */
+  by: z.array(z.string()),
+  metrics: z.array(z.object({ name: z.string(), direction: z.enum(['higher', 'lower', 'neither']), unit: z.string() })),
+  points: z.array(
+    z.object({
+      values: z.record(z.string(), fieldValueSchema),
+      runIds: z.array(z.string()),
+      seeds: z.array(z.number()),
+      metrics: z.record(z.string(), pointStatSchema),
+    }),
+  ),
+  /** Per swept path and metric: the mean of the point means at each value, and the spread between them. */
+  mainEffects: z.array(
+    z.object({
+      path: z.string(),
+      metric: z.string(),
+      levels: z.array(z.object({ value: fieldValueSchema, mean: z.number(), points: z.number() })),
+      rangePct: nullableNumber,
+    }),
+  ),
+  /** Per pair of swept fields and metric: how far their joint means stray from adding their main effects, in % of the grand mean. */
+  interactions: z.array(z.object({ paths: z.tuple([z.string(), z.string()]), metric: z.string(), sizePct: nullableNumber, cells: z.number() })),
+  /** Grid points not beaten on both throughput (higher) and p99 stale window (lower), by throughput. */
+  pareto: z.array(z.object({ values: z.record(z.string(), fieldValueSchema), throughputGbps: z.number(), staleWindowP99Us: z.number() })),
+  /** Per backend and metric: the best grid point, the runner-up, the margin and whether it is significant (Welch t over seeds). */
+  best: z.array(
+    z.object({
+      backend: fieldValueSchema,
+      metric: z.string(),
+      point: z.record(z.string(), fieldValueSchema),
+      mean: z.number(),
+      runnerUp: z.record(z.string(), fieldValueSchema).nullable(),
+      runnerUpMean: nullableNumber,
+      marginPct: nullableNumber,
+      pValue: nullableNumber,
+      significant: z.boolean().nullable(),
+    }),
+  ),
+  /** Runs not analysed (not done), by status. */
+  excluded: z.record(z.string(), z.number()),
 });

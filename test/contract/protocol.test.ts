@@ -180,10 +180,19 @@ describe('every method through the one client, results checked against their sch
     assert.ok(sets.comparison.metrics.length > 0);
     assert.match((await call('runs.report', { base: runIds, head: strictIds, format: 'text' })).content, /units:/);
     assert.equal((await call('runs.export', { format: 'csv' })).runs, 4);
+    const fields = await call('runs.fields', { ids: [runIds[0] as string, strictIds[0] as string], paths: ['policy', 'effective.policy'] });
+    assert.deepEqual(
+      fields.rows.map((r) => r.fields['effective.policy']),
+      ['lazy', 'strict'],
+    );
     const dry = await call('sweeps.start', { spec: { base: { preset: 'seed-after-fix', overrides: SHORT }, grid: { policy: ['strict', 'lazy'] } }, dryRun: true });
     assert.equal(dry.total, 2);
     const sweep = await call('sweeps.start', { spec: { base: { preset: 'seed-after-fix', overrides: SHORT }, grid: { policy: ['strict'] } } });
     await call('runs.wait', { ids: sweep.runIds });
+    const experiments = await call('experiments.list', {});
+    const swept = experiments.find((e) => e.runs === 1);
+    assert.ok(swept);
+    assert.equal((await call('experiments.show', { name: swept.name })).points.length, 1);
     const { runIds: slow } = await call('runs.start', { source: { preset: 'seed-after-fix' } });
     assert.ok((await call('runs.cancel', { ids: slow })).cancelled <= 1);
     await call('runs.wait', { ids: slow });
@@ -199,9 +208,13 @@ describe('every method through the one client, results checked against their sch
     const text = readFileSync(join(root, 'test/fixtures/iperf3/tcp-send.json'), 'utf8');
     const imported = await call('measurements.import', { tool: 'iperf3', text, benchmark: 'iperf' });
     assert.ok(imported.value > 0);
-    await call('benchmarks.mark', { benchmark: 'rx', at: new Date().toISOString(), label: 'now' });
+    const marker = await call('benchmarks.mark', { benchmark: 'rx', at: new Date().toISOString(), label: 'now' });
     assert.equal((await call('benchmarks.history', { name: 'rx' })).markers.length, 1);
     assert.equal((await call('benchmarks.analyze', { name: 'rx' })).benchmark.name, 'rx');
+    assert.equal((await call('benchmarks.setOrder', { name: 'rx', orderBy: 'run-order' })).orderBy, 'run-order');
+    assert.deepEqual(await call('benchmarks.removeMarker', { benchmark: 'rx', marker: marker.id }), { removed: true });
+    assert.deepEqual(await call('benchmarks.removePoints', { benchmark: 'iperf', points: [imported.point.id] }), { removed: 1 });
+    assert.deepEqual(await call('benchmarks.delete', { name: 'iperf' }), { deleted: true });
   });
 
   test('profiles and calibration', async () => {

@@ -1,22 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import type { HistoryAnalysis } from '../../../service/history.ts';
-import { changeByPoint, changeLabel, historyChartData, historyMarkers, signedPct } from './history.ts';
+import { changeByPoint, changeLabel, historyAxisLabels, historyChartData, historyMarkers, signedPct } from './history.ts';
 
 const at = (day: number): string => new Date(Date.UTC(2026, 0, day)).toISOString();
 
 /** Three points at 10, then three at 15 (one of them measured), and a user marker in between. */
 function analysis(): HistoryAnalysis {
   const values = [10, 10, 10, 15, 15, 15];
-  const points = values.map((value, index) => ({ index, id: `p${index}`, measuredAt: at(index + 1), value, source: index === 5 ? 'iperf3' : 'simulated', runId: null }));
+  const points = values.map((value, index) => ({ index, id: `p${index}`, key: at(index + 1), measuredAt: at(index + 1), value, source: index === 5 ? 'iperf3' : 'simulated', runId: null }));
   return {
     benchmark: { name: 'b', metric: 'throughputGbps', higherIsBetter: true },
+    orderBy: 'time',
+    unordered: 0,
     points,
     segments: [
       { from: 0, to: 3, fromAt: at(1), toAt: at(3), startsWith: 'start', n: 3, mean: 10, sd: 0 },
       { from: 3, to: 6, fromAt: at(4), toAt: at(6), startsWith: 'change', n: 3, mean: 15, sd: 0 },
     ],
     changes: [{ index: 3, at: at(4), pointId: 'p3', meanBefore: 10, meanAfter: 15, changePct: 50, pValue: 0.01, kind: 'improvement' }],
-    knownShifts: [{ markerId: 'm1', label: 'new kernel', at: at(2), index: 1, meanBefore: null, meanAfter: null, changePct: null }],
+    knownShifts: [{ markerId: 'm1', label: 'new kernel', at: at(2), placement: `at ${at(2)}`, index: 1, meanBefore: null, meanAfter: null, changePct: null }],
     latest: null,
   };
 }
@@ -67,5 +69,21 @@ describe('changeByPoint', () => {
     expect([...changeByPoint(a).keys()]).toEqual(['p3']);
     a.changes = [{ ...a.changes[0]!, pointId: null, index: 4 }];
     expect([...changeByPoint(a).keys()]).toEqual(['p4']);
+  });
+});
+
+describe('a history on another axis (commits)', () => {
+  it('puts points at their positions, labelled by key, and lines between two points', () => {
+    const a = analysis();
+    a.orderBy = 'context:commit';
+    a.points = a.points.map((p) => ({ ...p, key: `c${p.index + 1}` }));
+    const data = historyChartData(a, ['simulated', 'iperf3']);
+    expect(data[0]).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(historyAxisLabels(a)).toEqual(['c1', 'c2', 'c3', 'c4', 'c5', 'c6']);
+    // The change opens point 3: its line sits between points 2 and 3; the marker before point 1 at 0.5.
+    expect(historyMarkers(a).map((m) => [m.x, m.dashed])).toEqual([
+      [2.5, false],
+      [0.5, true],
+    ]);
   });
 });

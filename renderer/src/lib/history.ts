@@ -18,14 +18,23 @@ export function changeLabel(change: Pick<HistoryChange, 'kind' | 'changePct'>): 
   return `${change.kind} ${signedPct(change.changePct)}`;
 }
 
+/** Whether the chart's x is time (epoch seconds) or the points' positions along another axis (commit, kernel, run order). */
+export const onTimeAxis = (analysis: Pick<HistoryAnalysis, 'orderBy'>): boolean => analysis.orderBy === 'time';
+
+/** Tick labels of the positions when the axis is not time: each point's key (its commit, kernel, rank). */
+export function historyAxisLabels(analysis: Pick<HistoryAnalysis, 'points'>): string[] {
+  return analysis.points.map((p) => p.key ?? '–');
+}
+
 /**
- * The analysed points as uPlot data: x in epoch seconds (the analysis keeps
- * them sorted by time), one column per source (null where a point is of
- * another source), and a last column with the mean of each point's segment,
- * drawn as steps so each level shows as a horizontal run.
+ * The analysed points as uPlot data: x in epoch seconds on the time axis, else
+ * the point's position along the benchmark's axis (the analysis keeps them in
+ * axis order); one column per source (null where a point is of another
+ * source), and a last column with the mean of each point's segment, drawn as
+ * steps so each level shows as a horizontal run.
  */
-export function historyChartData(analysis: Pick<HistoryAnalysis, 'points' | 'segments'>, sources: readonly string[]): Aligned {
-  const x = analysis.points.map((p) => Date.parse(p.measuredAt) / 1000);
+export function historyChartData(analysis: Pick<HistoryAnalysis, 'points' | 'segments' | 'orderBy'>, sources: readonly string[]): Aligned {
+  const x = onTimeAxis(analysis) ? analysis.points.map((p) => Date.parse(p.measuredAt) / 1000) : analysis.points.map((p) => p.index);
   const cols = sources.map((s) => analysis.points.map((p) => (p.source === s ? p.value : null)));
   const means = analysis.points.map((p) => analysis.segments.find((seg) => p.index >= seg.from && p.index < seg.to)?.mean ?? null);
   return [x, ...cols, means];
@@ -42,16 +51,19 @@ export interface ChartMarker {
 /**
  * Vertical lines for the chart: detected changes solid, red for a regression
  * and green for an improvement; known shifts (user markers) dashed amber, so
- * the two never look alike.
+ * the two never look alike. Off the time axis both sit between the point
+ * before and the point they open.
  */
-export function historyMarkers(analysis: Pick<HistoryAnalysis, 'changes' | 'knownShifts'>): ChartMarker[] {
+export function historyMarkers(analysis: Pick<HistoryAnalysis, 'changes' | 'knownShifts' | 'orderBy' | 'points'>): ChartMarker[] {
+  const byTime = onTimeAxis(analysis);
+  const between = (index: number | null): number => (index === null ? analysis.points.length - 0.5 : index - 0.5);
   const changes = analysis.changes.map((c) => ({
-    x: Date.parse(c.at) / 1000,
+    x: byTime ? Date.parse(c.at) / 1000 : between(c.index),
     label: changeLabel(c),
     color: c.kind === 'regression' ? '--bad' : '--good',
     dashed: false,
   }));
-  const shifts = analysis.knownShifts.map((s) => ({ x: Date.parse(s.at) / 1000, label: `marker: ${s.label}`, color: '--warn', dashed: true }));
+  const shifts = analysis.knownShifts.map((s) => ({ x: byTime ? Date.parse(s.at) / 1000 : between(s.index), label: `marker: ${s.label}`, color: '--warn', dashed: true }));
   return [...changes, ...shifts].filter((m) => Number.isFinite(m.x));
 }
 

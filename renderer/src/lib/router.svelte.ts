@@ -44,6 +44,8 @@ export const links = {
   run: (id: string) => `#/runs/${encodeURIComponent(id)}`,
   newRun: (from?: string, profile?: string) => withQuery('#/new', { from, profile }),
   compare: (ids: readonly string[]) => `#/compare?ids=${ids.map(encodeURIComponent).join(',')}`,
+  experiments: '#/experiments',
+  experiment: (name: string) => `#/experiments/${encodeURIComponent(name)}`,
   benchmarks: '#/benchmarks',
   benchmark: (name: string) => `#/benchmarks/${encodeURIComponent(name)}`,
   profiles: '#/profiles',

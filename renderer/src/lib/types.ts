@@ -25,3 +25,7 @@ export type HistoryAnalysis = Result<'benchmarks.analyze'>;
 export type HistoryChange = HistoryAnalysis['changes'][number];
 export type PolicyDecision = Result<'policy.resolve'>;
 export type PolicyReason = PolicyDecision['reasons'][number];
+export type ExperimentSummary = Result<'experiments.list'>[number];
+export type ExperimentAnalysis = Result<'experiments.show'>;
+export type ExperimentPoint = ExperimentAnalysis['points'][number];
+export type FieldValue = ExperimentPoint['values'][string];
