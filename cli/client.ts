@@ -33,9 +33,18 @@ export async function openLab(journalPath?: string): Promise<Lab> {
   return Lab.open({ journalPath: journalPath ?? defaultJournalPath(), ...(workerUrl ? { workerUrl } : {}) });
 }
 
+/** Says on stderr when writes wait for another process's write lock, and when they went through. */
+function reportBusyJournal(client: Client): () => void {
+  return client.on('journal.busy', ({ path, busy, pendingWrites, waitedMs }) => {
+    if (busy) process.stderr.write(`\niommu-lab: journal busy: another process is writing ${path}; ${pendingWrites} write${pendingWrites === 1 ? '' : 's'} waiting (nothing is lost)\n`);
+    else process.stderr.write(`iommu-lab: journal free again after ${(waitedMs / 1000).toFixed(1)} s; the waiting writes are done\n`);
+  });
+}
+
 async function withOpened<T>(lab: Lab, fn: (client: Client) => Promise<T> | T): Promise<T> {
   const { LabClient, inProcessTransport } = await loadService();
   const client = new LabClient(inProcessTransport(lab));
+  reportBusyJournal(client);
   try {
     return await fn(client);
   } finally {

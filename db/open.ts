@@ -9,6 +9,12 @@ import { LATEST_SCHEMA_VERSION } from './migrations/index.ts';
 export interface OpenOptions {
   /** Read-only: no migrations, no recovery of interrupted runs, writes fail. */
   readonly?: boolean;
+  /**
+   * How long SQLite itself waits for another connection's write lock, blocking
+   * the caller's thread (default BUSY_TIMEOUT_MS). A host with an event loop
+   * passes a few ms and retries asynchronously (service/journal-writes.ts).
+   */
+  busyTimeoutMs?: number;
 }
 
 export const BUSY_TIMEOUT_MS = 5000;
@@ -18,14 +24,15 @@ const CACHE_KIB = 32 * 1024;
 
 export function openDatabase(path: string, opts: OpenOptions = {}): BetterSqlite3.Database {
   const readonly = opts.readonly === true;
+  const busyTimeoutMs = opts.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
   let db: BetterSqlite3.Database;
   try {
-    db = new (sqliteDriver())(path, { readonly, fileMustExist: readonly, timeout: BUSY_TIMEOUT_MS });
+    db = new (sqliteDriver())(path, { readonly, fileMustExist: readonly, timeout: busyTimeoutMs });
   } catch (err) {
     throw new Error(`cannot open journal ${path}: ${(err as Error).message}`, { cause: err });
   }
   try {
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     const version = guardNotADatabase(path, () => assertOpenable(db, path));
     if (readonly && version < LATEST_SCHEMA_VERSION) {
       throw new IncompatibleJournalError(
@@ -34,7 +41,7 @@ export function openDatabase(path: string, opts: OpenOptions = {}): BetterSqlite
           : `journal ${path} uses schema ${version}; open it read-write once to upgrade it to schema ${LATEST_SCHEMA_VERSION}`,
       );
     }
-    if (!readonly) enableWal(db);
+    if (!readonly) enableWal(db, busyTimeoutMs);
     db.pragma('synchronous = NORMAL'); // safe with WAL; a power cut may lose the last commits, never corrupt
     db.pragma('foreign_keys = ON');
     db.pragma(`cache_size = -${CACHE_KIB}`);
@@ -52,9 +59,9 @@ export function openDatabase(path: string, opts: OpenOptions = {}): BetterSqlite
  * to WAL needs an exclusive lock and SQLite does not wait for it (no busy
  * handler), so when two processes create the same journal at once, retry.
  */
-function enableWal(db: BetterSqlite3.Database): void {
+function enableWal(db: BetterSqlite3.Database, busyTimeoutMs: number): void {
   if (db.pragma('journal_mode', { simple: true }) === 'wal') return;
-  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  const deadline = Date.now() + busyTimeoutMs;
   for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
     try {
       db.pragma('journal_mode = WAL');

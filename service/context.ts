@@ -13,6 +13,7 @@ import { ServiceError } from './errors.ts';
 import { events, type EventData, type EventName } from './protocol/events.ts';
 import { isEndedStatus } from './protocol/fields.ts';
 import type { MethodName, ParsedParams, Result } from './protocol/methods.ts';
+import { JournalBusyError, JournalWrites, SERVICE_BUSY_TIMEOUT_MS } from './journal-writes.ts';
 import { RunScheduler } from './scheduler.ts';
 import type { CostProfiles } from './scenarios.ts';
 
@@ -25,6 +26,9 @@ export interface LabOptions {
   /** Check every result and event against the protocol's schemas too (tests; costs a parse per call). */
   validateResults?: boolean;
 }
+
+/** A method's writes wait this long for another process's lock before the caller hears "journal busy". */
+export const METHOD_BUSY_BOUND_MS = 15_000;
 
 export type Handler<M extends MethodName> = (params: ParsedParams<M>) => Result<M> | Promise<Result<M>>;
 export type Handlers = { [M in MethodName]: Handler<M> };
@@ -42,6 +46,8 @@ export class LabContext {
   readonly journalPath: string;
   readonly validateResults: boolean;
   readonly scheduler: RunScheduler;
+  /** The queue of journal writes that found the lock taken (journal-writes.ts). */
+  readonly writes: JournalWrites;
   readonly #events = new EventEmitter();
   #journal: Journal | undefined;
   #closed = false;
@@ -67,21 +73,36 @@ export class LabContext {
     this.journalPath = opts.journalPath;
     this.validateResults = opts.validateResults === true;
     this.#events.setMaxListeners(0);
+    this.writes = new JournalWrites({ path: () => this.journalPath, onBusy: (state) => this.emit('journal.busy', { path: this.journalPath, ...state }) });
     this.scheduler = new RunScheduler(
       () => this.journal,
       {
         onStatus: (runId, status, error) => this.#onStatus(runId, status, error),
         onProgress: (runId, fraction) => this.emit('run.progress', { runId, fraction }),
       },
-      { ...(opts.workers === undefined ? {} : { workers: opts.workers }), ...(opts.workerUrl === undefined ? {} : { workerUrl: opts.workerUrl }) },
+      { writes: this.writes, ...(opts.workers === undefined ? {} : { workers: opts.workers }), ...(opts.workerUrl === undefined ? {} : { workerUrl: opts.workerUrl }) },
     );
   }
 
   /** The journal, opened (created and migrated if needed) on first use. */
   get journal(): Journal {
     if (this.#closed && this.#journal === undefined) throw new ServiceError('unavailable', 'the service is closed');
-    this.#journal ??= openJournal(this.journalPath);
+    this.#journal ??= openJournal(this.journalPath, { busyTimeoutMs: SERVICE_BUSY_TIMEOUT_MS });
     return this.#journal;
+  }
+
+  /**
+   * Runs a method's handler; when it met another process's write lock
+   * (nothing of its transaction was written), runs it again behind the
+   * waiting writes, for up to METHOD_BUSY_BOUND_MS, then says the journal is busy.
+   */
+  async retryOnBusy<T>(handler: () => T | Promise<T>): Promise<T> {
+    try {
+      return await this.writes.run(handler, { boundMs: METHOD_BUSY_BOUND_MS, tryFirst: true });
+    } catch (err) {
+      if (err instanceof JournalBusyError) throw new ServiceError('unavailable', err.message);
+      throw err;
+    }
   }
 
   get journalOpen(): boolean {
@@ -151,6 +172,7 @@ export class LabContext {
   /** Cancels the runs this process carries, stops the workers, closes the journal (if it was opened). */
   async close(): Promise<void> {
     await this.scheduler.close();
+    await this.writes.drained();
     this.#closed = true;
     this.#journal?.close();
   }
