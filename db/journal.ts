@@ -2,10 +2,9 @@
 // benchmark histories and cost profiles. Journal opens the file and holds its
 // public stores (journal.runs, .experiments, .benchmarks, .profiles); what
 // concerns the whole file (transactions, merge, backup, integrity) is its own.
-import { existsSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
+import { backupDatabase, type BackupHooks } from './backup.ts';
 import { BenchmarkStore } from './benchmarks.ts';
-import { JournalInputError } from './errors.ts';
 import { ExperimentStore } from './experiments.ts';
 import { mergeFrom } from './merge.ts';
 import { userVersion } from './migrate.ts';
@@ -76,11 +75,13 @@ export class Journal {
     return mergeFrom(this.#sql, this.path, otherPath);
   }
 
-  /** A compact, consistent copy at `toPath` (VACUUM INTO), safe while other processes write. */
-  backup(toPath: string): void {
-    if (typeof toPath !== 'string' || toPath === '') throw new JournalInputError('toPath', 'must be a file path');
-    if (existsSync(toPath)) throw new JournalInputError('toPath', `${toPath} already exists; a backup never overwrites a file`);
-    this.#db.prepare('VACUUM INTO ?').run(toPath);
+  /**
+   * A checked, compact, consistent copy at `toPath`, safe while other
+   * processes write; whole at its path or absent (backup.ts). Never
+   * overwrites a file. Returns the absolute path written.
+   */
+  backup(toPath: string, hooks?: BackupHooks): string {
+    return backupDatabase(this.#db, this.path, toPath, hooks);
   }
 
   /**

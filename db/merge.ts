@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sqliteDriver } from './driver.ts';
 import { IncompatibleJournalError, JournalInputError } from './errors.ts';
+import { assertIntact } from './backup.ts';
 import { assertOpenable } from './migrate.ts';
 import { LATEST_SCHEMA_VERSION } from './migrations/index.ts';
 import { guardNotADatabase, openDatabase } from './open.ts';
@@ -123,6 +124,7 @@ function readableSource(path: string): { path: string; dispose: () => void } {
   try {
     version = guardNotADatabase(path, () => assertOpenable(probe, path));
     if (version === 0) throw new IncompatibleJournalError(`${path} is not an IOMMU Lab journal (empty database)`);
+    assertIntact(probe, path); // a damaged journal is not spread into this one
     if (version === LATEST_SCHEMA_VERSION) return { path, dispose: () => {} };
     const dir = mkdtempSync(join(tmpdir(), 'iommu-lab-merge-'));
     const copy = join(dir, 'journal.sqlite');
