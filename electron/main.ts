@@ -191,14 +191,15 @@ function startServiceHost(): void {
     app.quit();
   });
   const { port1, port2 } = new MessageChannelMain();
-  sendToServiceHost({ type: 'attach', peer: 'main' }, [port1]);
+  // Only main's own port may name files: main takes them from native dialogs.
+  sendToServiceHost({ type: 'attach', peer: 'main', namesFiles: true }, [port1]);
   mainTransport.connect(port2);
 }
 
 /** A fresh channel for each page load: a reload's old port closes and the service detaches it. */
 function handServicePortTo(contents: WebContents): void {
   const { port1, port2 } = new MessageChannelMain();
-  sendToServiceHost({ type: 'attach', peer: `window ${contents.id}` }, [port1]);
+  sendToServiceHost({ type: 'attach', peer: `window ${contents.id}`, namesFiles: false }, [port1]);
   contents.postMessage(SERVICE_PORT_CHANNEL, null, [port2]);
 }
 

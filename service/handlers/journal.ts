@@ -12,10 +12,7 @@ export function journalHandlers(ctx: LabContext): DomainHandlers<'journal.info' 
       workers: ctx.scheduler.workers,
     }),
 
-    'journal.backup': ({ path }) => {
-      ctx.journal.backup(path);
-      return { path };
-    },
+    'journal.backup': ({ path }) => ({ path: ctx.journal.backup(path) }),
 
     'journal.merge': ({ path }) => ctx.journal.mergeFrom(path),
   };

@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { resolve } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { attachChannel, type DispatchTarget } from './dispatch.ts';
+import { confineFiles } from './file-access.ts';
 import { contentTypeFor, isHtml, rendererCsp, resolveStaticPath } from './static-files.ts';
 
 export interface ServerOptions {
@@ -20,6 +21,11 @@ export interface ServerOptions {
   staticDir: string;
   /** Defaults to 32 random bytes, base64url. */
   token?: string;
+  /**
+   * The folder API clients may back up to and merge from (`serve --files DIR`);
+   * default none: those methods refuse paths (file-access.ts).
+   */
+  filesDir?: string | null;
 }
 
 export interface RunningServer {
@@ -64,6 +70,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const token = opts.token ?? generateToken();
   if (token.length < 16) throw new Error('token must be at least 16 characters');
   const root = resolve(opts.staticDir);
+  const lab = confineFiles(opts.lab, { root: opts.filesDir ?? null, howToAllow: 'start `iommu-lab serve` with --files DIR to allow backups and merges inside DIR' });
   let port = 0;
   const allowedHosts = (): string[] => [`127.0.0.1:${port}`, `localhost:${port}`];
   const allowedOrigins = (): string[] => allowedHosts().map((h) => `http://${h}`);
@@ -164,7 +171,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   wss.on('connection', (ws: WebSocket) => {
     ws.on('error', () => ws.terminate());
-    attachChannel(opts.lab, {
+    attachChannel(lab, {
       send: (message) => {
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
       },
