@@ -30,7 +30,11 @@ function compiledWorkerUrl(): URL | undefined {
 export async function openLab(journalPath?: string): Promise<Lab> {
   const { Lab, defaultJournalPath } = await loadService();
   const workerUrl = compiledWorkerUrl();
-  return Lab.open({ journalPath: journalPath ?? defaultJournalPath(), ...(workerUrl ? { workerUrl } : {}) });
+  return Lab.open({
+    journalPath: journalPath ?? defaultJournalPath(),
+    ...(workerUrl ? { workerUrl } : {}),
+    onNotice: (message) => process.stderr.write(`iommu-lab: ${message}\n`),
+  });
 }
 
 /** Says on stderr when writes wait for another process's write lock, and when they went through. */

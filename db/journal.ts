@@ -2,6 +2,9 @@
 // benchmark histories and cost profiles. Journal opens the file and holds its
 // public stores (journal.runs, .experiments, .benchmarks, .profiles); what
 // concerns the whole file (transactions, merge, backup, integrity) is its own.
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { backupDatabase, type BackupHooks } from './backup.ts';
 import { BenchmarkStore } from './benchmarks.ts';
@@ -16,10 +19,14 @@ import { RunStore } from './runs.ts';
 import { Sql } from './statements.ts';
 import type { MergeReport } from './types.ts';
 
-/** Opens (creating and migrating if needed) the journal at `path`; runs orphaned by a dead process become interrupted. */
+/**
+ * Opens (creating and migrating if needed) the journal at `path`; runs
+ * orphaned by a dead process become interrupted. A file this process may not
+ * write opens read-only (SQLite's choice): `readonly` says so.
+ */
 export function openJournal(path: string, opts: OpenOptions = {}): Journal {
   const db = openDatabase(path, opts);
-  const journal = new Journal(path, db, opts.readonly === true);
+  const journal = new Journal(path, db, opts.readonly === true || db.readonly);
   try {
     if (!journal.readonly) journal.runs.recoverOrphans();
   } catch (err) {
@@ -27,6 +34,26 @@ export function openJournal(path: string, opts: OpenOptions = {}): Journal {
     throw err;
   }
   return journal;
+}
+
+/**
+ * A read-only journal from a private copy of the file, for a journal this
+ * process can read but not open in place: in a folder it cannot write, SQLite
+ * cannot make the WAL index beside the file. The copy is taken now (with the
+ * WAL, if one is there) and removed on close; `path` stays the original's.
+ */
+export function openJournalSnapshot(path: string): Journal {
+  const dir = mkdtempSync(join(tmpdir(), 'iommu-lab-readonly-'));
+  const dispose = (): void => rmSync(dir, { recursive: true, force: true });
+  try {
+    const copy = join(dir, 'journal.sqlite');
+    copyFileSync(path, copy);
+    if (existsSync(`${path}-wal`)) copyFileSync(`${path}-wal`, `${copy}-wal`);
+    return new Journal(path, openDatabase(copy, { readonly: true }), true, dispose);
+  } catch (err) {
+    dispose();
+    throw err;
+  }
 }
 
 export class Journal {
@@ -40,14 +67,17 @@ export class Journal {
   readonly benchmarks: BenchmarkStore;
   /** Named cost profiles. */
   readonly profiles: ProfileStore;
+  readonly #onClose: (() => void) | undefined;
 
   /** Use openJournal(); the constructor takes an already opened and migrated database. */
   constructor(
     readonly path: string,
     db: BetterSqlite3.Database,
     readonly readonly: boolean,
+    onClose?: () => void,
   ) {
     this.#db = db;
+    this.#onClose = onClose;
     this.#sql = new Sql(db);
     this.#owner = claimOwner();
     this.runs = new RunStore(this.#sql, this.#owner);
@@ -123,6 +153,7 @@ export class Journal {
     } finally {
       this.#db.close();
       releaseOwner(this.#owner);
+      this.#onClose?.();
     }
   }
 }

@@ -2,7 +2,7 @@
 // anything that could write), then connection settings, then migrations.
 import { sqliteDriver } from './driver.ts';
 import type BetterSqlite3 from 'better-sqlite3';
-import { IncompatibleJournalError } from './errors.ts';
+import { IncompatibleJournalError, JournalOpenError } from './errors.ts';
 import { assertOpenable, migrate } from './migrate.ts';
 import { LATEST_SCHEMA_VERSION } from './migrations/index.ts';
 
@@ -29,7 +29,7 @@ export function openDatabase(path: string, opts: OpenOptions = {}): BetterSqlite
   try {
     db = new (sqliteDriver())(path, { readonly, fileMustExist: readonly, timeout: busyTimeoutMs });
   } catch (err) {
-    throw new Error(`cannot open journal ${path}: ${(err as Error).message}`, { cause: err });
+    throw openError(path, err);
   }
   try {
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
@@ -50,8 +50,34 @@ export function openDatabase(path: string, opts: OpenOptions = {}): BetterSqlite
     return db;
   } catch (err) {
     db.close();
-    throw err;
+    throw openError(path, err);
   }
+}
+
+/** SQLite's and the system's codes, as a reason a user can act on. */
+function reasonOf(code: string | undefined, message: string): string {
+  if (/directory does not exist/i.test(message)) return 'its folder does not exist';
+  if (code === undefined) return message;
+  if (code.startsWith('SQLITE_FULL')) return 'the disk is full';
+  if (code.startsWith('SQLITE_READONLY')) return 'the file or its folder cannot be written';
+  if (code.startsWith('SQLITE_CANTOPEN')) return 'it cannot be opened (missing permission on the file or its folder, or the path is a folder)';
+  if (code.startsWith('SQLITE_CORRUPT')) return `it is damaged (${message})`;
+  if (code.startsWith('SQLITE_PERM') || code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code.startsWith('SQLITE_IOERR')) return `the system reported an input/output error (${code})`;
+  return message;
+}
+
+/**
+ * Any failure to open as one line naming the file and the reason. Errors that
+ * already say so pass through; so does SQLITE_BUSY (another process holds the
+ * lock: the caller may wait and retry).
+ */
+function openError(path: string, err: unknown): unknown {
+  if (err instanceof IncompatibleJournalError) return err;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new JournalOpenError(path, reasonOf(typeof code === 'string' ? code : undefined, message), typeof code === 'string' ? code : undefined, { cause: err });
 }
 
 /**

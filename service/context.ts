@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { MODEL_VERSION, type Scenario } from '../core/index.ts';
-import { openJournal, type Benchmark, type Journal, type RunStatus, type RunSummary } from '../db/index.ts';
+import { JournalOpenError, openJournal, openJournalSnapshot, type Benchmark, type Journal, type RunStatus, type RunSummary } from '../db/index.ts';
 import { findBenchmark } from './benchmark-lookup.ts';
 import { summaryOf } from './compare.ts';
 import { ServiceError } from './errors.ts';
@@ -25,6 +25,8 @@ export interface LabOptions {
   workerUrl?: URL;
   /** Check every result and event against the protocol's schemas too (tests; costs a parse per call). */
   validateResults?: boolean;
+  /** Hears what the user should know but that is no error (a journal opened read-only). */
+  onNotice?: (message: string) => void;
 }
 
 /** A method's writes wait this long for another process's lock before the caller hears "journal busy". */
@@ -42,6 +44,16 @@ interface SweepCounts {
   cancelled: number;
 }
 
+/** In place if SQLite can; else (a folder this process cannot write) from a private copy taken now. */
+function openReadOnly(path: string): Journal {
+  try {
+    return openJournal(path, { readonly: true, busyTimeoutMs: SERVICE_BUSY_TIMEOUT_MS });
+  } catch (err) {
+    if (!(err instanceof JournalOpenError)) throw err;
+    return openJournalSnapshot(path);
+  }
+}
+
 export class LabContext {
   readonly journalPath: string;
   readonly validateResults: boolean;
@@ -50,6 +62,9 @@ export class LabContext {
   readonly writes: JournalWrites;
   readonly #events = new EventEmitter();
   #journal: Journal | undefined;
+  /** Why the journal is open read-only, when it is. */
+  #readOnlyReason: string | undefined;
+  readonly #onNotice: ((message: string) => void) | undefined;
   #closed = false;
   /** Sweeps this process carries: counts for sweep.progress. */
   readonly #sweeps = new Map<string, SweepCounts>();
@@ -72,6 +87,7 @@ export class LabContext {
   constructor(opts: LabOptions) {
     this.journalPath = opts.journalPath;
     this.validateResults = opts.validateResults === true;
+    this.#onNotice = opts.onNotice;
     this.#events.setMaxListeners(0);
     this.writes = new JournalWrites({ path: () => this.journalPath, onBusy: (state) => this.emit('journal.busy', { path: this.journalPath, ...state }) });
     this.scheduler = new RunScheduler(
@@ -87,8 +103,34 @@ export class LabContext {
   /** The journal, opened (created and migrated if needed) on first use. */
   get journal(): Journal {
     if (this.#closed && this.#journal === undefined) throw new ServiceError('unavailable', 'the service is closed');
-    this.#journal ??= openJournal(this.journalPath, { busyTimeoutMs: SERVICE_BUSY_TIMEOUT_MS });
+    this.#journal ??= this.#openJournal();
     return this.#journal;
+  }
+
+  /**
+   * Read-write if possible; a journal that is there but cannot be written (a
+   * read-only file or folder) opens read-only, so it can still be listed,
+   * shown and exported, and the host is told.
+   */
+  #openJournal(): Journal {
+    const opts = { busyTimeoutMs: SERVICE_BUSY_TIMEOUT_MS };
+    let journal: Journal;
+    try {
+      journal = openJournal(this.journalPath, opts);
+    } catch (err) {
+      if (!(err instanceof JournalOpenError) || !existsSync(this.journalPath)) throw err;
+      try {
+        journal = openReadOnly(this.journalPath);
+      } catch {
+        throw err; // the first reason is the one to give
+      }
+      this.#readOnlyReason = err.reason;
+    }
+    if (journal.readonly) {
+      this.#readOnlyReason ??= 'no permission to write the file';
+      this.#onNotice?.(`journal ${this.journalPath} opened read-only (${this.#readOnlyReason}): listing, showing and exporting work, changes are refused`);
+    }
+    return journal;
   }
 
   /**
@@ -101,6 +143,10 @@ export class LabContext {
       return await this.writes.run(handler, { boundMs: METHOD_BUSY_BOUND_MS, tryFirst: true });
     } catch (err) {
       if (err instanceof JournalBusyError) throw new ServiceError('unavailable', err.message);
+      const code = (err as { code?: unknown } | null)?.code;
+      if (this.#readOnlyReason !== undefined && typeof code === 'string' && code.startsWith('SQLITE_READONLY')) {
+        throw new ServiceError('unavailable', `journal ${this.journalPath} is open read-only (${this.#readOnlyReason}); this method changes it`);
+      }
       throw err;
     }
   }
