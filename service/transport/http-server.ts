@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { attachChannel, type DispatchTarget } from './dispatch.ts';
 import { confineFiles } from './file-access.ts';
-import { contentTypeFor, isHtml, rendererCsp, resolveStaticPath } from './static-files.ts';
+import { contentTypeFor, isHtml, leavesRoot, rendererCsp, resolveStaticPath } from './static-files.ts';
 
 export interface ServerOptions {
   lab: DispatchTarget;
@@ -104,6 +104,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const resolved = resolveStaticPath(root, encodedPath);
     if (!resolved.ok) return sendText(res, resolved.reason === 'outside' ? 403 : 400, resolved.reason === 'outside' ? 'path outside the served folder' : 'malformed path');
     const target = resolved.path;
+    // A link inside the served folder must not hand out a file outside it.
+    if (leavesRoot(root, target)) return sendText(res, 403, 'path outside the served folder');
     const isIndex = target === resolve(root, 'index.html');
     let size: number;
     try {

@@ -114,3 +114,29 @@ test('serve --files must name an existing folder', async () => {
   assert.equal(r.code, 2);
   assert.match(r.err, /^iommu-lab: --files: .*missing is not an existing folder\n$/);
 });
+
+test('static files never follow a symbolic link out of the served folder', async () => {
+  const dist = tempDir();
+  const secrets = tempDir();
+  writeFileSync(join(secrets, 'secret.txt'), 'not for the browser');
+  writeFileSync(join(dist, 'index.html'), '<!doctype html><title>lab</title>');
+  writeFileSync(join(dist, 'inside.txt'), 'served');
+  symlinkSync(join(secrets, 'secret.txt'), join(dist, 'leak.txt'));
+  symlinkSync(secrets, join(dist, 'assets'));
+  symlinkSync(join(dist, 'inside.txt'), join(dist, 'alias.txt'));
+  const lab = Lab.open({ journalPath: join(tempDir(), 'journal.sqlite'), workers: 1 });
+  const server = await startServer({ lab, port: 0, staticDir: dist });
+  try {
+    for (const path of ['/leak.txt', '/assets/secret.txt']) {
+      const r = await fetch(new URL(path, server.url));
+      assert.equal(r.status, 403, path);
+      assert.doesNotMatch(await r.text(), /not for the browser/);
+    }
+    const alias = await fetch(new URL('/alias.txt', server.url));
+    assert.equal(alias.status, 200, 'a link that stays inside is served');
+    assert.equal(await alias.text(), 'served');
+  } finally {
+    await server.close();
+    await lab.close();
+  }
+});
