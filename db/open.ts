@@ -1,5 +1,7 @@
 // Opens the SQLite file behind a journal: compatibility checks first (before
 // anything that could write), then connection settings, then migrations.
+import { closeSync, openSync } from 'node:fs';
+import { PRIVATE_FILE_MODE } from './backup.ts';
 import { sqliteDriver } from './driver.ts';
 import type BetterSqlite3 from 'better-sqlite3';
 import { IncompatibleJournalError, JournalOpenError } from './errors.ts';
@@ -25,6 +27,7 @@ const CACHE_KIB = 32 * 1024;
 export function openDatabase(path: string, opts: OpenOptions = {}): BetterSqlite3.Database {
   const readonly = opts.readonly === true;
   const busyTimeoutMs = opts.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
+  if (!readonly) createPrivately(path);
   let db: BetterSqlite3.Database;
   try {
     db = new (sqliteDriver())(path, { readonly, fileMustExist: readonly, timeout: busyTimeoutMs });
@@ -51,6 +54,20 @@ export function openDatabase(path: string, opts: OpenOptions = {}): BetterSqlite
   } catch (err) {
     db.close();
     throw openError(path, err);
+  }
+}
+
+/**
+ * A new journal starts as an empty file only its user can read (SQLite would
+ * create it 0644); SQLite gives the -wal and -shm files the same mode.
+ * Whatever goes wrong here, SQLite's own open reports it.
+ */
+function createPrivately(path: string): void {
+  if (path === ':memory:' || path === '' || path.startsWith('file:')) return;
+  try {
+    closeSync(openSync(path, 'wx', PRIVATE_FILE_MODE));
+  } catch {
+    // there already, or not creatable: SQLite's open says which
   }
 }
 

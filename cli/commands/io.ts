@@ -21,7 +21,7 @@ function parseContext(pairs: string[]): Record<string, string> {
 function emit(io: Io, content: string, output: string | undefined, what: string): void {
   if (output === undefined) return io.out(content);
   try {
-    writeFileSync(output, content, { flag: 'wx' });
+    writeFileSync(output, content, { flag: 'wx', mode: 0o600 }); // run data is the user's alone
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new UsageError(`--output: cannot write ${output}: ${code === 'EEXIST' ? 'the file exists (choose another name)' : (code ?? (err as Error).message)}`);

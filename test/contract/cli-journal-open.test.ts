@@ -4,7 +4,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { LATEST_SCHEMA_VERSION, openJournal } from '../../db/index.ts';
@@ -89,4 +89,14 @@ test('a journal that cannot be written is listed, shown and exported read-only, 
   assert.equal(tagged.code, 2, tagged.err);
   assert.match(tagged.err, /is open read-only .*this method changes it/);
   assert.doesNotMatch(tagged.err, /\n\s+at /);
+});
+
+test('exports written to a file are private to the user', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'journal.sqlite');
+  withJournal(path, (j) => j.runs.insertRunsBulk([doneRun('exported', { throughputGbps: 3 })]));
+  const output = join(dir, 'runs.csv');
+  const r = await runCli(['export', 'runs', '--output', output, '--journal', path]);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(statSync(output).mode & 0o777, 0o600);
 });

@@ -97,3 +97,15 @@ test('a damaged journal is neither merged nor backed up', () => {
   });
   assert.deepEqual(readdirSync(dir).filter((f) => f.includes('copy.sqlite')), [], 'no copy, not even a partial one');
 });
+
+test('a new journal and its WAL files are private to the user', () => {
+  const dir = tempDir();
+  const path = join(dir, 'journal.sqlite');
+  const journal = openJournal(path);
+  try {
+    journal.runs.insertRunsBulk([doneRun('one', { throughputGbps: 1 })]);
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) assert.equal(statSync(file).mode & 0o777, 0o600, file);
+  } finally {
+    journal.close();
+  }
+});
