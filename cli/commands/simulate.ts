@@ -1,19 +1,14 @@
 // iommu-lab simulate / presets / start: run the model from the terminal.
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { JournaledSimulationResult as SimulationResult, JsonObject, ScenarioSourceInput } from '../../service/index.ts';
 import { journalOption, withClient, withJournalFreeClient, type Client, type JournalOpts } from '../client.ts';
 import { fmt, pct, table } from '../format.ts';
+import { readTextFile } from '../text-file.ts';
 import type { Interrupt } from '../progress.ts';
 import { collect, parseIntOption, UsageError, type Io } from '../usage.ts';
 
 function readJsonFile(path: string, option: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`${option}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
+  const text = readTextFile(path, option);
   try {
     return JSON.parse(text);
   } catch (err) {
