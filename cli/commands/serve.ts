@@ -91,7 +91,8 @@ export async function serve(opts: ServeOpts, io: Io, stop?: AbortSignal): Promis
       io.out(`Journal: ${lab.journal.path}`);
       io.out(filesDir === null ? 'Files: none (journal.backup and journal.merge take no paths; see --files)' : `Files: ${filesDir} (journal.backup and journal.merge take paths inside it only)`);
       io.out('Press Ctrl+C to stop.');
-      if (opts.open) openInBrowser(pageUrl, io);
+      // The browser's command line is visible to other local users: it gets a one-time link, not the token.
+      if (opts.open) openInBrowser(server.oneTimeOpenUrl(), io);
       await untilStopped(stop);
     } finally {
       await server.close();

@@ -33,11 +33,19 @@ export interface RunningServer {
   url: string;
   port: number;
   token: string;
+  /**
+   * A URL that opens the page once, within a minute, without the token in it
+   * (it redirects to the page with the token): for starting a browser, whose
+   * command line other local users can read in `ps`.
+   */
+  oneTimeOpenUrl(): string;
   close(): Promise<void>;
 }
 
 export const API_PATH = '/api';
 export const HEALTH_PATH = '/api/health';
+const OPEN_PATH_PREFIX = '/open/';
+const OPEN_LINK_TTL_MS = 60_000;
 const HOST = '127.0.0.1';
 /** Far above any contract message (a sweep of 10k run ids); stops a peer from making the server buffer gigabytes. */
 const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -137,6 +145,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       .pipe(res);
   };
 
+  /** One-time open links: nonce -> expiry (epoch ms); a nonce is deleted when used. */
+  const openLinks = new Map<string, number>();
+  const followOpenLink = (res: ServerResponse, nonce: string): void => {
+    const expires = openLinks.get(nonce);
+    openLinks.delete(nonce);
+    if (expires === undefined || Date.now() > expires) return sendText(res, 410, 'this link was used or has expired; open the URL that serve printed');
+    res.writeHead(302, { Location: `/?token=${encodeURIComponent(token)}`, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
+    res.end();
+  };
+
   const server = createServer((req, res) => {
     const isRead = req.method === 'GET' || req.method === 'HEAD';
     const refused = refusal(req, { checkOrigin: !isRead });
@@ -150,6 +168,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
       return void res.end(JSON.stringify({ ok: true }));
     }
+    if (url.pathname.startsWith(OPEN_PATH_PREFIX)) return followOpenLink(res, url.pathname.slice(OPEN_PATH_PREFIX.length));
     if (url.pathname === API_PATH) return sendText(res, 426, 'the API is a WebSocket on /api?token=...', { Upgrade: 'websocket' });
     if (url.pathname.startsWith(`${API_PATH}/`)) return sendText(res, 404, 'not found');
     serveStatic(req, res, rawPath);
@@ -203,5 +222,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     return closing;
   };
 
-  return { url: `http://${HOST}:${port}/`, port, token, close };
+  const oneTimeOpenUrl = (): string => {
+    const nonce = generateToken();
+    openLinks.set(nonce, Date.now() + OPEN_LINK_TTL_MS);
+    return `http://${HOST}:${port}${OPEN_PATH_PREFIX}${nonce}`;
+  };
+
+  return { url: `http://${HOST}:${port}/`, port, token, oneTimeOpenUrl, close };
 }

@@ -140,3 +140,24 @@ test('static files never follow a symbolic link out of the served folder', async
     await lab.close();
   }
 });
+
+test('the link serve --open hands the browser carries no token, works once, then is refused', async () => {
+  const dist = tempDir();
+  writeFileSync(join(dist, 'index.html'), '<!doctype html><title>lab</title>');
+  const lab = Lab.open({ journalPath: join(tempDir(), 'journal.sqlite'), workers: 1 });
+  const server = await startServer({ lab, port: 0, staticDir: dist });
+  try {
+    const link = server.oneTimeOpenUrl();
+    assert.ok(!link.includes(server.token) && !link.includes(encodeURIComponent(server.token)), 'the token is not in the link');
+    const first = await fetch(link, { redirect: 'manual' });
+    assert.equal(first.status, 302);
+    assert.equal(first.headers.get('location'), `/?token=${encodeURIComponent(server.token)}`);
+    const again = await fetch(link, { redirect: 'manual' });
+    assert.equal(again.status, 410, 'a used link is refused');
+    const forged = await fetch(new URL('/open/not-a-nonce', server.url), { redirect: 'manual' });
+    assert.equal(forged.status, 410);
+  } finally {
+    await server.close();
+    await lab.close();
+  }
+});
