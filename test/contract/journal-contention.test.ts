@@ -8,10 +8,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openJournal } from '../../db/index.ts';
-import { Lab } from '../../service/index.ts';
+import WebSocket from 'ws';
+import { Lab, LabClient, webSocketTransport } from '../../service/index.ts';
 import type { EventData } from '../../service/protocol/events.ts';
 import { cleanupTempDirs, tempDir } from '../fixtures/journal-helpers.ts';
-import { runCli } from './cli-run.ts';
+import { cliBin, runCli } from './cli-run.ts';
 
 after(cleanupTempDirs);
 
@@ -143,5 +144,44 @@ test('the compiled command: a sweep under a held lock exits 0 with every run don
     assert.equal(journal.runs.listRuns({ filter: { status: ['done'] } }).total, 6);
   } finally {
     journal.close();
+  }
+});
+
+test('the compiled serve: under a held lock a client still lists, its runs all end done, and serve stays up', async () => {
+  const path = newJournal();
+  const serve = spawn(process.execPath, [cliBin, 'serve', '--port', '0', '--journal', path], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  serve.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => serve.on('close', resolve));
+  try {
+    const url = await new Promise<URL>((resolve, reject) => {
+      let out = '';
+      serve.stdout?.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /Listening on (\S+)/.exec(out);
+        if (m?.[1]) resolve(new URL(m[1]));
+      });
+      serve.once('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
+    });
+    const client = new LabClient(webSocketTransport(`ws://127.0.0.1:${url.port}/api?token=${encodeURIComponent(url.searchParams.get('token') ?? '')}`, { WebSocketImpl: WebSocket, reconnect: false }));
+    try {
+      const { runIds } = await client.call('runs.start', { source: { preset: 'seed-after-fix', overrides: ['durationMs=1000', 'warmupMs=3'] }, seeds: 2 });
+      const holder = await holdLock(path, LOCK_MS);
+      assert.equal((await client.call('runs.list', {})).total, 2);
+      assert.ok(holder.isHolding(), 'the list did not wait for the lock');
+      const ended = await client.call('runs.wait', { ids: runIds });
+      assert.deepEqual(ended.map((r) => r.status), ['done', 'done']);
+      const tagged = await client.call('runs.tag', { id: runIds[0] as string, add: ['after-lock'] });
+      assert.deepEqual(tagged.tags, ['after-lock']);
+      await holder.released;
+    } finally {
+      client.close();
+    }
+    assert.equal(serve.exitCode, null, 'serve is still running');
+    serve.kill('SIGTERM');
+    assert.equal(await exited, 0, err);
+    assert.doesNotMatch(err, /SqliteError|database is locked|\n\s+at /);
+  } finally {
+    if (serve.exitCode === null) serve.kill('SIGKILL');
   }
 });
