@@ -30,8 +30,12 @@ export function openJournal(path: string, opts: OpenOptions = {}): Journal {
   try {
     if (!journal.readonly) journal.runs.recoverOrphans();
   } catch (err) {
-    journal.close();
-    throw err;
+    // Another process holds the write lock: the orphans wait for the next open, reading need not.
+    const code = (err as { code?: unknown }).code;
+    if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY')) {
+      journal.close();
+      throw err;
+    }
   }
   return journal;
 }

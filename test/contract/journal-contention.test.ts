@@ -185,3 +185,26 @@ test('the compiled serve: under a held lock a client still lists, its runs all e
     if (serve.exitCode === null) serve.kill('SIGKILL');
   }
 });
+
+test('opening a journal with orphaned runs while another process holds the lock still lists; the orphans are recovered later', async () => {
+  const path = newJournal();
+  const journal = openJournal(path);
+  const orphan = journal.runs.insertRun({ name: 'orphan', scenario: {}, modelVersion: '0', seed: 1 });
+  journal.close(); // queued, held by a closed journal: an orphan for the next open
+  const holder = await holdLock(path, 1500);
+  const lab = Lab.open({ journalPath: path, workers: 1 });
+  try {
+    const listed = await lab.call('runs.list', {});
+    assert.ok(holder.isHolding(), 'the list did not wait for the lock');
+    assert.equal(listed.rows[0]?.status, 'queued', 'left for later');
+  } finally {
+    await lab.close();
+  }
+  await holder.released;
+  const again = openJournal(path);
+  try {
+    assert.equal(again.runs.getRun(orphan).status, 'interrupted');
+  } finally {
+    again.close();
+  }
+});
