@@ -9,7 +9,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { backupDatabase, type BackupHooks } from './backup.ts';
 import { BenchmarkStore } from './benchmarks.ts';
 import { ExperimentStore } from './experiments.ts';
-import { mergeFrom } from './merge.ts';
+import { mergeFrom, type MergeOptions } from './merge.ts';
 import { userVersion } from './migrate.ts';
 import { openDatabase } from './open.ts';
 import type { OpenOptions } from './open.ts';
@@ -105,8 +105,9 @@ export class Journal {
 
   // Whole-file operations
 
-  mergeFrom(otherPath: string): MergeReport {
-    return mergeFrom(this.#sql, this.path, otherPath);
+  /** Merges another journal in, in bounded transactions (merge.ts). */
+  mergeFrom(otherPath: string, opts?: MergeOptions): MergeReport {
+    return mergeFrom(this.#sql, this.path, otherPath, opts);
   }
 
   /**
