@@ -2,15 +2,16 @@
 // are copied with their metrics, series, tags and notes; runs present on both
 // sides gain the other side's new tags and notes; cost profiles are copied by
 // name, a name present here keeping its profile. Merging twice adds nothing.
-import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
 import { sqliteDriver } from './driver.ts';
 import { IncompatibleJournalError, JournalInputError } from './errors.ts';
 import { assertIntact } from './backup.ts';
 import { assertOpenable } from './migrate.ts';
 import { LATEST_SCHEMA_VERSION } from './migrations/index.ts';
-import { guardNotADatabase, openDatabase } from './open.ts';
+import { guardNotADatabase, journalOpenError, openDatabase } from './open.ts';
 import type { Sql } from './statements.ts';
 import type { MergeReport } from './types.ts';
 
@@ -123,6 +124,7 @@ function emptyReport(): MergeReport {
 export function mergeFrom(sql: Sql, ownPath: string, otherPath: string, opts: MergeOptions = {}): MergeReport {
   if (typeof otherPath !== 'string' || otherPath === '') throw new JournalInputError('otherPath', 'must be a file path');
   if (!existsSync(otherPath)) throw new JournalInputError('otherPath', `${otherPath} does not exist`);
+  if (!statSync(otherPath).isFile()) throw new JournalInputError('otherPath', `${otherPath} is not a file (a journal is one .sqlite file)`);
   if (existsSync(ownPath) && realpathSync(ownPath) === realpathSync(otherPath)) throw new JournalInputError('otherPath', 'is this journal itself');
   const chunkRuns = opts.chunkRuns ?? MERGE_CHUNK_RUNS;
   if (!Number.isSafeInteger(chunkRuns) || chunkRuns < 1) throw new JournalInputError('chunkRuns', 'must be a whole number of at least 1');
@@ -160,7 +162,12 @@ export function mergeFrom(sql: Sql, ownPath: string, otherPath: string, opts: Me
  * copied (VACUUM INTO) to a temporary file and the copy is migrated.
  */
 function readableSource(path: string): { path: string; dispose: () => void } {
-  const probe = new (sqliteDriver())(path, { readonly: true, fileMustExist: true });
+  let probe: BetterSqlite3.Database;
+  try {
+    probe = new (sqliteDriver())(path, { readonly: true, fileMustExist: true });
+  } catch (err) {
+    throw journalOpenError(path, err);
+  }
   let version: number;
   try {
     version = guardNotADatabase(path, () => assertOpenable(probe, path));

@@ -32,7 +32,7 @@ export function openDatabase(path: string, opts: OpenOptions = {}): BetterSqlite
   try {
     db = new (sqliteDriver())(path, { readonly, fileMustExist: readonly, timeout: busyTimeoutMs });
   } catch (err) {
-    throw openError(path, err);
+    throw journalOpenError(path, err);
   }
   try {
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
@@ -53,7 +53,7 @@ export function openDatabase(path: string, opts: OpenOptions = {}): BetterSqlite
     return db;
   } catch (err) {
     db.close();
-    throw openError(path, err);
+    throw journalOpenError(path, err);
   }
 }
 
@@ -89,7 +89,7 @@ function reasonOf(code: string | undefined, message: string): string {
  * already say so pass through; so does SQLITE_BUSY (another process holds the
  * lock: the caller may wait and retry).
  */
-function openError(path: string, err: unknown): unknown {
+export function journalOpenError(path: string, err: unknown): unknown {
   if (err instanceof IncompatibleJournalError) return err;
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) return err;

@@ -109,3 +109,10 @@ test('a new journal and its WAL files are private to the user', () => {
     journal.close();
   }
 });
+
+test('merging a folder is an input error naming the field, not an I/O failure', () => {
+  const dir = tempDir();
+  withJournal(join(dir, 'dst.sqlite'), (j) => {
+    assert.throws(() => j.mergeFrom(dir), (e: unknown) => e instanceof JournalInputError && e.field === 'otherPath' && /is not a file/.test(e.message));
+  });
+});
