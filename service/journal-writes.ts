@@ -8,6 +8,7 @@
 // the lock block the loop no more than one does, and writes keep their order
 // (a run's `running` before its `done`).
 import { setTimeout as sleep } from 'node:timers/promises';
+import { writeLockHolder } from './lock-holder.ts';
 
 /** The service's connection waits this long in SQLite's busy handler, blocking the event loop, before the async retry takes over. */
 export const SERVICE_BUSY_TIMEOUT_MS = 50;
@@ -24,6 +25,8 @@ export interface BusyState {
   pendingWrites: number;
   /** How long the oldest waiting write has waited. */
   waitedMs: number;
+  /** The process holding the lock, when the system says (Linux). */
+  holderPid: number | null;
 }
 
 /** SQLite refused the write lock (another connection holds it). Nothing of the attempted transaction was written. */
@@ -32,8 +35,13 @@ export function isBusyError(err: unknown): boolean {
   return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }
 
-export function busyMessage(path: string, waitedMs: number): string {
-  return `journal busy: another process is writing ${path} (waited ${(waitedMs / 1000).toFixed(1)} s); try again when it has finished`;
+/** "another process (pid N)", or without the pid when it is not known. */
+export function otherProcess(pid: number | null | undefined): string {
+  return pid === null || pid === undefined ? 'another process' : `another process (pid ${pid})`;
+}
+
+export function busyMessage(path: string, waitedMs: number, holderPid?: number): string {
+  return `journal busy: ${otherProcess(holderPid)} is writing ${path} (waited ${(waitedMs / 1000).toFixed(1)} s); try again when it has finished`;
 }
 
 /** A write that waited longer than its bound. Nothing of it was written. */
@@ -108,10 +116,13 @@ export class JournalWrites {
       }
       const now = Date.now();
       this.#waitingSince ??= queuedAt;
-      if (boundMs !== undefined && now - queuedAt >= boundMs) throw new JournalBusyError(busyMessage(this.#opts.path(), now - queuedAt));
+      if (boundMs !== undefined && now - queuedAt >= boundMs) {
+        throw new JournalBusyError(busyMessage(this.#opts.path(), now - queuedAt, writeLockHolder(this.#opts.path())));
+      }
       if (!this.#noticed && now - this.#waitingSince >= (this.#opts.noticeAfterMs ?? BUSY_NOTICE_AFTER_MS)) {
         this.#noticed = true;
-        this.#opts.onBusy?.({ busy: true, pendingWrites: this.#pending, waitedMs: now - this.#waitingSince });
+        const holderPid = writeLockHolder(this.#opts.path()) ?? null;
+        this.#opts.onBusy?.({ busy: true, pendingWrites: this.#pending, waitedMs: now - this.#waitingSince, holderPid });
       }
       await sleep(pause);
     }
@@ -123,7 +134,7 @@ export class JournalWrites {
     this.#waitingSince = null;
     if (!this.#noticed) return;
     this.#noticed = false;
-    this.#opts.onBusy?.({ busy: false, pendingWrites: 0, waitedMs: since === null ? 0 : Date.now() - since });
+    this.#opts.onBusy?.({ busy: false, pendingWrites: 0, waitedMs: since === null ? 0 : Date.now() - since, holderPid: null });
   }
 
   /** Resolves when every write queued so far has settled. */

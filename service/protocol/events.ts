@@ -11,7 +11,14 @@ export const events = {
   'calibration.progress': z.object({ calibrationId: z.string(), fraction: z.number().min(0).max(1) }),
   'calibration.status': z.object({ calibrationId: z.string(), status: calibrationStatusSchema, error: z.string().nullable() }),
   /** Journal writes wait for another process's write lock (busy), or no longer do; finished results wait, never dropped. */
-  'journal.busy': z.object({ path: z.string(), busy: z.boolean(), pendingWrites: z.number().int().min(0), waitedMs: z.number().min(0) }),
+  'journal.busy': z.object({
+    path: z.string(),
+    busy: z.boolean(),
+    pendingWrites: z.number().int().min(0),
+    waitedMs: z.number().min(0),
+    /** The process holding the lock, when the system says (Linux); null otherwise. */
+    holderPid: z.number().int().nullable(),
+  }),
 } as const;
 
 export type EventName = keyof typeof events;
