@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { resolve } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { MAX_IMPORT_TEXT_CHARS } from '../protocol/constants.ts';
 import { attachChannel, type DispatchTarget } from './dispatch.ts';
 import { confineFiles } from './file-access.ts';
 import { contentTypeFor, isHtml, leavesRoot, rendererCsp, resolveStaticPath } from './static-files.ts';
@@ -47,8 +48,13 @@ export const HEALTH_PATH = '/api/health';
 const OPEN_PATH_PREFIX = '/open/';
 const OPEN_LINK_TTL_MS = 60_000;
 const HOST = '127.0.0.1';
-/** Far above any contract message (a sweep of 10k run ids); stops a peer from making the server buffer gigabytes. */
-const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+/**
+ * Room for the largest message the contract takes (an import's text at its
+ * limit, as UTF-8 with JSON escapes: up to 3 bytes a character), so a call the
+ * API accepts is never cut off by the socket; still stops a peer from making
+ * the server buffer gigabytes.
+ */
+export const MAX_MESSAGE_BYTES = 3 * MAX_IMPORT_TEXT_CHARS + 2 ** 20;
 
 /** The renderer's CSP: its own scripts only, and WebSocket back to this server only. */
 export function contentSecurityPolicy(port: number): string {

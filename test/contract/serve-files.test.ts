@@ -161,3 +161,11 @@ test('the link serve --open hands the browser carries no token, works once, then
     await lab.close();
   }
 });
+
+test('an import the API takes (20 MiB of text) is not cut off by the WebSocket: it gets its answer', async () => {
+  await served(null, async (client) => {
+    const text = `{"start": ${JSON.stringify('x'.repeat(20 * 2 ** 20))}}`;
+    await assert.rejects(client.call('measurements.import', { tool: 'iperf3', text, benchmark: 'rx' }), (e: unknown) => e instanceof ApiError && e.code !== 'unavailable' && e.code !== 'internal');
+    assert.equal((await client.call('runs.list', {})).total, 0, 'the connection is still up');
+  });
+});
