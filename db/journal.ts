@@ -9,7 +9,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { backupDatabase, type BackupHooks } from './backup.ts';
 import { BenchmarkStore } from './benchmarks.ts';
 import { ExperimentStore } from './experiments.ts';
-import { mergeFrom, type MergeOptions } from './merge.ts';
+import { mergeFrom, mergeSteps, type MergeOptions } from './merge.ts';
 import { userVersion } from './migrate.ts';
 import { openDatabase } from './open.ts';
 import type { OpenOptions } from './open.ts';
@@ -108,6 +108,11 @@ export class Journal {
   /** Merges another journal in, in bounded transactions (merge.ts). */
   mergeFrom(otherPath: string, opts?: MergeOptions): MergeReport {
     return mergeFrom(this.#sql, this.path, otherPath, opts);
+  }
+
+  /** The same merge, pausing between its transactions: for hosts that answer other calls meanwhile. */
+  mergeSteps(otherPath: string, opts?: Pick<MergeOptions, 'chunkRuns'>): Generator<void, MergeReport> {
+    return mergeSteps(this.#sql, this.path, otherPath, opts);
   }
 
   /**

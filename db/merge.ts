@@ -122,6 +122,20 @@ function emptyReport(): MergeReport {
  * completes it (runs match by UUID).
  */
 export function mergeFrom(sql: Sql, ownPath: string, otherPath: string, opts: MergeOptions = {}): MergeReport {
+  const steps = mergeSteps(sql, ownPath, otherPath, opts);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    opts.betweenChunks?.();
+  }
+}
+
+/**
+ * The merge as a generator that pauses between its transactions (no lock
+ * held, no transaction open), so a host with an event loop can answer other
+ * calls meanwhile. Returns the report; closing it early detaches the source.
+ */
+export function* mergeSteps(sql: Sql, ownPath: string, otherPath: string, opts: Pick<MergeOptions, 'chunkRuns'> = {}): Generator<void, MergeReport> {
   if (typeof otherPath !== 'string' || otherPath === '') throw new JournalInputError('otherPath', 'must be a file path');
   if (!existsSync(otherPath)) throw new JournalInputError('otherPath', `${otherPath} does not exist`);
   if (!statSync(otherPath).isFile()) throw new JournalInputError('otherPath', `${otherPath} is not a file (a journal is one .sqlite file)`);
@@ -143,12 +157,12 @@ export function mergeFrom(sql: Sql, ownPath: string, otherPath: string, opts: Me
       }
     };
     sql.write(() => apply(BEFORE_RUNS));
-    const maxSeq = (db.prepare('SELECT coalesce(max(seq), 0) FROM src.runs').pluck().get() as number);
+    const maxSeq = db.prepare('SELECT coalesce(max(seq), 0) FROM src.runs').pluck().get() as number;
     for (let from = 0; from < maxSeq; from += chunkRuns) {
-      opts.betweenChunks?.();
+      yield;
       sql.write(() => apply(PER_CHUNK, { from, to: from + chunkRuns }));
     }
-    opts.betweenChunks?.();
+    yield;
     sql.write(() => apply(AFTER_RUNS));
     return report;
   } finally {

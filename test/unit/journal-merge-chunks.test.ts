@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openJournal } from '../../db/index.ts';
+import { Lab } from '../../service/index.ts';
 import { cleanupTempDirs, doneRun, tableCounts, tempDir, withJournal } from '../fixtures/journal-helpers.ts';
 
 after(cleanupTempDirs);
@@ -57,4 +58,28 @@ test('chunkRuns must be a whole number of at least 1', () => {
   const src = join(dir, 'src.sqlite');
   source(src, 2);
   withJournal(join(dir, 'dst.sqlite'), (j) => assert.throws(() => j.mergeFrom(src, { chunkRuns: 0 }), /chunkRuns must be a whole number/));
+});
+
+test('the service answers other calls while a merge runs, and refuses a second merge meanwhile', async () => {
+  const dir = tempDir();
+  const src = join(dir, 'src.sqlite');
+  source(src, 2500);
+  const lab = Lab.open({ journalPath: join(dir, 'dst.sqlite'), workers: 1, validateResults: true });
+  try {
+    await lab.call('runs.list', {}); // the journal is open before the merge starts
+    const order: string[] = [];
+    const merged = lab.call('journal.merge', { path: src }).then((r) => (order.push('merge'), r));
+    const second = lab.call('journal.merge', { path: src }).then(
+      () => 'merged twice',
+      (e: unknown) => (e as { code?: string }).code,
+    );
+    const listed = lab.call('runs.list', {}).then((r) => (order.push('list'), r));
+    const [report, , list] = await Promise.all([merged, second, listed]);
+    assert.equal(await second, 'conflict');
+    assert.deepEqual(order, ['list', 'merge'], 'the list was answered while the merge ran');
+    assert.ok(list.total < 2500, `the list saw the merge part way: ${list.total}`);
+    assert.equal(report.runsAdded, 2500);
+  } finally {
+    await lab.close();
+  }
 });
