@@ -79,7 +79,10 @@ export async function serve(opts: ServeOpts, io: Io, stop?: AbortSignal): Promis
   const filesDir = filesFolder(opts.files);
   const lab = await openLab(opts.journal);
   try {
-    const { startServer } = await loadService();
+    const { startServer, LabClient, inProcessTransport } = await loadService();
+    // The journal opens before the port does, through the protocol: a journal that cannot be opened is one line and exit 2.
+    const probe = new LabClient(inProcessTransport(lab));
+    const journalPath = await probe.call('journal.info', {}).then((info) => info.path).finally(() => probe.close());
     const server = await startServer({ lab, port: opts.port, staticDir: RENDERER_DIST, filesDir }).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') throw new UsageError(`--port: ${opts.port} is already in use on 127.0.0.1; pick another, or 0 for a free one`);
       if (err.code === 'EACCES') throw new UsageError(`--port: ${opts.port} needs privileges; use a port above 1023, or 0 for a free one`);
@@ -88,7 +91,7 @@ export async function serve(opts: ServeOpts, io: Io, stop?: AbortSignal): Promis
     try {
       const pageUrl = `${server.url}?token=${server.token}`;
       io.out(`Listening on ${pageUrl}`);
-      io.out(`Journal: ${lab.journal.path}`);
+      io.out(`Journal: ${journalPath}`);
       io.out(filesDir === null ? 'Files: none (journal.backup and journal.merge take no paths; see --files)' : `Files: ${filesDir} (journal.backup and journal.merge take paths inside it only)`);
       io.out('Press Ctrl+C to stop.');
       // The browser's command line is visible to other local users: it gets a one-time link, not the token.

@@ -33,6 +33,9 @@ test('each failure to open a journal is one line naming the file and the reason,
   assertOneLine(await runCli(['runs', 'list', '--journal', noFolder]), noFolder, /its folder does not exist/);
 
   assertOneLine(await runCli(['runs', 'list', '--journal', dir]), dir, /cannot be opened/);
+  // serve opens the journal before it listens: the same one line, no port left open.
+  assertOneLine(await runCli(['serve', '--journal', notDb]), notDb, /is not an SQLite database/);
+  assertOneLine(await runCli(['serve', '--journal', noFolder]), noFolder, /its folder does not exist/);
 
   const newer = join(dir, 'newer.sqlite');
   openJournal(newer).close();
