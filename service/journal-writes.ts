@@ -85,18 +85,23 @@ export class JournalWrites {
     if (this.#pending === 0 || opts.tryFirst === true) {
       try {
         const value = write();
-        return Promise.resolve(value).catch((err: unknown) => (isBusyError(err) ? this.#enqueue(write, opts.boundMs) : Promise.reject(err)));
+        return Promise.resolve(value).catch((err: unknown) => (isBusyError(err) ? this.#enqueue(write, opts.boundMs, true) : Promise.reject(err)));
       } catch (err) {
         if (!isBusyError(err)) return Promise.reject(err);
+        return this.#enqueue(write, opts.boundMs, true);
       }
     }
-    return this.#enqueue(write, opts.boundMs);
+    return this.#enqueue(write, opts.boundMs, false);
   }
 
-  #enqueue<T>(write: () => T | Promise<T>, boundMs: number | undefined): Promise<T> {
+  /** `refused`: the write has just met the lock; its next try waits a pause (two busy waits back to back would hold the loop twice as long). */
+  #enqueue<T>(write: () => T | Promise<T>, boundMs: number | undefined, refused: boolean): Promise<T> {
     this.#pending++;
     const queuedAt = Date.now();
-    const attempt = this.#tail.then(() => this.#retry(write, queuedAt, boundMs));
+    const attempt = this.#tail.then(async () => {
+      if (refused) await sleep(FIRST_PAUSE_MS);
+      return this.#retry(write, queuedAt, boundMs);
+    });
     this.#tail = attempt.then(
       () => undefined,
       () => undefined,
