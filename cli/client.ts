@@ -39,9 +39,10 @@ export async function openLab(journalPath?: string): Promise<Lab> {
 
 /** Says on stderr when writes wait for another process's write lock, and when they went through. */
 function reportBusyJournal(client: Client): () => void {
-  return client.on('journal.busy', ({ path, busy, pendingWrites, waitedMs, holderPid }) => {
-    if (busy) process.stderr.write(`\niommu-lab: journal busy: ${holderPid === null ? 'another process' : `another process (pid ${holderPid})`} is writing ${path}; ${pendingWrites} write${pendingWrites === 1 ? '' : 's'} waiting (nothing is lost)\n`);
-    else process.stderr.write(`iommu-lab: journal free again after ${(waitedMs / 1000).toFixed(1)} s; the waiting writes are done\n`);
+  return client.on('journal.busy', ({ path, busy, pendingWrites, waitedMs, holderPid, released }) => {
+    if (busy) process.stderr.write(`\niommu-lab: journal busy: ${holderPid === null ? 'another process' : `another process (pid ${holderPid})`} is writing ${path}; ${pendingWrites} write${pendingWrites === 1 ? '' : 's'} waiting for it\n`);
+    // A write that gave up says so itself (its error follows).
+    else if (released) process.stderr.write(`iommu-lab: journal free again after ${(waitedMs / 1000).toFixed(1)} s; the waiting writes are done\n`);
   });
 }
 

@@ -27,6 +27,8 @@ export interface BusyState {
   waitedMs: number;
   /** The process holding the lock, when the system says (Linux). */
   holderPid: number | null;
+  /** With busy false: the lock was released and the waiting writes went through (false: the last one gave up waiting). */
+  released: boolean;
 }
 
 /** SQLite refused the write lock (another connection holds it). Nothing of the attempted transaction was written. */
@@ -106,10 +108,22 @@ export class JournalWrites {
       () => undefined,
       () => undefined,
     );
-    return attempt.finally(() => {
-      this.#pending--;
-      if (this.#pending === 0) this.#settle();
-    });
+    return attempt.then(
+      (value) => {
+        this.#settleOne(true);
+        return value;
+      },
+      (err: unknown) => {
+        this.#settleOne(!(err instanceof JournalBusyError));
+        throw err;
+      },
+    );
+  }
+
+  /** One queued write settled; `through`: it was written (or failed for a reason of its own), not given up on the lock. */
+  #settleOne(through: boolean): void {
+    this.#pending--;
+    if (this.#pending === 0) this.#settle(through);
   }
 
   async #retry<T>(write: () => T | Promise<T>, queuedAt: number, boundMs: number | undefined): Promise<T> {
@@ -127,19 +141,23 @@ export class JournalWrites {
       if (!this.#noticed && now - this.#waitingSince >= (this.#opts.noticeAfterMs ?? BUSY_NOTICE_AFTER_MS)) {
         this.#noticed = true;
         const holderPid = writeLockHolder(this.#opts.path()) ?? null;
-        this.#opts.onBusy?.({ busy: true, pendingWrites: this.#pending, waitedMs: now - this.#waitingSince, holderPid });
+        this.#opts.onBusy?.({ busy: true, pendingWrites: this.#pending, waitedMs: now - this.#waitingSince, holderPid, released: false });
       }
       await sleep(pause);
     }
   }
 
-  /** The queue drained: a host that heard "busy" hears that it is over. */
-  #settle(): void {
+  /**
+   * The queue drained: a host that heard "busy" hears that no write waits any
+   * more, and whether the lock was released (the writes went through) or the
+   * last write gave up (its caller got the error).
+   */
+  #settle(through: boolean): void {
     const since = this.#waitingSince;
     this.#waitingSince = null;
     if (!this.#noticed) return;
     this.#noticed = false;
-    this.#opts.onBusy?.({ busy: false, pendingWrites: 0, waitedMs: since === null ? 0 : Date.now() - since, holderPid: null });
+    this.#opts.onBusy?.({ busy: false, pendingWrites: 0, waitedMs: since === null ? 0 : Date.now() - since, holderPid: null, released: through });
   }
 
   /** Resolves when every write queued so far has settled. */

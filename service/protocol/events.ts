@@ -18,6 +18,8 @@ export const events = {
     waitedMs: z.number().min(0),
     /** The process holding the lock, when the system says (Linux); null otherwise. */
     holderPid: z.number().int().nullable(),
+    /** With busy false: the lock was released and the waiting writes went through (false: the last one gave up). */
+    released: z.boolean(),
   }),
 } as const;
 

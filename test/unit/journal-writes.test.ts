@@ -44,12 +44,15 @@ test('writes that meet the lock wait, keep their order, and are told about', asy
   assert.equal(states[0]?.busy, true);
   assert.equal(states[0]?.pendingWrites, 2);
   assert.equal(states.at(-1)?.busy, false);
+  assert.equal(states.at(-1)?.released, true);
   assert.equal(writes.pendingWrites, 0);
 });
 
 test('a bounded write gives up with JournalBusyError; other errors reject at once, unretried', async () => {
-  const writes = new JournalWrites({ path: () => '/j.sqlite' });
+  const states: BusyState[] = [];
+  const writes = new JournalWrites({ path: () => '/j.sqlite', onBusy: (s) => states.push(s), noticeAfterMs: 10 });
   await assert.rejects(writes.run(() => { throw busy(); }, { boundMs: 50 }), (e: unknown) => e instanceof JournalBusyError && /journal busy: another process.* is writing \/j\.sqlite/.test(e.message));
+  assert.deepEqual(states.map((s) => [s.busy, s.released]), [[true, false], [false, false]], 'over, but not released: the write gave up');
   let tries = 0;
   await assert.rejects(writes.run(() => { tries++; throw new Error('constraint failed'); }), /constraint failed/);
   assert.equal(tries, 1);
