@@ -6,7 +6,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import { backupDatabase, type BackupHooks } from './backup.ts';
+import { backupDatabase, backupDatabaseOnline, type BackupHooks } from './backup.ts';
 import { BenchmarkStore } from './benchmarks.ts';
 import { ExperimentStore } from './experiments.ts';
 import { mergeFrom, mergeSteps, type MergeOptions } from './merge.ts';
@@ -122,6 +122,11 @@ export class Journal {
    */
   backup(toPath: string, hooks?: BackupHooks): string {
     return backupDatabase(this.#db, this.path, toPath, hooks);
+  }
+
+  /** The same backup, copied a few hundred pages at a time with the event loop free in between (not compacted). */
+  backupOnline(toPath: string, hooks?: BackupHooks): Promise<string> {
+    return backupDatabaseOnline(this.#db, this.path, toPath, hooks);
   }
 
   /**

@@ -15,7 +15,8 @@ export function journalHandlers(ctx: LabContext): DomainHandlers<'journal.info' 
       workers: ctx.scheduler.workers,
     }),
 
-    'journal.backup': ({ path }) => ({ path: ctx.journal.backup(path) }),
+    // Copied page by page with the event loop free in between: other calls are answered meanwhile.
+    'journal.backup': async ({ path }) => ({ path: await ctx.journal.backupOnline(path) }),
 
     // One transaction of runs at a time, yielding to the event loop between them: other calls are answered meanwhile.
     'journal.merge': async ({ path }) => {

@@ -7,6 +7,7 @@ import { closeSync, existsSync, openSync, readdirSync, statSync, symlinkSync, wr
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IncompatibleJournalError, JournalInputError, openJournal } from '../../db/index.ts';
+import { Lab } from '../../service/index.ts';
 import { cleanupTempDirs, doneRun, tempDir, withJournal } from '../fixtures/journal-helpers.ts';
 
 after(cleanupTempDirs);
@@ -18,39 +19,41 @@ function journalWithRuns(path: string, runs: number): void {
   withJournal(path, (j) => j.runs.insertRunsBulk(Array.from({ length: runs }, (_, i) => doneRun(`run ${i}`, { throughputGbps: i, index: i }))));
 }
 
-test('a backup killed after copying, before naming, leaves nothing at the target; a retry to that path succeeds', async () => {
-  const dir = tempDir();
-  const source = join(dir, 'journal.sqlite');
-  journalWithRuns(source, 200);
-  const out = tempDir();
-  const target = join(out, 'backup.sqlite');
-  const proc = spawn(process.execPath, ['--import', 'tsx', child, source, target], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
-  let said = '';
-  await new Promise<void>((resolve, reject) => {
-    proc.stdout.on('data', (d: Buffer) => {
-      said += d.toString();
-      if (said.includes('copied')) resolve();
+for (const how of ['vacuum', 'online'] as const) {
+  test(`a backup (${how}) killed after copying, before naming, leaves nothing at the target; a retry to that path succeeds`, async () => {
+    const dir = tempDir();
+    const source = join(dir, 'journal.sqlite');
+    journalWithRuns(source, 200);
+    const out = tempDir();
+    const target = join(out, 'backup.sqlite');
+    const proc = spawn(process.execPath, ['--import', 'tsx', child, source, target, how], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+    let said = '';
+    await new Promise<void>((resolve, reject) => {
+      proc.stdout.on('data', (d: Buffer) => {
+        said += d.toString();
+        if (said.includes('copied')) resolve();
+      });
+      proc.once('exit', (code) => reject(new Error(`the backup child exited (${code}) before copying: ${said}`)));
     });
-    proc.once('exit', (code) => reject(new Error(`the backup child exited (${code}) before copying: ${said}`)));
-  });
-  proc.kill('SIGKILL');
-  await new Promise((resolve) => proc.once('exit', resolve));
-  assert.ok(!said.includes('finished'));
-  assert.equal(existsSync(target), false, 'no file at the target path');
-  assert.ok(readdirSync(out).every((f) => f.startsWith('.backup.sqlite.partial-')), `only a hidden partial copy is left: ${readdirSync(out).join(', ')}`);
+    proc.kill('SIGKILL');
+    await new Promise((resolve) => proc.once('exit', resolve));
+    assert.ok(!said.includes('finished'));
+    assert.equal(existsSync(target), false, 'no file at the target path');
+    assert.ok(readdirSync(out).every((f) => f.startsWith('.backup.sqlite.partial-')), `only a hidden partial copy is left: ${readdirSync(out).join(', ')}`);
 
-  const written = withJournal(source, (j) => j.backup(target));
-  assert.equal(written, target);
-  assert.equal(statSync(target).mode & 0o777, 0o600, 'the backup is private to the user');
-  const copy = openJournal(target, { readonly: true });
-  try {
-    assert.equal(copy.runs.listRuns().total, 200);
-    assert.deepEqual(copy.checkIntegrity(), []);
-  } finally {
-    copy.close();
-  }
-  assert.ok(readdirSync(out).filter((f) => f.startsWith('.backup.sqlite.partial-')).length <= 1, 'the completed backup left no partial copy of its own');
-});
+    const written = withJournal(source, (j) => j.backup(target));
+    assert.equal(written, target);
+    assert.equal(statSync(target).mode & 0o777, 0o600, 'the backup is private to the user');
+    const copy = openJournal(target, { readonly: true });
+    try {
+      assert.equal(copy.runs.listRuns().total, 200);
+      assert.deepEqual(copy.checkIntegrity(), []);
+    } finally {
+      copy.close();
+    }
+    assert.ok(readdirSync(out).filter((f) => f.startsWith('.backup.sqlite.partial-')).length <= 1, 'the completed backup left no partial copy of its own');
+  });
+}
 
 test('a backup never overwrites: an existing file or a dangling symbolic link at the target is refused', () => {
   const dir = tempDir();
@@ -115,4 +118,34 @@ test('merging a folder is an input error naming the field, not an I/O failure', 
   withJournal(join(dir, 'dst.sqlite'), (j) => {
     assert.throws(() => j.mergeFrom(dir), (e: unknown) => e instanceof JournalInputError && e.field === 'otherPath' && /is not a file/.test(e.message));
   });
+});
+
+test('the service backs up page by page: other calls are answered meanwhile, and the copy is whole and private', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'journal.sqlite');
+  journalWithRuns(path, 3000);
+  const out = tempDir();
+  const target = join(out, 'online.sqlite');
+  const lab = Lab.open({ journalPath: path, workers: 1, validateResults: true });
+  try {
+    await lab.call('runs.list', {}); // open before the backup starts
+    const order: string[] = [];
+    const backedUp = lab.call('journal.backup', { path: target }).then((r) => (order.push('backup'), r));
+    const listed = lab.call('runs.list', {}).then((r) => (order.push('list'), r));
+    const [made, list] = await Promise.all([backedUp, listed]);
+    assert.deepEqual(order, ['list', 'backup'], 'the list was answered while the backup copied');
+    assert.equal(list.total, 3000);
+    assert.equal(made.path, target);
+  } finally {
+    await lab.close();
+  }
+  assert.equal(statSync(target).mode & 0o777, 0o600);
+  assert.deepEqual(readdirSync(out), ['online.sqlite'], 'no partial copy left');
+  const copy = openJournal(target, { readonly: true });
+  try {
+    assert.equal(copy.runs.listRuns().total, 3000);
+    assert.deepEqual(copy.checkIntegrity(), []);
+  } finally {
+    copy.close();
+  }
 });
