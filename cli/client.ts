@@ -30,12 +30,26 @@ function compiledWorkerUrl(): URL | undefined {
 export async function openLab(journalPath?: string): Promise<Lab> {
   const { Lab, defaultJournalPath } = await loadService();
   const workerUrl = compiledWorkerUrl();
-  return Lab.open({ journalPath: journalPath ?? defaultJournalPath(), ...(workerUrl ? { workerUrl } : {}) });
+  return Lab.open({
+    journalPath: journalPath ?? defaultJournalPath(),
+    ...(workerUrl ? { workerUrl } : {}),
+    onNotice: (message) => process.stderr.write(`iommu-lab: ${message}\n`),
+  });
+}
+
+/** Says on stderr when writes wait for another process's write lock, and when they went through. */
+function reportBusyJournal(client: Client): () => void {
+  return client.on('journal.busy', ({ path, busy, pendingWrites, waitedMs, holderPid, released }) => {
+    if (busy) process.stderr.write(`\niommu-lab: journal busy: ${holderPid === null ? 'another process' : `another process (pid ${holderPid})`} is writing ${path}; ${pendingWrites} write${pendingWrites === 1 ? '' : 's'} waiting for it\n`);
+    // A write that gave up says so itself (its error follows).
+    else if (released) process.stderr.write(`iommu-lab: journal free again after ${(waitedMs / 1000).toFixed(1)} s; the waiting writes are done\n`);
+  });
 }
 
 async function withOpened<T>(lab: Lab, fn: (client: Client) => Promise<T> | T): Promise<T> {
   const { LabClient, inProcessTransport } = await loadService();
   const client = new LabClient(inProcessTransport(lab));
+  reportBusyJournal(client);
   try {
     return await fn(client);
   } finally {

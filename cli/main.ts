@@ -44,6 +44,11 @@ function buildProgram(io: Io): Command {
   return program;
 }
 
+/** A journal busy with another process's write: worth retrying, not a usage problem. */
+function isTransient(message: string): boolean {
+  return message.startsWith('journal busy:');
+}
+
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   const program = buildProgram(io);
   try {
@@ -61,10 +66,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     const { ApiError } = await loadService();
     if (!(err instanceof ApiError)) throw err;
     const apiError = err;
-    // Bad input exits 2 like a usage error; a missing run or a conflict exits 1.
+    // Bad input and a journal that cannot be opened exit 2 like a usage error; a missing run, a conflict or a busy journal exits 1.
     if (apiError.code !== 'invalid' || !apiError.fields.length) {
       io.err(`iommu-lab: ${apiError.message}`);
-      return apiError.code === 'invalid' ? 2 : 1;
+      return apiError.code === 'invalid' || (apiError.code === 'unavailable' && !isTransient(apiError.message)) ? 2 : 1;
     }
     const scenarioOnly = apiError.fields.every((f) => f.path.startsWith('scenario'));
     io.err(`iommu-lab: invalid ${scenarioOnly ? 'scenario' : 'input'}`);

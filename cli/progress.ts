@@ -50,27 +50,70 @@ function showBatchProgress(client: Client, runIds: readonly string[], label: str
   };
 }
 
-/** Ctrl-C during a batch cancels its runs (they end `cancelled`) instead of killing the process mid-write. */
-function cancelOnInterrupt(client: Client, runIds: readonly string[], onCancel: () => void): () => void {
-  const handler = () => {
-    onCancel();
-    void client.call('runs.cancel', { ids: [...runIds] });
-  };
-  process.once('SIGINT', handler);
-  return () => process.off('SIGINT', handler);
+/**
+ * Ctrl-C from before a batch is started until it has ended: the first one is
+ * caught (the batch is cancelled as soon as its runs are known, instead of the
+ * process dying mid-write); a second one ends the process as usual.
+ */
+export interface Interrupt {
+  readonly fired: boolean;
+  /** Calls `listener` on the first Ctrl-C, or at once if it came already. */
+  onFire(listener: () => void): void;
+  stop(): void;
 }
 
-/** Waits for a batch of runs with a bar and Ctrl-C handling; `onInterrupt` hears of a Ctrl-C. */
-export async function followBatch(client: Client, runIds: readonly string[], label: string, onInterrupt?: () => void): Promise<Result<'runs.wait'>> {
+export function catchInterrupt(): Interrupt {
+  let fired = false;
+  const listeners: (() => void)[] = [];
+  const handler = (): void => {
+    fired = true;
+    for (const l of listeners.splice(0)) l();
+  };
+  process.once('SIGINT', handler);
+  return {
+    get fired() {
+      return fired;
+    },
+    onFire(listener) {
+      if (fired) listener();
+      else listeners.push(listener);
+    },
+    stop() {
+      listeners.length = 0;
+      process.off('SIGINT', handler);
+    },
+  };
+}
+
+/** The shell's exit status after Ctrl-C (128 + SIGINT). */
+export const INTERRUPTED_EXIT_CODE = 130;
+
+/** A batch's exit status: 0 only when every requested run is done; 130 after Ctrl-C; else 1. */
+export function batchExitCode(ended: readonly { status: string }[], requested: number, interrupted: boolean): number {
+  if (interrupted) return INTERRUPTED_EXIT_CODE;
+  return ended.length === requested && ended.every((r) => r.status === 'done') ? 0 : 1;
+}
+
+/** "3 done, 1 failed, 0 cancelled of 4 runs", naming any other ending and a Ctrl-C. */
+export function batchSummary(ended: readonly { status: string }[], requested: number, interrupted: boolean): string {
+  const count = (s: string): number => ended.filter((r) => r.status === s).length;
+  const other = ended.filter((r) => !['done', 'failed', 'cancelled'].includes(r.status)).length;
+  const unfinished = requested - ended.length;
+  return (
+    `${count('done')} done, ${count('failed')} failed, ${count('cancelled')} cancelled` +
+    `${other ? `, ${other} interrupted` : ''}${unfinished > 0 ? `, ${unfinished} not finished` : ''} of ${requested} runs` +
+    `${interrupted ? ' (interrupted by Ctrl-C)' : ''}`
+  );
+}
+
+/** Waits for a batch of runs with a bar; a Ctrl-C caught by `interrupt` cancels them (they end `cancelled`). */
+export async function followBatch(client: Client, runIds: readonly string[], label: string, interrupt: Interrupt): Promise<Result<'runs.wait'>> {
   const bar = showBatchProgress(client, runIds, label);
-  const stopInterrupt = cancelOnInterrupt(client, runIds, () => {
-    onInterrupt?.();
+  interrupt.onFire(() => {
     bar.stop();
+    void client.call('runs.cancel', { ids: [...runIds] }).catch(() => undefined);
   });
-  return client.call('runs.wait', { ids: [...runIds] }).finally(() => {
-    bar.stop();
-    stopInterrupt();
-  });
+  return client.call('runs.wait', { ids: [...runIds] }).finally(() => bar.stop());
 }
 
 /** One bar for a fit on a TTY; Ctrl-C cancels it in its worker. Returns the function that stops following. */

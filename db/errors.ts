@@ -49,5 +49,22 @@ export class RunStateError extends Error {
 
 /** The file is not a journal this version can open (newer schema, foreign database, ...). */
 export class IncompatibleJournalError extends Error {
-  override readonly name = 'IncompatibleJournalError';
+  override readonly name: string = 'IncompatibleJournalError';
+}
+
+/**
+ * The journal file could not be opened: one line naming the file and the
+ * reason. `code` is SQLite's (or the system's) code, for callers that fall
+ * back (e.g. to read-only use).
+ */
+export class JournalOpenError extends IncompatibleJournalError {
+  override readonly name: string = 'JournalOpenError';
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+    readonly code: string | undefined,
+    options?: ErrorOptions,
+  ) {
+    super(`cannot open journal ${path}: ${reason}`, options);
+  }
 }

@@ -2,12 +2,14 @@
 // benchmark histories and cost profiles. Journal opens the file and holds its
 // public stores (journal.runs, .experiments, .benchmarks, .profiles); what
 // concerns the whole file (transactions, merge, backup, integrity) is its own.
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
+import { backupDatabase, backupDatabaseOnline, type BackupHooks } from './backup.ts';
 import { BenchmarkStore } from './benchmarks.ts';
-import { JournalInputError } from './errors.ts';
 import { ExperimentStore } from './experiments.ts';
-import { mergeFrom } from './merge.ts';
+import { mergeFrom, mergeSteps, type MergeOptions } from './merge.ts';
 import { userVersion } from './migrate.ts';
 import { openDatabase } from './open.ts';
 import type { OpenOptions } from './open.ts';
@@ -17,17 +19,45 @@ import { RunStore } from './runs.ts';
 import { Sql } from './statements.ts';
 import type { MergeReport } from './types.ts';
 
-/** Opens (creating and migrating if needed) the journal at `path`; runs orphaned by a dead process become interrupted. */
+/**
+ * Opens (creating and migrating if needed) the journal at `path`; runs
+ * orphaned by a dead process become interrupted. A file this process may not
+ * write opens read-only (SQLite's choice): `readonly` says so.
+ */
 export function openJournal(path: string, opts: OpenOptions = {}): Journal {
   const db = openDatabase(path, opts);
-  const journal = new Journal(path, db, opts.readonly === true);
+  const journal = new Journal(path, db, opts.readonly === true || db.readonly);
   try {
     if (!journal.readonly) journal.runs.recoverOrphans();
   } catch (err) {
-    journal.close();
-    throw err;
+    // Another process holds the write lock: the orphans wait for the next open, reading need not.
+    const code = (err as { code?: unknown }).code;
+    if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY')) {
+      journal.close();
+      throw err;
+    }
   }
   return journal;
+}
+
+/**
+ * A read-only journal from a private copy of the file, for a journal this
+ * process can read but not open in place: in a folder it cannot write, SQLite
+ * cannot make the WAL index beside the file. The copy is taken now (with the
+ * WAL, if one is there) and removed on close; `path` stays the original's.
+ */
+export function openJournalSnapshot(path: string): Journal {
+  const dir = mkdtempSync(join(tmpdir(), 'iommu-lab-readonly-'));
+  const dispose = (): void => rmSync(dir, { recursive: true, force: true });
+  try {
+    const copy = join(dir, 'journal.sqlite');
+    copyFileSync(path, copy);
+    if (existsSync(`${path}-wal`)) copyFileSync(`${path}-wal`, `${copy}-wal`);
+    return new Journal(path, openDatabase(copy, { readonly: true }), true, dispose);
+  } catch (err) {
+    dispose();
+    throw err;
+  }
 }
 
 export class Journal {
@@ -41,14 +71,17 @@ export class Journal {
   readonly benchmarks: BenchmarkStore;
   /** Named cost profiles. */
   readonly profiles: ProfileStore;
+  readonly #onClose: (() => void) | undefined;
 
   /** Use openJournal(); the constructor takes an already opened and migrated database. */
   constructor(
     readonly path: string,
     db: BetterSqlite3.Database,
     readonly readonly: boolean,
+    onClose?: () => void,
   ) {
     this.#db = db;
+    this.#onClose = onClose;
     this.#sql = new Sql(db);
     this.#owner = claimOwner();
     this.runs = new RunStore(this.#sql, this.#owner);
@@ -72,15 +105,28 @@ export class Journal {
 
   // Whole-file operations
 
-  mergeFrom(otherPath: string): MergeReport {
-    return mergeFrom(this.#sql, this.path, otherPath);
+  /** Merges another journal in, in bounded transactions (merge.ts). */
+  mergeFrom(otherPath: string, opts?: MergeOptions): MergeReport {
+    return mergeFrom(this.#sql, this.path, otherPath, opts);
   }
 
-  /** A compact, consistent copy at `toPath` (VACUUM INTO), safe while other processes write. */
-  backup(toPath: string): void {
-    if (typeof toPath !== 'string' || toPath === '') throw new JournalInputError('toPath', 'must be a file path');
-    if (existsSync(toPath)) throw new JournalInputError('toPath', `${toPath} already exists; a backup never overwrites a file`);
-    this.#db.prepare('VACUUM INTO ?').run(toPath);
+  /** The same merge, pausing between its transactions: for hosts that answer other calls meanwhile. */
+  mergeSteps(otherPath: string, opts?: Pick<MergeOptions, 'chunkRuns'>): Generator<void, MergeReport> {
+    return mergeSteps(this.#sql, this.path, otherPath, opts);
+  }
+
+  /**
+   * A checked, compact, consistent copy at `toPath`, safe while other
+   * processes write; whole at its path or absent (backup.ts). Never
+   * overwrites a file. Returns the absolute path written.
+   */
+  backup(toPath: string, hooks?: BackupHooks): string {
+    return backupDatabase(this.#db, this.path, toPath, hooks);
+  }
+
+  /** The same backup, copied a few hundred pages at a time with the event loop free in between (not compacted). */
+  backupOnline(toPath: string, hooks?: BackupHooks): Promise<string> {
+    return backupDatabaseOnline(this.#db, this.path, toPath, hooks);
   }
 
   /**
@@ -122,6 +168,7 @@ export class Journal {
     } finally {
       this.#db.close();
       releaseOwner(this.#owner);
+      this.#onClose?.();
     }
   }
 }

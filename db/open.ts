@@ -1,14 +1,22 @@
 // Opens the SQLite file behind a journal: compatibility checks first (before
 // anything that could write), then connection settings, then migrations.
+import { closeSync, openSync } from 'node:fs';
+import { PRIVATE_FILE_MODE } from './backup.ts';
 import { sqliteDriver } from './driver.ts';
 import type BetterSqlite3 from 'better-sqlite3';
-import { IncompatibleJournalError } from './errors.ts';
+import { IncompatibleJournalError, JournalOpenError } from './errors.ts';
 import { assertOpenable, migrate } from './migrate.ts';
 import { LATEST_SCHEMA_VERSION } from './migrations/index.ts';
 
 export interface OpenOptions {
   /** Read-only: no migrations, no recovery of interrupted runs, writes fail. */
   readonly?: boolean;
+  /**
+   * How long SQLite itself waits for another connection's write lock, blocking
+   * the caller's thread (default BUSY_TIMEOUT_MS). A host with an event loop
+   * passes a few ms and retries asynchronously (service/journal-writes.ts).
+   */
+  busyTimeoutMs?: number;
 }
 
 export const BUSY_TIMEOUT_MS = 5000;
@@ -18,14 +26,16 @@ const CACHE_KIB = 32 * 1024;
 
 export function openDatabase(path: string, opts: OpenOptions = {}): BetterSqlite3.Database {
   const readonly = opts.readonly === true;
+  const busyTimeoutMs = opts.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
+  if (!readonly) createPrivately(path);
   let db: BetterSqlite3.Database;
   try {
-    db = new (sqliteDriver())(path, { readonly, fileMustExist: readonly, timeout: BUSY_TIMEOUT_MS });
+    db = new (sqliteDriver())(path, { readonly, fileMustExist: readonly, timeout: busyTimeoutMs });
   } catch (err) {
-    throw new Error(`cannot open journal ${path}: ${(err as Error).message}`, { cause: err });
+    throw journalOpenError(path, err);
   }
   try {
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     const version = guardNotADatabase(path, () => assertOpenable(db, path));
     if (readonly && version < LATEST_SCHEMA_VERSION) {
       throw new IncompatibleJournalError(
@@ -34,7 +44,7 @@ export function openDatabase(path: string, opts: OpenOptions = {}): BetterSqlite
           : `journal ${path} uses schema ${version}; open it read-write once to upgrade it to schema ${LATEST_SCHEMA_VERSION}`,
       );
     }
-    if (!readonly) enableWal(db);
+    if (!readonly) enableWal(db, busyTimeoutMs);
     db.pragma('synchronous = NORMAL'); // safe with WAL; a power cut may lose the last commits, never corrupt
     db.pragma('foreign_keys = ON');
     db.pragma(`cache_size = -${CACHE_KIB}`);
@@ -43,8 +53,48 @@ export function openDatabase(path: string, opts: OpenOptions = {}): BetterSqlite
     return db;
   } catch (err) {
     db.close();
-    throw err;
+    throw journalOpenError(path, err);
   }
+}
+
+/**
+ * A new journal starts as an empty file only its user can read (SQLite would
+ * create it 0644); SQLite gives the -wal and -shm files the same mode.
+ * Whatever goes wrong here, SQLite's own open reports it.
+ */
+function createPrivately(path: string): void {
+  if (path === ':memory:' || path === '' || path.startsWith('file:')) return;
+  try {
+    closeSync(openSync(path, 'wx', PRIVATE_FILE_MODE));
+  } catch {
+    // there already, or not creatable: SQLite's open says which
+  }
+}
+
+/** SQLite's and the system's codes, as a reason a user can act on. */
+function reasonOf(code: string | undefined, message: string): string {
+  if (/directory does not exist/i.test(message)) return 'its folder does not exist';
+  if (code === undefined) return message;
+  if (code.startsWith('SQLITE_FULL')) return 'the disk is full';
+  if (code.startsWith('SQLITE_READONLY')) return 'the file or its folder cannot be written';
+  if (code.startsWith('SQLITE_CANTOPEN')) return 'it cannot be opened (missing permission on the file or its folder, or the path is a folder)';
+  if (code.startsWith('SQLITE_CORRUPT')) return `it is damaged (${message})`;
+  if (code.startsWith('SQLITE_PERM') || code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code.startsWith('SQLITE_IOERR')) return `the system reported an input/output error (${code})`;
+  return message;
+}
+
+/**
+ * Any failure to open as one line naming the file and the reason. Errors that
+ * already say so pass through; so does SQLITE_BUSY (another process holds the
+ * lock: the caller may wait and retry).
+ */
+export function journalOpenError(path: string, err: unknown): unknown {
+  if (err instanceof IncompatibleJournalError) return err;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new JournalOpenError(path, reasonOf(typeof code === 'string' ? code : undefined, message), typeof code === 'string' ? code : undefined, { cause: err });
 }
 
 /**
@@ -52,9 +102,9 @@ export function openDatabase(path: string, opts: OpenOptions = {}): BetterSqlite
  * to WAL needs an exclusive lock and SQLite does not wait for it (no busy
  * handler), so when two processes create the same journal at once, retry.
  */
-function enableWal(db: BetterSqlite3.Database): void {
+function enableWal(db: BetterSqlite3.Database, busyTimeoutMs: number): void {
   if (db.pragma('journal_mode', { simple: true }) === 'wal') return;
-  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  const deadline = Date.now() + busyTimeoutMs;
   for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
     try {
       db.pragma('journal_mode = WAL');

@@ -191,14 +191,15 @@ function startServiceHost(): void {
     app.quit();
   });
   const { port1, port2 } = new MessageChannelMain();
-  sendToServiceHost({ type: 'attach', peer: 'main' }, [port1]);
+  // Only main's own port may name files: main takes them from native dialogs.
+  sendToServiceHost({ type: 'attach', peer: 'main', namesFiles: true }, [port1]);
   mainTransport.connect(port2);
 }
 
 /** A fresh channel for each page load: a reload's old port closes and the service detaches it. */
 function handServicePortTo(contents: WebContents): void {
   const { port1, port2 } = new MessageChannelMain();
-  sendToServiceHost({ type: 'attach', peer: `window ${contents.id}` }, [port1]);
+  sendToServiceHost({ type: 'attach', peer: `window ${contents.id}`, namesFiles: false }, [port1]);
   contents.postMessage(SERVICE_PORT_CHANNEL, null, [port2]);
 }
 
@@ -242,7 +243,7 @@ async function exportRuns(): Promise<void> {
   if (picked.canceled || !picked.filePath) return;
   const format = picked.filePath.toLowerCase().endsWith('.json') ? 'json' : 'csv';
   const exported = await mainClient.call('runs.export', { format });
-  await writeFile(picked.filePath, exported.content);
+  await writeFile(picked.filePath, exported.content, { mode: 0o600 }); // run data is the user's alone
   await reportWritten('Export runs', `Exported ${exported.runs} run${exported.runs === 1 ? '' : 's'} as ${format.toUpperCase()}.`, picked.filePath);
 }
 
@@ -258,6 +259,26 @@ async function backupJournal(): Promise<void> {
   // The service writes a consistent copy and refuses to overwrite: its error says so.
   const { path } = await mainClient.call('journal.backup', { path: picked.filePath });
   await reportWritten('Backup journal', 'The journal was backed up.', path);
+}
+
+/** The user picks the other journal in a native dialog; only main's port may name files (the page's may not). */
+async function mergeJournal(): Promise<void> {
+  if (!mainWindow) return;
+  const picked = await dialog.showOpenDialog(mainWindow, {
+    title: 'Merge another journal into this one',
+    properties: ['openFile'],
+    filters: [{ name: 'SQLite journal', extensions: ['sqlite', 'db'] }, { name: 'All files', extensions: ['*'] }],
+  });
+  const path = picked.filePaths[0];
+  if (picked.canceled || path === undefined) return;
+  const report = await mainClient.call('journal.merge', { path });
+  const options = {
+    type: 'info' as const,
+    title: 'Merge journal',
+    message: `Added ${report.runsAdded} run${report.runsAdded === 1 ? '' : 's'} (${report.runsAlreadyPresent} already here, ${report.runsSkippedActive} still active there).`,
+    detail: path,
+  };
+  await dialog.showMessageBox(mainWindow, options);
 }
 
 async function showAbout(): Promise<void> {
@@ -298,6 +319,7 @@ function buildMenu(): Menu {
         { type: 'separator' },
         { label: 'Export runs…', accelerator: 'CmdOrCtrl+E', click: run(exportRuns) },
         { label: 'Backup journal…', click: run(backupJournal) },
+        { label: 'Merge a journal…', click: run(mergeJournal) },
         { type: 'separator' },
         isMac ? { role: 'close' } : { role: 'quit' },
       ],

@@ -3,10 +3,13 @@
 // Main hands over one MessagePort per peer (each page load, and main's own);
 // each port gets the wire dispatcher until its other end goes away.
 import type { MessageEvent as ElectronMessageEvent, MessagePortMain } from 'electron';
-import { attachChannel, defaultJournalPath, Lab } from '../service/index.ts';
+import { attachChannel, confineFiles, defaultJournalPath, Lab } from '../service/index.ts';
 
-/** Messages main sends: a port for a new peer (named for the log), or the request to shut down. */
-export type ToServiceHost = { type: 'attach'; peer: string } | { type: 'shutdown' };
+/**
+ * Messages main sends: a port for a new peer (named for the log; `namesFiles`
+ * only for main's own port, see attachPort), or the request to shut down.
+ */
+export type ToServiceHost = { type: 'attach'; peer: string; namesFiles: boolean } | { type: 'shutdown' };
 
 /** Message the host sends main once the journal is open, or when it cannot be. */
 export type ServiceHostStatus = { type: 'ready'; journalPath: string } | { type: 'failed'; message: string };
@@ -15,8 +18,14 @@ const parentPort = process.parentPort;
 /** Next to this file in the bundle (electron/build.mjs writes out/electron/workers/jobs.worker.js). */
 const BUNDLED_WORKER_URL = new URL('./workers/jobs.worker.js', import.meta.url);
 
-function attachPort(lab: Lab, port: MessagePortMain, peer: string): void {
-  attachChannel(lab, {
+/**
+ * Main's own port may name files: main takes them from native dialogs the user
+ * answered. A page's port may not (the page is untrusted web content): it
+ * asks for a backup or a merge through the menu, whose dialog picks the file.
+ */
+function attachPort(lab: Lab, port: MessagePortMain, peer: string, namesFiles: boolean): void {
+  const target = namesFiles ? lab : confineFiles(lab, { root: null, howToAllow: 'use the File menu, which asks where with a dialog' });
+  attachChannel(target, {
     send: (message) => port.postMessage(message),
     onMessage: (handler) => port.on('message', (event) => handler(event.data)),
     onClose: (handler) =>
@@ -57,11 +66,11 @@ function main(): void {
 
   parentPort.on('message', (event: ElectronMessageEvent) => {
     // Only main can write to parentPort, but the shape is still checked: a bad message is dropped, never thrown on.
-    const message = event.data as { type?: unknown; peer?: unknown } | null | undefined;
+    const message = event.data as { type?: unknown; peer?: unknown; namesFiles?: unknown } | null | undefined;
     if (message?.type === 'shutdown') return shutdown();
     const [port] = event.ports;
     if (message?.type !== 'attach' || port === undefined || closing) return;
-    attachPort(lab, port, typeof message.peer === 'string' ? message.peer : 'peer');
+    attachPort(lab, port, typeof message.peer === 'string' ? message.peer : 'peer', message.namesFiles === true);
   });
 }
 

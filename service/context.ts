@@ -6,13 +6,14 @@
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { MODEL_VERSION, type Scenario } from '../core/index.ts';
-import { openJournal, type Benchmark, type Journal, type RunStatus, type RunSummary } from '../db/index.ts';
+import { JournalOpenError, openJournal, openJournalSnapshot, type Benchmark, type Journal, type RunStatus, type RunSummary } from '../db/index.ts';
 import { findBenchmark } from './benchmark-lookup.ts';
 import { summaryOf } from './compare.ts';
 import { ServiceError } from './errors.ts';
 import { events, type EventData, type EventName } from './protocol/events.ts';
 import { isEndedStatus } from './protocol/fields.ts';
 import type { MethodName, ParsedParams, Result } from './protocol/methods.ts';
+import { JournalBusyError, JournalWrites, SERVICE_BUSY_TIMEOUT_MS } from './journal-writes.ts';
 import { RunScheduler } from './scheduler.ts';
 import type { CostProfiles } from './scenarios.ts';
 
@@ -24,7 +25,12 @@ export interface LabOptions {
   workerUrl?: URL;
   /** Check every result and event against the protocol's schemas too (tests; costs a parse per call). */
   validateResults?: boolean;
+  /** Hears what the user should know but that is no error (a journal opened read-only). */
+  onNotice?: (message: string) => void;
 }
+
+/** A method's writes wait this long for another process's lock before the caller hears "journal busy". */
+export const METHOD_BUSY_BOUND_MS = 15_000;
 
 export type Handler<M extends MethodName> = (params: ParsedParams<M>) => Result<M> | Promise<Result<M>>;
 export type Handlers = { [M in MethodName]: Handler<M> };
@@ -38,12 +44,27 @@ interface SweepCounts {
   cancelled: number;
 }
 
+/** In place if SQLite can; else (a folder this process cannot write) from a private copy taken now. */
+function openReadOnly(path: string): Journal {
+  try {
+    return openJournal(path, { readonly: true, busyTimeoutMs: SERVICE_BUSY_TIMEOUT_MS });
+  } catch (err) {
+    if (!(err instanceof JournalOpenError)) throw err;
+    return openJournalSnapshot(path);
+  }
+}
+
 export class LabContext {
   readonly journalPath: string;
   readonly validateResults: boolean;
   readonly scheduler: RunScheduler;
+  /** The queue of journal writes that found the lock taken (journal-writes.ts). */
+  readonly writes: JournalWrites;
   readonly #events = new EventEmitter();
   #journal: Journal | undefined;
+  /** Why the journal is open read-only, when it is. */
+  #readOnlyReason: string | undefined;
+  readonly #onNotice: ((message: string) => void) | undefined;
   #closed = false;
   /** Sweeps this process carries: counts for sweep.progress. */
   readonly #sweeps = new Map<string, SweepCounts>();
@@ -66,22 +87,68 @@ export class LabContext {
   constructor(opts: LabOptions) {
     this.journalPath = opts.journalPath;
     this.validateResults = opts.validateResults === true;
+    this.#onNotice = opts.onNotice;
     this.#events.setMaxListeners(0);
+    this.writes = new JournalWrites({ path: () => this.journalPath, onBusy: (state) => this.emit('journal.busy', { path: this.journalPath, ...state }) });
     this.scheduler = new RunScheduler(
       () => this.journal,
       {
         onStatus: (runId, status, error) => this.#onStatus(runId, status, error),
         onProgress: (runId, fraction) => this.emit('run.progress', { runId, fraction }),
       },
-      { ...(opts.workers === undefined ? {} : { workers: opts.workers }), ...(opts.workerUrl === undefined ? {} : { workerUrl: opts.workerUrl }) },
+      { writes: this.writes, ...(opts.workers === undefined ? {} : { workers: opts.workers }), ...(opts.workerUrl === undefined ? {} : { workerUrl: opts.workerUrl }) },
     );
   }
 
   /** The journal, opened (created and migrated if needed) on first use. */
   get journal(): Journal {
     if (this.#closed && this.#journal === undefined) throw new ServiceError('unavailable', 'the service is closed');
-    this.#journal ??= openJournal(this.journalPath);
+    this.#journal ??= this.#openJournal();
     return this.#journal;
+  }
+
+  /**
+   * Read-write if possible; a journal that is there but cannot be written (a
+   * read-only file or folder) opens read-only, so it can still be listed,
+   * shown and exported, and the host is told.
+   */
+  #openJournal(): Journal {
+    const opts = { busyTimeoutMs: SERVICE_BUSY_TIMEOUT_MS };
+    let journal: Journal;
+    try {
+      journal = openJournal(this.journalPath, opts);
+    } catch (err) {
+      if (!(err instanceof JournalOpenError) || !existsSync(this.journalPath)) throw err;
+      try {
+        journal = openReadOnly(this.journalPath);
+      } catch {
+        throw err; // the first reason is the one to give
+      }
+      this.#readOnlyReason = err.reason;
+    }
+    if (journal.readonly) {
+      this.#readOnlyReason ??= 'no permission to write the file';
+      this.#onNotice?.(`journal ${this.journalPath} opened read-only (${this.#readOnlyReason}): listing, showing and exporting work, changes are refused`);
+    }
+    return journal;
+  }
+
+  /**
+   * Runs a method's handler; when it met another process's write lock
+   * (nothing of its transaction was written), runs it again behind the
+   * waiting writes, for up to METHOD_BUSY_BOUND_MS, then says the journal is busy.
+   */
+  async retryOnBusy<T>(handler: () => T | Promise<T>): Promise<T> {
+    try {
+      return await this.writes.run(handler, { boundMs: METHOD_BUSY_BOUND_MS, tryFirst: true });
+    } catch (err) {
+      if (err instanceof JournalBusyError) throw new ServiceError('unavailable', err.message);
+      const code = (err as { code?: unknown } | null)?.code;
+      if (this.#readOnlyReason !== undefined && typeof code === 'string' && code.startsWith('SQLITE_READONLY')) {
+        throw new ServiceError('unavailable', `journal ${this.journalPath} is open read-only (${this.#readOnlyReason}); this method changes it`);
+      }
+      throw err;
+    }
   }
 
   get journalOpen(): boolean {
@@ -151,6 +218,7 @@ export class LabContext {
   /** Cancels the runs this process carries, stops the workers, closes the journal (if it was opened). */
   async close(): Promise<void> {
     await this.scheduler.close();
+    await this.writes.drained();
     this.#closed = true;
     this.#journal?.close();
   }

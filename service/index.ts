@@ -11,6 +11,7 @@ export { Lab, type LabOptions } from './lab.ts';
 export { defaultJournalPath } from '../db/paths.ts';
 export { attachChannel, type AttachedChannel, type DispatchTarget, type WireChannel } from './transport/dispatch.ts';
 export { startServer, type RunningServer, type ServerOptions } from './transport/http-server.ts';
+export { confineFiles, type FileAccess } from './transport/file-access.ts';
 
 /** A service in this process and the one client over it; closing the client does not close the service. */
 export function openInProcess(opts: LabOptions & LabClientOptions): { lab: Lab; client: LabClient } {

@@ -76,7 +76,8 @@ export class Lab implements LabApi {
     if (!parsed.success) throw ServiceError.invalid(fieldsOfZodError(parsed.error));
     let result: unknown;
     try {
-      result = await (this.#handlers[method] as (p: unknown) => unknown)(parsed.data);
+      // A method that met another process's write lock waits for it asynchronously (the event loop stays free).
+      result = await this.#ctx.retryOnBusy(() => (this.#handlers[method] as (p: unknown) => unknown)(parsed.data));
     } catch (err) {
       throw toServiceError(err);
     }

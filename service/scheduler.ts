@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import type { Scenario } from '../core/index.ts';
 import type { Journal, RunStatus } from '../db/index.ts';
 import { JobCancelledError, JobFailedError, JobTimeoutError, WorkerPool } from './pool/index.ts';
+import { JournalWrites } from './journal-writes.ts';
 import type { RunOutput } from './run-output.ts';
 import type { JobInput, JobKind, JobOutput } from './workers/jobs.ts';
 
@@ -20,6 +21,13 @@ export interface SchedulerHooks {
   onProgress(runId: string, fraction: number): void;
 }
 
+/** How a run ended, and the journal write that records it. */
+interface Ending {
+  status: 'done' | 'failed' | 'cancelled';
+  error: string | null;
+  write: () => void;
+}
+
 interface ActiveRun {
   controller: AbortController;
   ended: Promise<void>;
@@ -28,14 +36,17 @@ interface ActiveRun {
 export class RunScheduler {
   /** The journal is opened by the first run, not by the scheduler. */
   readonly #journal: () => Journal;
+  /** Every journal write goes through here: never thrown out of a pool callback, retried while another process holds the lock. */
+  readonly #writes: JournalWrites;
   readonly #hooks: SchedulerHooks;
   readonly #maxWorkers: number;
   readonly #workerUrl: URL;
   #pool: WorkerPool | undefined;
   readonly #active = new Map<string, ActiveRun>();
 
-  constructor(journal: () => Journal, hooks: SchedulerHooks, opts: { workers?: number; workerUrl?: URL } = {}) {
+  constructor(journal: () => Journal, hooks: SchedulerHooks, opts: { workers?: number; workerUrl?: URL; writes?: JournalWrites } = {}) {
     this.#journal = journal;
+    this.#writes = opts.writes ?? new JournalWrites({ path: () => journal().path });
     this.#workerUrl = opts.workerUrl ?? JOBS_WORKER_URL;
     this.#hooks = hooks;
     this.#maxWorkers = Math.max(1, Math.min(opts.workers ?? availableParallelism(), MAX_WORKERS));
@@ -65,32 +76,52 @@ export class RunScheduler {
       timeoutMs: timeLimitMs,
       onStart: () => {
         startedAt = performance.now(); // the run's duration leaves out its time in the queue
-        this.#journal().runs.markRunning(runId);
+        // Written in the background: the run is running whether or not the journal can say so yet.
+        // The queue keeps it before the run's ending; a refusal (the run was deleted) has nothing to report.
+        this.#writes.run(() => this.#journal().runs.markRunning(runId)).catch(() => undefined);
         this.#hooks.onStatus(runId, 'running', null);
       },
       onProgress: ({ fraction }) => this.#hooks.onProgress(runId, fraction),
     });
-    const ended = job.then(
-      (out) => {
-        this.#journal().runs.completeRun(runId, { result: out.result, metrics: out.metrics, series: out.series, durationMs: performance.now() - startedAt });
-        return { status: 'done' as const, error: null };
-      },
-      (err: unknown) => {
-        if (err instanceof JobCancelledError) {
-          this.#journal().runs.cancelRun(runId);
-          return { status: 'cancelled' as const, error: null };
-        }
-        const message = err instanceof JobTimeoutError || err instanceof JobFailedError ? err.message : `internal error: ${String(err)}`;
-        this.#journal().runs.failRun(runId, message);
-        return { status: 'failed' as const, error: message };
-      },
-    ).then(
-      ({ status, error }) => this.#hooks.onStatus(runId, status, error),
-      // The journal refused the ending (closed, or the run was deleted meanwhile): nothing to report.
-      () => undefined,
-    ).finally(() => this.#active.delete(runId));
+    const ended = job
+      .then(
+        (out): Ending => ({ status: 'done', error: null, write: () => this.#journal().runs.completeRun(runId, { result: out.result, metrics: out.metrics, series: out.series, durationMs: performance.now() - startedAt }) }),
+        (err: unknown): Ending => {
+          if (err instanceof JobCancelledError) return { status: 'cancelled', error: null, write: () => this.#journal().runs.cancelRun(runId) };
+          const message = err instanceof JobTimeoutError || err instanceof JobFailedError ? err.message : `internal error: ${String(err)}`;
+          return { status: 'failed', error: message, write: () => this.#journal().runs.failRun(runId, message) };
+        },
+      )
+      .then((ending) => this.#record(runId, ending))
+      .then(
+        (ending) => (ending ? this.#hooks.onStatus(runId, ending.status, ending.error) : undefined),
+        () => undefined, // never thrown: #journal_ reports what it could not write
+      )
+      .finally(() => this.#active.delete(runId));
     this.#active.set(runId, { controller, ended });
     return ended;
+  }
+
+  /**
+   * Writes a run's ending. No bound on the wait: a held lock delays the
+   * result, never drops it. A result the journal refuses (a value out of its
+   * rules) ends the run `failed` with the reason; a run deleted meanwhile has
+   * nothing left to report (undefined).
+   */
+  async #record(runId: string, ending: Ending): Promise<Omit<Ending, 'write'> | undefined> {
+    try {
+      await this.#writes.run(ending.write);
+      return ending;
+    } catch (err) {
+      if (ending.status !== 'done') return undefined;
+      const message = `the result could not be journaled: ${(err as Error).message}`;
+      try {
+        await this.#writes.run(() => this.#journal().runs.failRun(runId, message));
+        return { status: 'failed', error: message };
+      } catch {
+        return undefined;
+      }
+    }
   }
 
   /** A job that is not a journaled run (an unsaved simulation, history analysis, calibration) on the same workers, so the host's thread stays responsive. */

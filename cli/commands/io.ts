@@ -1,7 +1,8 @@
 // iommu-lab import / export / journal: measured results in, run lists and
 // comparison reports out, and whole-journal backup and merge.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { readTextFile } from '../text-file.ts';
 import { fmt } from '../format.ts';
 import { invalidFields, journalOption, withClient, type Client, type JournalOpts } from '../client.ts';
 import { collect, parseContext, UsageError, type Io } from '../usage.ts';
@@ -11,7 +12,7 @@ import { checkFilterNames, filterFrom, withListFilters, type FilterOpts } from '
 function emit(io: Io, content: string, output: string | undefined, what: string): void {
   if (output === undefined) return io.out(content);
   try {
-    writeFileSync(output, content, { flag: 'wx' });
+    writeFileSync(output, content, { flag: 'wx', mode: 0o600 }); // run data is the user's alone
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new UsageError(`--output: cannot write ${output}: ${code === 'EEXIST' ? 'the file exists (choose another name)' : (code ?? (err as Error).message)}`);
@@ -34,13 +35,7 @@ interface ImportFile {
 
 /** Reads every file before the first import: a mistyped path imports nothing. */
 function readImportFiles(paths: string[]): ImportFile[] {
-  return paths.map((path) => {
-    try {
-      return { path, text: readFileSync(path, 'utf8') };
-    } catch (err) {
-      throw new UsageError(`file: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-  });
+  return paths.map((path) => ({ path, text: readTextFile(path, 'file') }));
 }
 
 /**

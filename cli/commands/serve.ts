@@ -2,6 +2,8 @@
 // for headless lab machines (reach it through an SSH tunnel) and for the
 // end-to-end tests.
 import { spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { journalOption, openLab, type JournalOpts } from '../client.ts';
@@ -14,6 +16,20 @@ export const RENDERER_DIST = fileURLToPath(new URL('../../renderer/dist', import
 interface ServeOpts extends JournalOpts {
   port: number;
   open: boolean;
+  files?: string;
+}
+
+/** The --files folder as an absolute path; a usage error unless it is an existing folder. */
+function filesFolder(dir: string | undefined): string | null {
+  if (dir === undefined) return null;
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isDir) throw new UsageError(`--files: ${dir} is not an existing folder`);
+  return resolve(dir);
 }
 
 /** The platform's "open this URL" command; `start` is a cmd builtin on Windows. */
@@ -60,10 +76,14 @@ function untilStopped(signal?: AbortSignal): Promise<void> {
  * it without a signal.
  */
 export async function serve(opts: ServeOpts, io: Io, stop?: AbortSignal): Promise<void> {
+  const filesDir = filesFolder(opts.files);
   const lab = await openLab(opts.journal);
   try {
-    const { startServer } = await loadService();
-    const server = await startServer({ lab, port: opts.port, staticDir: RENDERER_DIST }).catch((err: NodeJS.ErrnoException) => {
+    const { startServer, LabClient, inProcessTransport } = await loadService();
+    // The journal opens before the port does, through the protocol: a journal that cannot be opened is one line and exit 2.
+    const probe = new LabClient(inProcessTransport(lab));
+    const journalPath = await probe.call('journal.info', {}).then((info) => info.path).finally(() => probe.close());
+    const server = await startServer({ lab, port: opts.port, staticDir: RENDERER_DIST, filesDir }).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') throw new UsageError(`--port: ${opts.port} is already in use on 127.0.0.1; pick another, or 0 for a free one`);
       if (err.code === 'EACCES') throw new UsageError(`--port: ${opts.port} needs privileges; use a port above 1023, or 0 for a free one`);
       throw err;
@@ -71,9 +91,11 @@ export async function serve(opts: ServeOpts, io: Io, stop?: AbortSignal): Promis
     try {
       const pageUrl = `${server.url}?token=${server.token}`;
       io.out(`Listening on ${pageUrl}`);
-      io.out(`Journal: ${lab.journal.path}`);
+      io.out(`Journal: ${journalPath}`);
+      io.out(filesDir === null ? 'Files: none (journal.backup and journal.merge take no paths; see --files)' : `Files: ${filesDir} (journal.backup and journal.merge take paths inside it only)`);
       io.out('Press Ctrl+C to stop.');
-      if (opts.open) openInBrowser(pageUrl, io);
+      // The browser's command line is visible to other local users: it gets a one-time link, not the token.
+      if (opts.open) openInBrowser(server.oneTimeOpenUrl(), io);
       await untilStopped(stop);
     } finally {
       await server.close();
@@ -89,6 +111,7 @@ export function registerServe(program: Command, io: Io): void {
       .command('serve')
       .description('serve the lab UI and its API on 127.0.0.1 (token-protected) until Ctrl+C')
       .option('--port <n>', 'TCP port on 127.0.0.1 (0 picks a free one)', parseIntOption('--port', 0, 65535), 0)
-      .option('--open', 'open the URL in the default browser', false),
+      .option('--open', 'open the URL in the default browser', false)
+      .option('--files <dir>', 'let API clients back up the journal to, and merge journals from, files inside DIR (default: no file paths)'),
   ).action((opts: ServeOpts) => serve(opts, io));
 }

@@ -1,18 +1,14 @@
 // iommu-lab simulate / presets / start: run the model from the terminal.
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { JournaledSimulationResult as SimulationResult, JsonObject, ScenarioSourceInput } from '../../service/index.ts';
 import { journalOption, withClient, withJournalFreeClient, type Client, type JournalOpts } from '../client.ts';
 import { fmt, pct, table } from '../format.ts';
+import { readTextFile } from '../text-file.ts';
+import type { Interrupt } from '../progress.ts';
 import { collect, parseIntOption, UsageError, type Io } from '../usage.ts';
 
 function readJsonFile(path: string, option: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`${option}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
+  const text = readTextFile(path, option);
   try {
     return JSON.parse(text);
   } catch (err) {
@@ -130,9 +126,21 @@ interface SimulateOpts extends JournalOpts {
 
 /** Runs the seeds through the service: journaled, in workers, with a progress bar on a terminal. */
 async function simulateSaved(client: Client, source: ScenarioSourceInput, opts: SimulateOpts, io: Io): Promise<void> {
+  const { catchInterrupt } = await import('../progress.ts');
+  // Caught from before the runs are queued: a Ctrl-C while they start cancels them too.
+  const interrupt = catchInterrupt();
+  try {
+    await simulateAndReport(client, source, opts, io, interrupt);
+  } finally {
+    interrupt.stop();
+  }
+}
+
+async function simulateAndReport(client: Client, source: ScenarioSourceInput, opts: SimulateOpts, io: Io, interrupt: Interrupt): Promise<void> {
+  const { followBatch, batchExitCode, batchSummary } = await import('../progress.ts');
   const { runIds } = await client.call('runs.start', { source, seeds: opts.seeds, tags: opts.tag, ...(opts.name ? { name: opts.name } : {}) });
-  const { followBatch } = await import('../progress.ts');
-  const ended = await followBatch(client, runIds, 'simulate');
+  const ended = await followBatch(client, runIds, 'simulate', interrupt);
+  const interrupted = interrupt.fired;
   const failed = ended.filter((r) => r.status !== 'done');
   for (const r of failed) io.err(`iommu-lab: run ${r.id} ${r.status}${r.error ? `: ${r.error}` : ''}`);
   const runs = await Promise.all(ended.filter((r) => r.status === 'done').map((r) => client.call('runs.get', { id: r.id, series: false })));
@@ -143,7 +151,9 @@ async function simulateSaved(client: Client, source: ScenarioSourceInput, opts: 
     io.out(formatResults(results, results.length > 1 ? results.map((r) => `seed ${r.seed}`) : [runs[0]?.name ?? 'result']));
     io.out(`\nSaved: ${runs.map((r) => r.id).join(' ')}  (journal ${(await client.call('journal.info', {})).path})`);
   }
-  if (failed.length) process.exitCode = 1;
+  const code = batchExitCode(ended, runIds.length, interrupted);
+  if (code !== 0) io.err(`iommu-lab: ${batchSummary(ended, runIds.length, interrupted)}`);
+  process.exitCode = code;
 }
 
 /**

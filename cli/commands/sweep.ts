@@ -4,6 +4,8 @@ import type { Command } from 'commander';
 import { MAX_SWEEP_RUNS } from '../../service/protocol/constants.ts';
 import { journalOption, withClient, type Client, type JournalOpts } from '../client.ts';
 import { fmt, table } from '../format.ts';
+import type * as Progress from '../progress.ts';
+import type { Interrupt } from '../progress.ts';
 import type { Io } from '../usage.ts';
 import { readSpecFile } from './simulate.ts';
 
@@ -21,23 +23,42 @@ const SPEC_EXAMPLE = `{
 }`;
 
 async function sweepCommand(client: Client, spec: Record<string, unknown>, opts: SweepOpts, io: Io): Promise<void> {
+  const { catchInterrupt, followBatch, batchExitCode, batchSummary } = await import('../progress.ts');
+  // Caught from before the runs are queued: a Ctrl-C while they start cancels them too.
+  const interrupt = catchInterrupt();
+  try {
+    await runSweep(client, spec, opts, io, interrupt, { followBatch, batchExitCode, batchSummary });
+  } finally {
+    interrupt.stop();
+  }
+}
+
+async function runSweep(
+  client: Client,
+  spec: Record<string, unknown>,
+  opts: SweepOpts,
+  io: Io,
+  interrupt: Interrupt,
+  { followBatch, batchExitCode, batchSummary }: Pick<typeof Progress, 'followBatch' | 'batchExitCode' | 'batchSummary'>,
+): Promise<void> {
   const started = await client.call('sweeps.start', { spec: spec as never, dryRun: opts.dryRun });
   if (opts.dryRun) {
     const msg = { points: started.points, runs: started.total };
     return io.out(opts.json ? JSON.stringify(msg) : `${started.points} grid points x seeds = ${started.total} runs (nothing journaled)`);
   }
-  const { followBatch } = await import('../progress.ts');
-  let interrupted = false;
-  const ended = await followBatch(client, started.runIds, 'sweep', () => (interrupted = true));
-  const count = (s: string) => ended.filter((r) => r.status === s).length;
+  const ended = await followBatch(client, started.runIds, 'sweep', interrupt);
+  const interrupted = interrupt.fired;
   if (opts.json) {
     io.out(JSON.stringify({ sweepId: started.sweepId, points: started.points, total: started.total, runs: ended }, null, 2));
   } else {
     const rows = ended.map((r) => [r.id.slice(0, 8), r.status, r.name, r.metrics.throughputGbps === undefined ? '-' : r.metrics.throughputGbps.toFixed(2), r.metrics.vmExitsPerSec === undefined ? '-' : fmt(r.metrics.vmExitsPerSec, 0)]);
     io.out(table([['id', 'status', 'name', 'Gbit/s', 'exits/s'], ...rows], ['l', 'l', 'l', 'r', 'r']));
-    io.out(`\n${count('done')} done, ${count('failed')} failed, ${count('cancelled')} cancelled of ${started.total} runs${interrupted ? ' (interrupted by Ctrl-C)' : ''}`);
+    io.out(`\n${batchSummary(ended, started.total, interrupted)}`);
   }
-  if (count('done') !== started.total) process.exitCode = 1;
+  // The summary goes to stderr too with --json, so a script sees why the exit status is not 0.
+  const code = batchExitCode(ended, started.total, interrupted);
+  if (code !== 0 && opts.json) io.err(`iommu-lab: ${batchSummary(ended, started.total, interrupted)}`);
+  process.exitCode = code;
 }
 
 export function registerSweep(program: Command, io: Io): void {

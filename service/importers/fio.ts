@@ -7,13 +7,15 @@ import { parseWith } from './schema-errors.ts';
 import type { FioDirection, FioJob, FioMeasurement } from './types.ts';
 
 const num = z.number();
+// Values no run can report: an edited or corrupted file is refused, naming the field.
+const count = z.number().min(0, 'must not be negative');
 
 const directionSchema = z.object({
-  io_bytes: num,
-  bw: num,
-  bw_bytes: num.optional(),
-  iops: num,
-  total_ios: num.optional(),
+  io_bytes: count,
+  bw: count,
+  bw_bytes: count.optional(),
+  iops: count,
+  total_ios: count.optional(),
   clat_ns: z
     .object({
       mean: num.optional(),

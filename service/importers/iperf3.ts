@@ -7,14 +7,18 @@ import { parseWith } from './schema-errors.ts';
 import type { Iperf3Measurement } from './types.ts';
 
 const num = z.number();
+// Values no run can report: an edited or corrupted file is refused, naming the field.
+const count = z.number().min(0, 'must not be negative');
+const bitsPerSecond = count.max(1e15, 'must be at most 1e15 (1 Pbit/s): no link is that fast');
+const percent = count.max(100, 'must be a percentage from 0 to 100');
 
 const sumSchema = z.object({
-  seconds: num,
-  bits_per_second: num,
-  retransmits: num.optional(),
-  jitter_ms: num.optional(),
-  lost_percent: num.optional(),
-  packets: num.optional(),
+  seconds: count,
+  bits_per_second: bitsPerSecond,
+  retransmits: count.optional(),
+  jitter_ms: count.optional(),
+  lost_percent: percent.optional(),
+  packets: count.optional(),
 });
 
 const iperf3Schema = z.object({
@@ -31,12 +35,13 @@ const iperf3Schema = z.object({
       blksize: num.optional(),
     }),
   }),
-  intervals: z.array(z.object({ sum: z.object({ end: num, bits_per_second: num, omitted: z.boolean().optional() }) })),
+  intervals: z.array(z.object({ sum: z.object({ end: num, bits_per_second: bitsPerSecond, omitted: z.boolean().optional() }) })),
   end: z.object({
     sum_sent: sumSchema.optional(),
     sum_received: sumSchema.optional(),
     sum: sumSchema.optional(),
-    cpu_utilization_percent: z.object({ host_total: num, remote_total: num }).optional(),
+    // Multi-threaded iperf3 can pass 100% of one CPU: only the sign is checked.
+    cpu_utilization_percent: z.object({ host_total: count, remote_total: count }).optional(),
     sender_tcp_congestion: z.string().optional(),
     receiver_tcp_congestion: z.string().optional(),
   }),

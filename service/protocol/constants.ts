@@ -20,3 +20,5 @@ export type BenchmarkSource = (typeof BENCHMARK_SOURCES)[number];
 
 /** A sweep larger than this is almost certainly a typo in the grid. */
 export const MAX_SWEEP_RUNS = 10_000;
+/** The largest tool output measurements.import takes (characters of text). */
+export const MAX_IMPORT_TEXT_CHARS = 50 * 2 ** 20;

@@ -10,6 +10,17 @@ export const events = {
   'sweep.progress': z.object({ sweepId: z.string(), total: z.number(), ended: z.number(), failed: z.number(), cancelled: z.number() }),
   'calibration.progress': z.object({ calibrationId: z.string(), fraction: z.number().min(0).max(1) }),
   'calibration.status': z.object({ calibrationId: z.string(), status: calibrationStatusSchema, error: z.string().nullable() }),
+  /** Journal writes wait for another process's write lock (busy), or no longer do; finished results wait, never dropped. */
+  'journal.busy': z.object({
+    path: z.string(),
+    busy: z.boolean(),
+    pendingWrites: z.number().int().min(0),
+    waitedMs: z.number().min(0),
+    /** The process holding the lock, when the system says (Linux); null otherwise. */
+    holderPid: z.number().int().nullable(),
+    /** With busy false: the lock was released and the waiting writes went through (false: the last one gave up). */
+    released: z.boolean(),
+  }),
 } as const;
 
 export type EventName = keyof typeof events;

@@ -25,6 +25,7 @@ import {
   runSummarySchema,
   scenarioSchema,
 } from './results.ts';
+import { MAX_IMPORT_TEXT_CHARS } from './constants.ts';
 import { fieldErrorSchema } from './errors.ts';
 import { scenarioSourceSchema } from './scenario-source.ts';
 import { simulationOutputSchema } from './simulation.ts';
@@ -238,7 +239,7 @@ export const methods = {
   'measurements.import': {
     params: z.strictObject({
       tool: z.enum(['iperf3', 'fio']),
-      text: z.string().min(1, 'the file is empty').max(50 * 2 ** 20, 'larger than 50 MiB: not a single tool run'),
+      text: z.string().min(1, 'the file is empty').max(MAX_IMPORT_TEXT_CHARS, 'larger than 50 MiB: not a single tool run'),
       benchmark: z.string().min(1),
       context: z.record(contextKeySchema, z.string().trim().min(1, 'must not be empty').max(500)).optional(),
       metric: metricNameSchema.optional(),

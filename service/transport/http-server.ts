@@ -9,8 +9,10 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { resolve } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { MAX_IMPORT_TEXT_CHARS } from '../protocol/constants.ts';
 import { attachChannel, type DispatchTarget } from './dispatch.ts';
-import { contentTypeFor, isHtml, rendererCsp, resolveStaticPath } from './static-files.ts';
+import { confineFiles } from './file-access.ts';
+import { contentTypeFor, isHtml, leavesRoot, rendererCsp, resolveStaticPath } from './static-files.ts';
 
 export interface ServerOptions {
   lab: DispatchTarget;
@@ -20,6 +22,11 @@ export interface ServerOptions {
   staticDir: string;
   /** Defaults to 32 random bytes, base64url. */
   token?: string;
+  /**
+   * The folder API clients may back up to and merge from (`serve --files DIR`);
+   * default none: those methods refuse paths (file-access.ts).
+   */
+  filesDir?: string | null;
 }
 
 export interface RunningServer {
@@ -27,14 +34,27 @@ export interface RunningServer {
   url: string;
   port: number;
   token: string;
+  /**
+   * A URL that opens the page once, within a minute, without the token in it
+   * (it redirects to the page with the token): for starting a browser, whose
+   * command line other local users can read in `ps`.
+   */
+  oneTimeOpenUrl(): string;
   close(): Promise<void>;
 }
 
 export const API_PATH = '/api';
 export const HEALTH_PATH = '/api/health';
+const OPEN_PATH_PREFIX = '/open/';
+const OPEN_LINK_TTL_MS = 60_000;
 const HOST = '127.0.0.1';
-/** Far above any contract message (a sweep of 10k run ids); stops a peer from making the server buffer gigabytes. */
-const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+/**
+ * Room for the largest message the contract takes (an import's text at its
+ * limit, as UTF-8 with JSON escapes: up to 3 bytes a character), so a call the
+ * API accepts is never cut off by the socket; still stops a peer from making
+ * the server buffer gigabytes.
+ */
+export const MAX_MESSAGE_BYTES = 3 * MAX_IMPORT_TEXT_CHARS + 2 ** 20;
 
 /** The renderer's CSP: its own scripts only, and WebSocket back to this server only. */
 export function contentSecurityPolicy(port: number): string {
@@ -64,6 +84,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const token = opts.token ?? generateToken();
   if (token.length < 16) throw new Error('token must be at least 16 characters');
   const root = resolve(opts.staticDir);
+  const lab = confineFiles(opts.lab, { root: opts.filesDir ?? null, howToAllow: 'start `iommu-lab serve` with --files DIR to allow backups and merges inside DIR' });
   let port = 0;
   const allowedHosts = (): string[] => [`127.0.0.1:${port}`, `localhost:${port}`];
   const allowedOrigins = (): string[] => allowedHosts().map((h) => `http://${h}`);
@@ -97,6 +118,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const resolved = resolveStaticPath(root, encodedPath);
     if (!resolved.ok) return sendText(res, resolved.reason === 'outside' ? 403 : 400, resolved.reason === 'outside' ? 'path outside the served folder' : 'malformed path');
     const target = resolved.path;
+    // A link inside the served folder must not hand out a file outside it.
+    if (leavesRoot(root, target)) return sendText(res, 403, 'path outside the served folder');
     const isIndex = target === resolve(root, 'index.html');
     let size: number;
     try {
@@ -128,6 +151,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       .pipe(res);
   };
 
+  /** One-time open links: nonce -> expiry (epoch ms); a nonce is deleted when used. */
+  const openLinks = new Map<string, number>();
+  const followOpenLink = (res: ServerResponse, nonce: string): void => {
+    const expires = openLinks.get(nonce);
+    openLinks.delete(nonce);
+    if (expires === undefined || Date.now() > expires) return sendText(res, 410, 'this link was used or has expired; open the URL that serve printed');
+    res.writeHead(302, { Location: `/?token=${encodeURIComponent(token)}`, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
+    res.end();
+  };
+
   const server = createServer((req, res) => {
     const isRead = req.method === 'GET' || req.method === 'HEAD';
     const refused = refusal(req, { checkOrigin: !isRead });
@@ -141,6 +174,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
       return void res.end(JSON.stringify({ ok: true }));
     }
+    if (url.pathname.startsWith(OPEN_PATH_PREFIX)) return followOpenLink(res, url.pathname.slice(OPEN_PATH_PREFIX.length));
     if (url.pathname === API_PATH) return sendText(res, 426, 'the API is a WebSocket on /api?token=...', { Upgrade: 'websocket' });
     if (url.pathname.startsWith(`${API_PATH}/`)) return sendText(res, 404, 'not found');
     serveStatic(req, res, rawPath);
@@ -164,7 +198,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   wss.on('connection', (ws: WebSocket) => {
     ws.on('error', () => ws.terminate());
-    attachChannel(opts.lab, {
+    attachChannel(lab, {
       send: (message) => {
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
       },
@@ -194,5 +228,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     return closing;
   };
 
-  return { url: `http://${HOST}:${port}/`, port, token, close };
+  const oneTimeOpenUrl = (): string => {
+    const nonce = generateToken();
+    openLinks.set(nonce, Date.now() + OPEN_LINK_TTL_MS);
+    return `http://${HOST}:${port}${OPEN_PATH_PREFIX}${nonce}`;
+  };
+
+  return { url: `http://${HOST}:${port}/`, port, token, oneTimeOpenUrl, close };
 }

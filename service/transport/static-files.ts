@@ -1,5 +1,6 @@
 // Serving the built renderer, shared by `serve` (HTTP) and the desktop
 // shell (app:// protocol): which file a URL path names, and its type.
+import { realpathSync } from 'node:fs';
 import { extname, resolve, sep } from 'node:path';
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -48,6 +49,22 @@ export function resolveStaticPath(root: string, encodedPath: string): { ok: true
   const path = decoded === '/' ? resolve(base, 'index.html') : resolve(base, `.${decoded}`);
   if (path !== base && !path.startsWith(base + sep)) return { ok: false, reason: 'outside' };
   return { ok: true, path };
+}
+
+/**
+ * Whether the file at `path` (inside `root` by name) is, through symbolic
+ * links, outside it: such a file is never served. A missing file leads nowhere.
+ */
+export function leavesRoot(root: string, path: string): boolean {
+  let real: string;
+  let base: string;
+  try {
+    real = realpathSync(path);
+    base = realpathSync(root);
+  } catch {
+    return false;
+  }
+  return real !== base && !real.startsWith(base + sep);
 }
 
 /** CSP of the renderer's pages; `connect` lists what the page may connect to besides itself. */

@@ -84,6 +84,14 @@ test('the bundled service host answers calls, runs a simulation in the bundled w
     const bad = await waitFor((m) => m.message.type === 'response' && m.message.id === 0);
     assert.equal(bad.message.error?.code, 'invalid');
 
+    // A page's port (attached without namesFiles) names no files: backups and merges go through main's dialogs.
+    send('port', { type: 'request', id: 3, method: 'journal.backup', params: { path: join(dir, 'from-the-page.sqlite') } });
+    const refused = (await waitFor((m) => m.message.type === 'response' && m.message.id === 3)).message as { error?: { code: string; fields?: { path: string; message: string }[] } };
+    assert.equal(refused.error?.code, 'invalid');
+    assert.equal(refused.error?.fields?.[0]?.path, 'path');
+    assert.match(refused.error?.fields?.[0]?.message ?? '', /file access through the API is off.*File menu/);
+    assert.equal(existsSync(join(dir, 'from-the-page.sqlite')), false);
+
     send('parent', { type: 'shutdown' });
     assert.equal(await exited, 0, stderr);
   } finally {
