@@ -79,7 +79,7 @@ describe('NVMe end to end: measured and simulated fio in one history', { skip: m
     assert.match(await panel.locator('tr[data-clat="read"]').innerText(), /µs/);
     const bars = await panel.getByRole('img', { name: 'Completion latency histogram' }).locator('rect.bar').count();
     assert.ok(bars >= 3, `a histogram of several buckets, got ${bars}`);
-    const cards = await page.getByRole('region', { name: 'Metrics' }).innerText();
+    const cards = await page.getByRole('region', { name: 'Metrics', exact: true }).innerText();
     assert.doesNotMatch(cards, /Throughput|Packets/);
     await shot('simulated-run');
   });
