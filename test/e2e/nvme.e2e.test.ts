@@ -93,6 +93,21 @@ describe('NVMe end to end: measured and simulated fio in one history', { skip: m
     await shot('measured-run');
   });
 
+  it('offers a drive\'s and fio\'s fields in the New-run form for an NVMe preset, a NIC\'s for a NIC one', async () => {
+    await page.goto(`${base}#/new`);
+    await page.getByLabel('Preset').selectOption('nvme-bare-metal');
+    const field = (path: string) => page.locator(`#field-${path.replaceAll('.', '-')}`);
+    await field('device.drives').waitFor();
+    assert.equal(await field('device.drives').inputValue(), '8');
+    assert.equal(await field('workload.iodepth').inputValue(), '32');
+    assert.equal(await field('device.mtu').count(), 0, 'no MTU for a drive');
+    assert.equal(await field('workload.streams').count(), 0, 'no iperf streams under fio');
+    await shot('new-run');
+    await page.getByLabel('Preset').selectOption('seed-after-fix');
+    await field('device.mtu').waitFor();
+    assert.equal(await field('device.drives').count(), 0, 'no drives for a NIC');
+  });
+
   it('raised no page errors', () => {
     assert.deepEqual(pageErrors, []);
   });

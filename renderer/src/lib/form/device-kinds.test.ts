@@ -48,3 +48,16 @@ describe('device-kind field groups', () => {
     expect(pairedKindEdits('device.mtu', '9000', {})).toEqual({});
   });
 });
+
+describe('NVMe field labels', () => {
+  it('reads as drive and fio people write them', () => {
+    const label = (path: string) => fields.find((f) => f.path === path)!.label;
+    expect(label('device.maxBandwidthMiBps')).toBe('Max bandwidth (MiB/s)');
+    expect(label('device.maxReadIops')).toBe('Max read IOPS');
+    expect(label('device.ats')).toBe('ATS');
+    expect(label('workload.iodepth')).toBe('iodepth');
+    expect(label('workload.bs')).toBe('bs');
+    expect(label('workload.rw')).toBe('rw');
+    expect(label('device.mtu')).toBe('MTU');
+  });
+});
