@@ -147,7 +147,7 @@ export default tseslint.config(
   // The run-set view's test computes its verdicts with the service's real statistics, the history test its analysis,
   // the run page's test shows a real simulation result.
   {
-    files: ['renderer/src/components/RunSets.test.ts', 'renderer/src/lib/history.test.ts', 'renderer/src/views/RunDetail.test.ts'],
+    files: ['renderer/src/components/RunSets.test.ts', 'renderer/src/lib/history.test.ts', 'renderer/src/views/RunDetail.test.ts', 'renderer/src/components/StorageMetrics.test.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [{ group: [...['cli', 'electron', 'bench'].flatMap(project), 'electron'], message: 'renderer tests load core/ and service/ at most' }],

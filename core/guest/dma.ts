@@ -132,57 +132,116 @@ export class DmaApi {
     this.liveMappings++;
   }
 
-  *map(proc: Proc, pages: number): ProcessBody {
+  /**
+   * The part of an operation that cannot wait, run without a generator: true
+   * when the operation is done; false when it must go on through `mapRest` /
+   * `unmapRest` (an invalidation to submit, a lock not free at once), which
+   * the caller runs right away, before any yield. Saves a generator per
+   * operation on the hot path; the outcome is the same as `map` / `unmap`.
+   */
+  mapNow(proc: Proc, pages: number): boolean {
     this.counters.add(this.ids.map);
     this.liveMappings++;
     const begun = proc.t;
-    const measured = this.measuring;
     if (this.mode !== 'passthrough') {
-      this.mapsInFlight++;
       proc.spend(IOVA, this.iova.alloc(proc.cpu.id, pages));
       proc.spend(PTE, pages * this.costs.ptePerPageNs);
       this.domain.presentPtes += pages;
       const cost = this.backend.map(pages);
       this.fault(proc, cost);
-      // A caching-mode map invalidation covers a non-present entry: no device TLB holds it.
-      if (cost.submission) yield* this.invalidate(proc, cost.submission, false);
-      this.mapsInFlight--;
+      if (cost.submission) {
+        this.mapsInFlight++;
+        this.pending.begun = begun;
+        this.pending.measured = this.measuring;
+        this.pending.submission = cost.submission;
+        return false;
+      }
     }
+    if (this.measuring) this.latency.map.record(proc.t - begun);
+    return true;
+  }
+
+  /** The rest of a map `mapNow` left undone: its invalidation. */
+  *mapRest(proc: Proc): ProcessBody {
+    const { begun, measured, submission } = this.pending;
+    // A caching-mode map invalidation covers a non-present entry: no device TLB holds it.
+    yield* this.invalidate(proc, submission!, false);
+    this.mapsInFlight--;
     if (measured) this.latency.map.record(proc.t - begun);
   }
 
-  *unmap(proc: Proc, pages: number): ProcessBody {
+  *map(proc: Proc, pages: number): ProcessBody {
+    if (!this.mapNow(proc, pages)) yield* this.mapRest(proc);
+  }
+
+  /** The state an operation left for its generator part (read before any yield). */
+  private readonly pending = { begun: 0, measured: false, clearedAt: 0, submission: null as Submission | null, lazy: 'busy' as 'ring-full' | 'busy' };
+
+  unmapNow(proc: Proc, pages: number): boolean {
     this.counters.add(this.ids.unmap);
     this.liveMappings--;
     const begun = proc.t;
-    const measured = this.measuring;
     if (this.mode !== 'passthrough') {
-      this.unmapsInFlight++;
       proc.spend(PTE, pages * this.costs.ptePerPageNs);
       const clearedAt = proc.t;
       this.domain.presentPtes -= pages;
       this.fault(proc, this.backend.pteClear(pages));
       if (this.mode === 'lazy' && this.lazyUnmapExtraNs) proc.spend(PTE, this.lazyUnmapExtraNs);
+      const pending = this.pending;
       if (this.mode === 'strict') {
-        // Inline rather than one more generator: the strict path is the hot one.
         const cost = this.backend.strictInvalidate(pages);
         this.fault(proc, cost);
         const sub = cost.submission;
         if (sub) {
           this.counters.add(this.ids.inval[sub.kind]);
-          if (this.opts.ats) yield* this.withDeviceTlb(proc, sub);
-          else yield* this.submit(proc, sub.exit, sub.submitNs + sub.invalidateNs);
+          // Bare metal without ATS: one submission to the IOMMU's queue, inline when the queue is free at once.
+          if (sub.exit !== null || this.opts.ats || !this.submitNow(proc, sub.submitNs + sub.invalidateNs)) {
+            this.unmapsInFlight++;
+            pending.begun = begun;
+            pending.measured = this.measuring;
+            pending.clearedAt = clearedAt;
+            pending.submission = sub;
+            return false;
+          }
           if (clearedAt >= this.opts.warmupNs) this.staleWindow.record(this.lastServiceEndNs - clearedAt);
         }
         proc.spend(IOVA, this.iova.free(proc.cpu.id, pages));
         this.counters.add(this.ids.freed);
       } else {
         const done = this.queueIovaNow(proc, pages, clearedAt);
-        if (done !== true) yield* this.queueIova(proc, pages, clearedAt, done === 'ring-full');
+        if (done !== true) {
+          this.unmapsInFlight++;
+          pending.begun = begun;
+          pending.measured = this.measuring;
+          pending.clearedAt = clearedAt;
+          pending.submission = null;
+          pending.lazy = done;
+          return false;
+        }
       }
-      this.unmapsInFlight--;
     }
+    if (this.measuring) this.latency.unmap.record(proc.t - begun);
+    return true;
+  }
+
+  /** The rest of an unmap `unmapNow` left undone: the strict invalidation, or queue_iova() past a busy lock or a full ring. */
+  *unmapRest(proc: Proc, pages: number): ProcessBody {
+    const { begun, measured, clearedAt, submission: sub, lazy } = this.pending;
+    if (sub) {
+      if (this.opts.ats) yield* this.withDeviceTlb(proc, sub);
+      else yield* this.submit(proc, sub.exit, sub.submitNs + sub.invalidateNs);
+      if (clearedAt >= this.opts.warmupNs) this.staleWindow.record(this.lastServiceEndNs - clearedAt);
+      proc.spend(IOVA, this.iova.free(proc.cpu.id, pages));
+      this.counters.add(this.ids.freed);
+    } else {
+      yield* this.queueIova(proc, pages, clearedAt, lazy === 'ring-full');
+    }
+    this.unmapsInFlight--;
     if (measured) this.latency.unmap.record(proc.t - begun);
+  }
+
+  *unmap(proc: Proc, pages: number): ProcessBody {
+    if (!this.unmapNow(proc, pages)) yield* this.unmapRest(proc, pages);
   }
 
   /**
@@ -262,6 +321,18 @@ export class DmaApi {
     const startNs = yield* this.submit(proc, sub.exit, sub.submitNs + sub.invalidateNs);
     yield* this.submit(proc, sub.exit === null ? null : 'dev-tlb', sub.submitNs + sub.deviceTlbNs);
     return startNs;
+  }
+
+  /** A bare-metal qi_submit_sync() without a generator when the IOMMU's queue is free at once; false (nothing done) otherwise. */
+  private submitNow(proc: Proc, serviceNs: number): boolean {
+    const requested = proc.t;
+    if (!this.sim.acquireNow(this.iommuQueues[0]!, proc, HW_QUEUE_WAIT)) return false;
+    this.counters.add(this.ids.submission);
+    proc.spend(HW_INVALIDATION, serviceNs);
+    this.lastServiceEndNs = proc.t;
+    this.sim.release(this.iommuQueues[0]!, proc);
+    if (this.measuring) this.latency.invalidation.record(proc.t - requested);
+    return true;
   }
 
   /** One qi_submit_sync(), served in `serviceNs`; returns when the service began. */

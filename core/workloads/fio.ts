@@ -215,7 +215,7 @@ export function* fioJob(ctx: FioContext, proc: Proc, job: FioJob): ProcessBody {
   // fio fills its queue depth first.
   for (let i = 0; i < w.iodepth; i++) {
     proc.spend(STACK, costs.nvmeSubmitNs);
-    yield* dma.map(proc, pages);
+    if (!dma.mapNow(proc, pages)) yield* dma.mapRest(proc);
     toDrive();
   }
   let lastIrq = -Infinity;
@@ -234,7 +234,7 @@ export function* fioJob(ctx: FioContext, proc: Proc, job: FioJob): ProcessBody {
       const submitted = inFlight.pop();
       const read = inFlight.lastRead;
       proc.spend(STACK, costs.nvmeCompleteNs);
-      yield* dma.unmap(proc, pages);
+      if (!dma.unmapNow(proc, pages)) yield* dma.unmapRest(proc, pages);
       ctx.held[job.index]!--;
       reaped++;
       // fio's completion latency: from submission to the reap, the unmap included.
@@ -252,7 +252,7 @@ export function* fioJob(ctx: FioContext, proc: Proc, job: FioJob): ProcessBody {
     }
     for (let i = 0; i < reaped && proc.t < endNs; i++) {
       proc.spend(STACK, costs.nvmeSubmitNs);
-      yield* dma.map(proc, pages);
+      if (!dma.mapNow(proc, pages)) yield* dma.mapRest(proc);
       toDrive();
     }
     // Give the other processes their turn in time order, unless the loop sleeps for the next interrupt anyway.

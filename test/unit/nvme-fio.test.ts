@@ -212,3 +212,20 @@ test('the closed-form estimate gives no number for fio on NVMe and says why', as
   assert.equal(e.throughputGbps, null);
   assert.match(e.outOfRange ?? '', /^out of range: use the event model .*fio/);
 });
+
+test('strict on bare metal: every unmap is one CMD_SYNC submission, timed, whether the queue was free at once or waited', () => {
+  // One drive leaves the SMMU's queue mostly free (unmaps take the wait-free path); eight keep it busy (they wait).
+  for (const drives of [1, 8]) {
+    const r = run('nvme-bare-metal', { policy: 'strict', device: { drives } });
+    const unmaps = r.latencyUs.unmap.count;
+    assert.ok(unmaps > 1000, `${drives} drives: ${unmaps} unmaps`);
+    // Each measured unmap made one submission, and each submission recorded its latency.
+    assert.equal(r.latencyUs.invalidation.count, unmaps, `${drives} drives`);
+    assert.ok(near(r.submissionsPerSec, r.dma.unmapsPerSec), `${drives} drives: ${r.submissionsPerSec} submissions/s vs ${r.dma.unmapsPerSec} unmaps/s`);
+    assert.ok(near(r.invalidationsByKind.hardware, r.dma.unmapsPerSec), `${drives} drives`);
+    // The stale window is recorded per unmap: from the PTE clear to its CMD_SYNC's completion.
+    assert.ok(r.staleWindowUs.mean > 0);
+    const waited = r.cpu.breakdown.hwQueueWait;
+    if (drives === 8) assert.ok(waited > 0.05, `8 drives wait for the queue: ${waited}`);
+  }
+});

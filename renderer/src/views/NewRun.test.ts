@@ -9,6 +9,7 @@ import { NO_PROFILES, type CostProfiles } from '../../../service/scenarios.ts';
 import { sweepSpecSchema, type EventData, type EventName, type LabApi } from '../../../service/protocol/index.ts';
 import { groupFields, schemaToFields } from '../lib/form/schema-form.ts';
 import { fieldId } from '../lib/form/ids.ts';
+import { fieldApplies } from '../lib/form/device-kinds.ts';
 import NewRun from './NewRun.svelte';
 
 interface Call {
@@ -98,7 +99,11 @@ describe('NewRun', () => {
     const { container } = setup();
     await screen.findByLabelText('MTU');
     // The run's name is asked for with Start, the cost profile beside the preset.
-    const fields = schemaToFields(scenarioJsonSchema()).filter((f) => f.path !== 'name' && f.path !== 'costProfile');
+    // A NIC's form: the drive and fio fields are the other device kind's (device-kinds.ts), checked below.
+    const all = schemaToFields(scenarioJsonSchema()).filter((f) => f.path !== 'name' && f.path !== 'costProfile');
+    const fields = all.filter((f) => fieldApplies(f.path, 'nic', {}, null));
+    expect(all.length - fields.length).toBeGreaterThan(10);
+    for (const f of all) if (!fields.includes(f)) expect(container.querySelector(`#${fieldId(f.path)}`), f.path).toBeNull();
     for (const group of groupFields(fields)) {
       const box = group.advanced ? container.querySelector('details fieldset') : screen.getByRole('group', { name: group.label });
       expect(box, group.label).not.toBeNull();
@@ -113,6 +118,13 @@ describe('NewRun', () => {
     expect((container.querySelector('details.advanced') as HTMLDetailsElement).open).toBe(false);
     expect(input('MTU').value).toBe('1500');
     expect((screen.getByLabelText('Backend') as HTMLSelectElement).value).toBe('nested-fl');
+
+    // An nvme device: fio is chosen with it, the drive and fio fields appear, the NIC's and iperf's go.
+    await fireEvent.change(container.querySelector(`#${fieldId('device.kind')}`)!, { target: { value: 'nvme' } });
+    await waitFor(() => expect(container.querySelector(`#${fieldId('device.drives')}`)).not.toBeNull());
+    expect((container.querySelector(`#${fieldId('workload.kind')}`) as HTMLSelectElement).value).toBe('fio');
+    for (const p of ['device.readLatencyUs', 'device.maxReadIops', 'workload.bs', 'workload.iodepth', 'workload.numjobs']) expect(container.querySelector(`#${fieldId(p)}`), p).not.toBeNull();
+    for (const p of ['device.mtu', 'device.napiBudget', 'workload.streams']) expect(container.querySelector(`#${fieldId(p)}`), p).toBeNull();
   });
 
   it('fills the form from a preset, lists its assumptions and shows the kernel decision', async () => {

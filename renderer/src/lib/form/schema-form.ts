@@ -57,6 +57,7 @@ const TOP_LEVEL_SECTION: Record<string, string> = { forcePolicy: 'policy' };
 /** Longest first: `NsPerKiB` must win over `B`-less `Ns`. */
 const UNIT_SUFFIXES: [suffix: string, unit: string][] = [
   ['NsPerKiB', 'ns/KiB'],
+  ['MiBps', 'MiB/s'],
   ['Gbps', 'Gbit/s'],
   ['Bytes', 'bytes'],
   ['Ms', 'ms'],
@@ -67,6 +68,9 @@ const UNIT_SUFFIXES: [suffix: string, unit: string][] = [
 /** Words written the way kernel and virtualization people write them. */
 const WORDS: Record<string, string> = {
   ack: 'ACK',
+  ats: 'ATS',
+  iops: 'IOPS',
+  iotlb: 'IOTLB',
   cmdline: 'command line',
   cpu: 'CPU',
   fq: 'FQ',
@@ -111,12 +115,15 @@ export function splitName(name: string): { words: string[]; unit: string | undef
   return { words, unit };
 }
 
-/** `lineRateGbps` -> `Line rate (Gbit/s)`, `mtu` -> `MTU`, `vcpus` -> `vCPUs`. */
+/** fio's job options, labelled as fio spells them (`bs=4k iodepth=32`), since that is how its users know them. */
+const FIO_OPTIONS = new Set(['rw', 'rwmixread', 'bs', 'iodepth', 'numjobs']);
+
+/** `lineRateGbps` -> `Line rate (Gbit/s)`, `mtu` -> `MTU`, `vcpus` -> `vCPUs`, `iodepth` -> `iodepth`. */
 export function labelOf(name: string): string {
   const { words, unit } = splitName(name);
   const text = words.join(' ');
-  // `vCPUs` and `vIOMMU` keep their lowercase v.
-  const head = /^[a-z][A-Z]/.test(text) ? text : text.charAt(0).toUpperCase() + text.slice(1);
+  // `vCPUs` and `vIOMMU` keep their lowercase v; fio's options keep fio's spelling.
+  const head = /^[a-z][A-Z]/.test(text) || FIO_OPTIONS.has(text) ? text : text.charAt(0).toUpperCase() + text.slice(1);
   return unit ? `${head} (${unit})` : head;
 }
 
