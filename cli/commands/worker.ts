@@ -40,7 +40,7 @@ export function registerWorker(program: Command, io: Io): void {
       } catch (err) {
         // Redis unreachable or a bad URL: one line (the URL masked), exit 2.
         const e = err as { code?: string; message: string; fields?: { message: string }[] };
-        if (e.code === 'invalid' && e.fields?.length) throw new UsageError(e.fields.map((f) => f.message).join('; '));
+        if (e.code === 'invalid' && e.fields?.length) throw new UsageError(`--redis ${e.fields.map((f) => f.message).join('; ')}`);
         if (e.code === 'unavailable') throw new UsageError(e.message);
         throw err;
       }

@@ -25,13 +25,13 @@ export function redisOptions(url: string): RedisOptions {
   try {
     u = new URL(url);
   } catch {
-    throw new RedisUrlError(`--redis ${maskRedisUrl(url)} is not a URL; expected redis://[:password@]host[:port][/db] or rediss://...`);
+    throw new RedisUrlError(`${maskRedisUrl(url)} is not a URL; expected redis://[:password@]host[:port][/db] or rediss://...`);
   }
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
-    throw new RedisUrlError(`--redis ${maskRedisUrl(url)}: scheme must be redis:// or rediss:// (TLS), got ${u.protocol}//`);
+    throw new RedisUrlError(`${maskRedisUrl(url)}: scheme must be redis:// or rediss:// (TLS), got ${u.protocol}//`);
   }
   const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0;
-  if (!Number.isInteger(db) || db < 0) throw new RedisUrlError(`--redis ${maskRedisUrl(url)}: the database after the host must be an integer >= 0`);
+  if (!Number.isInteger(db) || db < 0) throw new RedisUrlError(`${maskRedisUrl(url)}: the database after the host must be an integer >= 0`);
   const port = u.port ? Number(u.port) : 6379;
   return {
     host: u.hostname.replace(/^\[|\]$/g, ''),

@@ -40,12 +40,15 @@ export async function checkRedis(url: string): Promise<void> {
     throw err;
   }
   const client = new Redis({ ...(options as IoRedisOptions), lazyConnect: true, connectTimeout: CONNECT_TIMEOUT_MS, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-  client.on('error', () => undefined); // reported by connect() below
+  // The socket's own error (ECONNREFUSED, a TLS failure) says more than connect()'s "Connection is closed".
+  let socketError: Error | undefined;
+  client.on('error', (err: Error) => (socketError ??= err));
   try {
     await client.connect();
     await client.ping();
   } catch (err) {
-    throw new ServiceError('unavailable', `cannot reach Redis at ${maskRedisUrl(url)}: ${maskSecrets((err as Error).message, options.password)}`);
+    const reason = (socketError ?? (err as Error)).message;
+    throw new ServiceError('unavailable', `cannot reach Redis at ${maskRedisUrl(url)}: ${maskSecrets(reason, options.password)}`);
   } finally {
     client.disconnect();
   }
