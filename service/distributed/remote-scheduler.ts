@@ -39,7 +39,7 @@ export async function checkRedis(url: string): Promise<void> {
     if (err instanceof RedisUrlError) throw ServiceError.invalid([{ path: 'redis', message: err.message }]);
     throw err;
   }
-  const client = new Redis({ ...(options as IoRedisOptions), lazyConnect: true, connectTimeout: CONNECT_TIMEOUT_MS, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  const client = new Redis({ ...(options as IoRedisOptions), lazyConnect: true, connectTimeout: CONNECT_TIMEOUT_MS, disconnectTimeout: 50, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
   // The socket's own error (ECONNREFUSED, a TLS failure) says more than connect()'s "Connection is closed".
   let socketError: Error | undefined;
   client.on('error', (err: Error) => (socketError ??= err));

@@ -111,7 +111,7 @@ function coordinator(args: string[]): { child: ChildProcess; done: Promise<{ cod
   return { child, done: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal, out, err }))) };
 }
 
-describe('distributed sweeps (BullMQ on a private redis-server)', () => {
+describe('distributed sweeps (BullMQ on a private redis-server)', { timeout: 90_000 }, () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'iommu-lab-dist-'));
     redis = await startRedis(PASSWORD);
