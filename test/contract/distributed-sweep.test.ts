@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { openInProcess } from '../../service/index.ts';
 import { cliBin, runCli } from './cli-run.ts';
 import { startRedis, type TestRedis } from '../fixtures/redis-server.ts';
 
@@ -213,6 +214,23 @@ describe('distributed sweeps (BullMQ on a private redis-server)', { timeout: 90_
     assert.match(badScheme.err, /redis:\/\/ or rediss:\/\//);
     for (const r of [wrongPort, wrongPassword, worker]) assert.ok(!`${r.out}${r.err}`.includes(PASSWORD));
     assert.equal(existsSync(journal), false, 'nothing journaled');
+  });
+
+  it('a job that fails on its worker (time limit) ends its run failed with the message, tried once', async () => {
+    const worker = await startWorker('fail');
+    const journal = join(dir, 'failed.db');
+    const { lab, client } = openInProcess({ journalPath: journal, redisUrl: redis.url });
+    try {
+      const { runIds } = await client.call('runs.start', { source: { preset: 'seed-after-fix', overrides: ['durationMs=5000'] }, timeLimitMs: 100 });
+      const [run] = await client.call('runs.wait', { ids: runIds });
+      assert.equal(run?.status, 'failed');
+      assert.match(run?.error ?? '', /exceeded its time limit of 100 ms/);
+      assert.deepEqual(await jobKeys(), []);
+    } finally {
+      client.close();
+      await lab.close();
+      await stop(worker);
+    }
   });
 
   it('a worker refuses jobs of another model version or kind: the job fails once with the reason, no retry', async () => {
