@@ -52,6 +52,7 @@ function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<
 }
 
 interface RunRow {
+  id: string;
   name: string;
   status: string;
   error: string | null;
@@ -61,7 +62,7 @@ interface RunRow {
 function journalRuns(path: string): RunRow[] {
   const db = new Database(path, { readonly: true });
   try {
-    return db.prepare<[], RunRow>('SELECT r.name, r.status, r.error, d.result_json FROM runs r JOIN run_documents d ON d.run_seq = r.seq ORDER BY r.seq').all();
+    return db.prepare<[], RunRow>('SELECT r.id, r.name, r.status, r.error, d.result_json FROM runs r JOIN run_documents d ON d.run_seq = r.seq ORDER BY r.seq').all();
   } finally {
     db.close();
   }
@@ -76,9 +77,9 @@ function integrity(path: string): string {
   }
 }
 
-async function until(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
+async function until(what: string, check: () => boolean, timeoutMs = 15_000, poll?: () => Promise<void>): Promise<void> {
   const end = Date.now() + timeoutMs;
-  while (!check()) {
+  while ((await poll?.(), !check())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -100,6 +101,10 @@ async function jobKeys(): Promise<string[]> {
   } finally {
     client.disconnect();
   }
+}
+
+function testQueue(): Queue {
+  return new Queue(QUEUE, { connection: { host: '127.0.0.1', port: redis.port, password: PASSWORD } });
 }
 
 function coordinator(args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; signal: string | null; out: string; err: string }> } {
@@ -149,12 +154,22 @@ describe('distributed sweeps (BullMQ on a private redis-server)', { timeout: 90_
     const [a] = await Promise.all([startWorker('kill-me'), startWorker('survivor')]);
     const journal = join(dir, 'killed-worker.db');
     const sweep = coordinator(['sweep', spec('killworker', 10, 200), '--redis', redis.url, '--journal', journal]);
-    await until('two runs done', () => doneCount(journal) >= 2);
+    // Killed while it holds a job (BullMQ records which worker took it).
+    const queue = testQueue();
+    let held: string | undefined;
+    try {
+      await until('a job on the worker to kill', () => held !== undefined, 15_000, async () => {
+        held = (await queue.getActive()).find((j) => j.processedBy === 'kill-me')?.id;
+      });
+    } finally {
+      await queue.close();
+    }
     await stop(a as ChildProcess, 'SIGKILL');
     const end = await sweep.done;
     assert.equal(end.code, 0, end.err);
     const runs = journalRuns(journal);
     assert.equal(runs.length, 10);
+    assert.equal(runs.find((x) => x.id === held)?.status, 'done', 'the killed worker\'s job was taken over');
     assert.deepEqual(runs.filter((x) => x.status !== 'done').map((x) => `${x.name} ${x.status} ${x.error}`), []);
     assert.equal(integrity(journal), 'ok');
     assert.deepEqual(await jobKeys(), []);
@@ -169,8 +184,20 @@ describe('distributed sweeps (BullMQ on a private redis-server)', { timeout: 90_
     await sweep.done;
     const journaledBefore = doneCount(journal);
     assert.ok(journaledBefore < 8, 'the coordinator ended before the sweep did');
-    // The worker goes on with the queue while no coordinator listens.
-    await new Promise((r) => setTimeout(r, 700));
+    // The worker goes on with the queue while no coordinator listens: results wait in Redis.
+    const queue = testQueue();
+    try {
+      let waiting = 0;
+      await until('a result finished with no coordinator', () => waiting > 0, 15_000, async () => {
+        waiting = await queue.getCompletedCount();
+      });
+      // A job lost with Redis's state (flushed, evicted): resuming enqueues it again.
+      const lost = (await queue.getWaiting())[0];
+      assert.ok(lost, 'a job still waiting');
+      await lost.remove();
+    } finally {
+      await queue.close();
+    }
     const resumed = await runCli(['sweep', '--resume', 'resumed', '--redis', redis.url, '--journal', journal]);
     assert.equal(resumed.code, 0, resumed.err);
     const runs = journalRuns(journal);
@@ -235,7 +262,7 @@ describe('distributed sweeps (BullMQ on a private redis-server)', { timeout: 90_
 
   it('a worker refuses jobs of another model version or kind: the job fails once with the reason, no retry', async () => {
     const worker = await startWorker('refuse');
-    const queue = new Queue(QUEUE, { connection: { host: '127.0.0.1', port: redis.port, password: PASSWORD } });
+    const queue = testQueue();
     try {
       const other = await queue.add('simulate', { modelVersion: 'model-from-another-release', scenario: {}, timeLimitMs: 1000 }, { jobId: 'other-model', attempts: 3 });
       const code = await queue.add('exec', { command: 'rm -rf /' }, { jobId: 'foreign-kind', attempts: 3 });
