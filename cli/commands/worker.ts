@@ -1,7 +1,7 @@
 // iommu-lab worker --redis URL: a long-running process that takes simulation
 // jobs of distributed sweeps from the lab's Redis (BullMQ) and runs them on
 // this machine's threads. It writes no journal; the sweep's coordinator does.
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import type { Command } from 'commander';
 import { compiledWorkerUrl } from '../client.ts';
 import { loadService } from '../service-module.ts';
@@ -31,7 +31,7 @@ export function registerWorker(program: Command, io: Io): void {
         worker = await startQueueWorker({
           redisUrl: opts.redis,
           concurrency,
-          ...(opts.name ? { name: opts.name } : {}),
+          name: opts.name ?? `${hostname()}:${process.pid}`,
           ...(workerUrl ? { workerUrl } : {}),
           // BullMQ checks for stalled jobs at half the lock's length.
           ...(opts.lockMs ? { lockDurationMs: opts.lockMs, stalledIntervalMs: Math.max(250, Math.floor(opts.lockMs / 2)) } : {}),
