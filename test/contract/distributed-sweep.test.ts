@@ -28,9 +28,13 @@ function spec(name: string, seeds: number, durationMs: number, grid: Record<stri
   return path;
 }
 
+const workerJournal = () => join(dir, 'worker-must-not-write.db');
+
 /** A worker process; resolves once it takes jobs. */
 async function startWorker(name: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [cliBin, 'worker', '--redis', redis.url, '--concurrency', '1', '--name', name, '--lock-ms', '1000'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // A journal path in the environment, which a worker must never open.
+  const env = { ...process.env, IOMMU_LAB_JOURNAL: workerJournal() };
+  const child = spawn(process.execPath, [cliBin, 'worker', '--redis', redis.url, '--concurrency', '1', '--name', name, '--lock-ms', '1000'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   children.push(child);
   await new Promise<void>((resolve, reject) => {
     let err = '';
@@ -148,6 +152,7 @@ describe('distributed sweeps (BullMQ on a private redis-server)', { timeout: 90_
     for (const text of [r.out, r.err, readFileSync(remote, 'latin1')]) assert.ok(!text.includes(PASSWORD), 'the Redis password leaked');
     assert.equal(integrity(remote), 'ok');
     await Promise.all(workers.map((w) => stop(w)));
+    assert.equal(existsSync(workerJournal()), false, 'a worker never opens a journal');
   });
 
   it('a worker SIGKILLed mid-sweep: its job goes to the other worker and every run is journaled done once', async () => {
