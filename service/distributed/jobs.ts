@@ -16,3 +16,10 @@ export interface SimulateJobData {
 
 /** A job's results stay this long in Redis when no coordinator collects them (it removes them once journaled). */
 export const KEEP_UNCOLLECTED_S = 7 * 24 * 3600;
+
+/** Set by a coordinator to stop a job a worker runs (Ctrl-C); the worker looks at each progress step. */
+export function cancelKey(runId: string): string {
+  return `iommu-lab:cancel:${runId}`;
+}
+/** A cancel mark outlives any job it could concern (the longest time limit). */
+export const CANCEL_MARK_TTL_S = 24 * 3600;

@@ -15,7 +15,7 @@ import { ServiceError } from '../errors.ts';
 import type { JournalWrites } from '../journal-writes.ts';
 import type { RunOutput } from '../run-output.ts';
 import { DEFAULT_TIME_LIMIT_MS, type RunScheduler, type SchedulerHooks } from '../scheduler.ts';
-import { KEEP_UNCOLLECTED_S, QUEUE_NAME, SIMULATE_JOB, type SimulateJobData } from './jobs.ts';
+import { CANCEL_MARK_TTL_S, cancelKey, KEEP_UNCOLLECTED_S, QUEUE_NAME, SIMULATE_JOB, type SimulateJobData } from './jobs.ts';
 import { maskRedisUrl, redisOptions, RedisUrlError } from './redis-url.ts';
 
 /** How long the coordinator waits for Redis to answer before saying it is unreachable. */
@@ -66,7 +66,7 @@ export class RemoteScheduler {
   /** Jobs that are not journaled runs (unsaved simulations, analyses, fits) stay on this machine's threads. */
   readonly #local: RunScheduler;
   readonly #runs = new Map<string, RemoteRun>();
-  #connected: Promise<{ queue: Queue; events: QueueEvents }> | undefined;
+  #connected: Promise<{ queue: Queue; events: QueueEvents; marks: Redis }> | undefined;
 
   constructor(url: string, journal: () => Journal, hooks: SchedulerHooks, writes: JournalWrites, local: RunScheduler) {
     this.#url = url;
@@ -98,8 +98,11 @@ export class RemoteScheduler {
       const connection = redisOptions(this.#url);
       const queue = new Queue(QUEUE_NAME, { connection });
       const events = new QueueEvents(QUEUE_NAME, { connection });
+      // Cancel marks for jobs a worker runs (plain keys, beside the queue's).
+      const marks = new Redis({ ...(connection as IoRedisOptions), maxRetriesPerRequest: 1 });
       queue.on('error', () => undefined);
       events.on('error', () => undefined);
+      marks.on('error', () => undefined);
       events.on('active', ({ jobId }) => this.#onActive(jobId));
       events.on('progress', ({ jobId, data }) => {
         if (this.#runs.has(jobId) && typeof data === 'number') this.#hooks.onProgress(jobId, data);
@@ -107,14 +110,14 @@ export class RemoteScheduler {
       events.on('completed', ({ jobId }) => void this.#collect(jobId));
       events.on('failed', ({ jobId }) => void this.#collect(jobId));
       await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
-      return { queue, events };
+      return { queue, events, marks };
     })();
     await this.#connected;
   }
 
-  async #open(): Promise<{ queue: Queue; events: QueueEvents }> {
+  async #open(): Promise<{ queue: Queue; events: QueueEvents; marks: Redis }> {
     if (!this.#connected) await this.connect();
-    return this.#connected as Promise<{ queue: Queue; events: QueueEvents }>;
+    return this.#connected as Promise<{ queue: Queue; events: QueueEvents; marks: Redis }>;
   }
 
   #onActive(runId: string): void {
@@ -178,8 +181,9 @@ export class RemoteScheduler {
 
   async #remove(runId: string): Promise<void> {
     try {
-      const { queue } = await this.#open();
+      const { queue, marks } = await this.#open();
       await queue.remove(runId);
+      await marks.del(cancelKey(runId));
     } catch {
       // Removed already, or still locked by a worker that will finish it: the age limit clears it.
     }
@@ -217,8 +221,9 @@ export class RemoteScheduler {
 
   /**
    * Cancels runs this process carries: a waiting job is removed from the
-   * queue; a job a worker already runs is let finish and its result dropped
-   * (and removed). Returns how many were still active.
+   * queue; a job a worker runs is marked, and the worker stops it at its next
+   * progress step (a result that arrives first is dropped). Returns how many
+   * were still active.
    */
   cancel(runIds: readonly string[]): number {
     let n = 0;
@@ -228,11 +233,12 @@ export class RemoteScheduler {
       run.cancelled = true;
       n++;
       void this.#open()
-        .then(async ({ queue }) => {
+        .then(async ({ queue, marks }) => {
           const job = await queue.getJob(id);
           if (!job) return run.settle({ kind: 'cancelled' });
           const state = await job.getState();
-          if (state === 'active') return; // its end settles it (#collect)
+          // Its end (the worker's refusal to go on) settles it (#collect).
+          if (state === 'active') return void (await marks.set(cancelKey(id), '1', 'EX', CANCEL_MARK_TTL_S));
           if (state !== 'completed' && state !== 'failed') await job.remove().catch(() => undefined);
           run.settle({ kind: 'cancelled' });
         })
@@ -253,8 +259,8 @@ export class RemoteScheduler {
     const connected = this.#connected;
     this.#connected = undefined;
     if (connected) {
-      const { queue, events } = await connected.catch(() => ({ queue: undefined, events: undefined }));
-      await Promise.all([queue?.close(), events?.close()]);
+      const { queue, events, marks } = await connected.catch(() => ({ queue: undefined, events: undefined, marks: undefined }));
+      await Promise.all([queue?.close(), events?.close(), marks?.quit().catch(() => undefined)]);
     }
     await this.#local.close();
   }

@@ -2,11 +2,12 @@
 // runs them on this machine's worker threads (the service's pool). It never
 // opens a journal: the result goes back through the queue to the coordinator.
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Redis, type RedisOptions as IoRedisOptions } from 'ioredis';
 import { MODEL_VERSION, safeParseScenario } from '../../core/index.ts';
-import { JobFailedError, JobTimeoutError, WorkerPool } from '../pool/index.ts';
+import { JobCancelledError, JobFailedError, JobTimeoutError, WorkerPool } from '../pool/index.ts';
 import type { RunOutput } from '../run-output.ts';
 import { DEFAULT_TIME_LIMIT_MS } from '../scheduler.ts';
-import { QUEUE_NAME, SIMULATE_JOB, type SimulateJobData } from './jobs.ts';
+import { cancelKey, QUEUE_NAME, SIMULATE_JOB, type SimulateJobData } from './jobs.ts';
 import { redisOptions } from './redis-url.ts';
 import { checkRedis } from './remote-scheduler.ts';
 
@@ -43,6 +44,9 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
   await checkRedis(opts.redisUrl);
   const pool = new WorkerPool({ workerUrl: opts.workerUrl ?? JOBS_WORKER_URL, size: opts.concurrency, progressIntervalMs: 250 });
   const log = opts.onLog ?? (() => undefined);
+  // Reads the coordinators' cancel marks.
+  const marks = new Redis({ ...(redisOptions(opts.redisUrl) as IoRedisOptions), maxRetriesPerRequest: 1 });
+  marks.on('error', () => undefined);
   const worker = new Worker(
     QUEUE_NAME,
     async (job: Job) => {
@@ -53,12 +57,19 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
       const parsed = safeParseScenario(data.scenario);
       if (!parsed.ok) throw new UnrecoverableError(`invalid scenario: ${parsed.errors.map((e) => `${e.path || '(root)'}: ${e.message}`).join('; ')}`);
       const timeoutMs = Number.isInteger(data.timeLimitMs) && data.timeLimitMs > 0 ? data.timeLimitMs : DEFAULT_TIME_LIMIT_MS;
+      const controller = new AbortController();
+      const runId = job.id ?? '';
       try {
         return await pool.run<SimulateJobData['scenario'], RunOutput>('simulate', data.scenario, {
           timeoutMs,
-          onProgress: ({ fraction }) => void job.updateProgress(fraction).catch(() => undefined),
+          signal: controller.signal,
+          onProgress: ({ fraction }) => {
+            void job.updateProgress(fraction).catch(() => undefined);
+            void marks.exists(cancelKey(runId)).then((n) => n > 0 && controller.abort(), () => undefined);
+          },
         });
       } catch (err) {
+        if (err instanceof JobCancelledError) throw new UnrecoverableError('cancelled by the sweep\'s coordinator');
         if (err instanceof JobTimeoutError || err instanceof JobFailedError) throw new UnrecoverableError(err.message);
         throw err;
       }
@@ -80,6 +91,7 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     async close() {
       await worker.close();
       await pool.close();
+      await marks.quit().catch(() => undefined);
     },
   };
 }
