@@ -7,8 +7,9 @@
 // The run id is the job id: adding a run that is already in the queue (a
 // resumed sweep) attaches to the job there, whatever its state, so a result
 // that finished while no coordinator listened is journaled, once.
-import { Queue, QueueEvents, type Job } from 'bullmq';
-import { Redis, type RedisOptions as IoRedisOptions } from 'ioredis';
+// bullmq and ioredis load with the first distributed sweep, not with every command.
+import type { Job, Queue, QueueEvents } from 'bullmq';
+import type { Redis, RedisOptions as IoRedisOptions } from 'ioredis';
 import { MODEL_VERSION, type Scenario } from '../../core/index.ts';
 import type { Journal } from '../../db/index.ts';
 import { ServiceError } from '../errors.ts';
@@ -39,6 +40,7 @@ export async function checkRedis(url: string): Promise<void> {
     if (err instanceof RedisUrlError) throw ServiceError.invalid([{ path: 'redis', message: err.message }]);
     throw err;
   }
+  const { Redis } = await import('ioredis');
   const client = new Redis({ ...(options as IoRedisOptions), lazyConnect: true, connectTimeout: CONNECT_TIMEOUT_MS, disconnectTimeout: 50, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
   // The socket's own error (ECONNREFUSED, a TLS failure) says more than connect()'s "Connection is closed".
   let socketError: Error | undefined;
@@ -95,6 +97,7 @@ export class RemoteScheduler {
   async connect(): Promise<void> {
     await checkRedis(this.#url);
     this.#connected ??= (async () => {
+      const [{ Queue, QueueEvents }, { Redis }] = await Promise.all([import('bullmq'), import('ioredis')]);
       const connection = redisOptions(this.#url);
       const queue = new Queue(QUEUE_NAME, { connection });
       const events = new QueueEvents(QUEUE_NAME, { connection });

@@ -1,8 +1,8 @@
 // `iommu-lab worker`: takes simulation jobs from the lab's BullMQ queue and
 // runs them on this machine's worker threads (the service's pool). It never
 // opens a journal: the result goes back through the queue to the coordinator.
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { Redis, type RedisOptions as IoRedisOptions } from 'ioredis';
+import type { Job } from 'bullmq';
+import type { RedisOptions as IoRedisOptions } from 'ioredis';
 import { MODEL_VERSION, safeParseScenario } from '../../core/index.ts';
 import { JobCancelledError, JobFailedError, JobTimeoutError, WorkerPool } from '../pool/index.ts';
 import type { RunOutput } from '../run-output.ts';
@@ -42,6 +42,7 @@ function refusal(job: Job): string | undefined {
 
 export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueWorker> {
   await checkRedis(opts.redisUrl);
+  const [{ UnrecoverableError, Worker }, { Redis }] = await Promise.all([import('bullmq'), import('ioredis')]);
   const pool = new WorkerPool({ workerUrl: opts.workerUrl ?? JOBS_WORKER_URL, size: opts.concurrency, progressIntervalMs: 250 });
   const log = opts.onLog ?? (() => undefined);
   // Reads the coordinators' cancel marks.
