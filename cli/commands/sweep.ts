@@ -49,6 +49,9 @@ async function runSweep(
     const msg = { points: started.points, runs: started.total };
     return io.out(opts.json ? JSON.stringify(msg) : `${started.points} grid points x seeds = ${started.total} runs (nothing journaled)`);
   }
+  if (spec === undefined && started.runIds.length === 0) {
+    return io.out(opts.json ? JSON.stringify({ sweepId: started.sweepId, points: 0, total: 0, runs: [] }) : `nothing to resume: every run of experiment ${JSON.stringify(opts.resume)} has ended`);
+  }
   const ended = await followBatch(client, started.runIds, 'sweep', interrupt);
   const interrupted = interrupt.fired;
   if (opts.json) {

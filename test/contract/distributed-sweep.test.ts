@@ -210,6 +210,9 @@ describe('distributed sweeps (BullMQ on a private redis-server)', { timeout: 90_
     assert.deepEqual(runs.filter((x) => x.status !== 'done').map((x) => `${x.name} ${x.status} ${x.error}`), []);
     assert.equal(integrity(journal), 'ok');
     assert.deepEqual(await jobKeys(), []);
+    const again = await runCli(['sweep', '--resume', 'resumed', '--redis', redis.url, '--journal', journal]);
+    assert.equal(again.code, 0, again.err);
+    assert.match(again.out, /nothing to resume/);
     await stop(worker);
   });
 
