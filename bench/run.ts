@@ -5,13 +5,16 @@
 // Journal: bulk insert rate and page-query latency at 100k runs (journal.ts);
 // BENCH_SKIP_JOURNAL=1 leaves it out for a quick run. CLI start-up: the
 // compiled command's --help, policy and runs list (1000 runs) against
-// `node -e 0`, whole process (cli-startup.ts). The load average before and
+// `node -e 0`, whole process (cli-startup.ts). Distributed sweeps: runs per
+// second of a 200-run sweep in process and over Redis with 1 and 2 worker
+// processes (distributed.ts). The load average before and
 // after the simulation figures says whether other work shared the cores.
 import { loadavg } from 'node:os';
 import { findPreset } from '../core/model/presets.ts';
 import { mergeDeep } from '../core/model/scenario.ts';
 import { simulate } from '../core/simulate.ts';
 import { benchCliStartup } from './cli-startup.ts';
+import { benchDistributedSweep } from './distributed.ts';
 import { benchJournal } from './journal.ts';
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
@@ -66,4 +69,5 @@ const results = [
 const loadAverage1m = { before: loadBefore, after: +loadavg()[0]!.toFixed(2) };
 const cliStartup = benchCliStartup({ repeats: REPEATS });
 const journal = SKIP_JOURNAL ? { skipped: 'BENCH_SKIP_JOURNAL=1' } : benchJournal(JOURNAL_RUNS);
-console.log(JSON.stringify({ node: process.version, repeats: REPEATS, loadAverage1m, simulation: results, cliStartup, journal }, null, 2));
+const distributedSweep = await benchDistributedSweep({ runs: Number(process.env.BENCH_SWEEP_RUNS ?? 200) });
+console.log(JSON.stringify({ node: process.version, repeats: REPEATS, loadAverage1m, simulation: results, cliStartup, journal, distributedSweep }, null, 2));

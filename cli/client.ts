@@ -22,17 +22,18 @@ export function journalOption(cmd: Command): Command {
  * The compiled command's worker entry, which scripts/build-cli.mjs writes beside
  * the chunks; run from the TypeScript sources, the service's own default applies.
  */
-function compiledWorkerUrl(): URL | undefined {
+export function compiledWorkerUrl(): URL | undefined {
   return import.meta.url.endsWith('.ts') ? undefined : new URL('./workers/jobs.worker.js', import.meta.url);
 }
 
 /** The service on a journal, for hosts that need more than a client (serve). Close it after. */
-export async function openLab(journalPath?: string): Promise<Lab> {
+export async function openLab(journalPath?: string, opts: { redisUrl?: string | undefined } = {}): Promise<Lab> {
   const { Lab, defaultJournalPath } = await loadService();
   const workerUrl = compiledWorkerUrl();
   return Lab.open({
     journalPath: journalPath ?? defaultJournalPath(),
     ...(workerUrl ? { workerUrl } : {}),
+    ...(opts.redisUrl === undefined ? {} : { redisUrl: opts.redisUrl }),
     onNotice: (message) => process.stderr.write(`iommu-lab: ${message}\n`),
   });
 }
@@ -59,8 +60,8 @@ async function withOpened<T>(lab: Lab, fn: (client: Client) => Promise<T> | T): 
 }
 
 /** A client on the chosen journal for the length of `fn`; workers and journal are closed after. */
-export async function withClient<T>(opts: JournalOpts, fn: (client: Client) => Promise<T> | T): Promise<T> {
-  return withOpened(await openLab(opts.journal), fn);
+export async function withClient<T>(opts: JournalOpts & { redis?: string | undefined }, fn: (client: Client) => Promise<T> | T): Promise<T> {
+  return withOpened(await openLab(opts.journal, { redisUrl: opts.redis }), fn);
 }
 
 /**

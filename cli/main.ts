@@ -13,6 +13,7 @@ import { registerRuns } from './commands/runs.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerSimulate } from './commands/simulate.ts';
 import { registerSweep } from './commands/sweep.ts';
+import { registerWorker } from './commands/worker.ts';
 import { loadService } from './service-module.ts';
 import { processIo, UsageError, type Io } from './usage.ts';
 
@@ -30,6 +31,7 @@ function buildProgram(io: Io): Command {
   registerSimulate(program, io);
   registerRuns(program, io);
   registerSweep(program, io);
+  registerWorker(program, io);
   registerExperiments(program, io);
   registerCompare(program, io);
   registerHistory(program, io);

@@ -152,6 +152,19 @@ export class RunStore {
     this.#end(id, 'cancelled', 'cancel', null);
   }
 
+  /**
+   * Queues again runs left `interrupted` by a process that ended (a sweep's
+   * coordinator resumed elsewhere): they are this Journal's again. Returns the
+   * ids it changed; runs in any other status are left alone.
+   */
+  requeueInterrupted(ids: readonly string[]): string[] {
+    const runIds = ids.map((id) => v.parseInput(v.uuid, id, 'ids'));
+    return this.sql.write(() => {
+      const update = this.sql.prepare("UPDATE runs SET status = 'queued', error = NULL, started_at = NULL, finished_at = NULL, owner = ? WHERE id = ? AND status = 'interrupted'");
+      return runIds.filter((id) => update.run(this.owner, id).changes === 1);
+    });
+  }
+
   getRun(id: string, opts: { series?: boolean } = {}): Run {
     const runId = v.parseInput(v.uuid, id, 'id');
     const row = this.sql

@@ -14,6 +14,7 @@ import { events, type EventData, type EventName } from './protocol/events.ts';
 import { isEndedStatus } from './protocol/fields.ts';
 import type { MethodName, ParsedParams, Result } from './protocol/methods.ts';
 import { JournalBusyError, JournalWrites, SERVICE_BUSY_TIMEOUT_MS } from './journal-writes.ts';
+import { RemoteScheduler } from './distributed/remote-scheduler.ts';
 import { RunScheduler } from './scheduler.ts';
 import type { CostProfiles } from './scenarios.ts';
 
@@ -27,6 +28,8 @@ export interface LabOptions {
   validateResults?: boolean;
   /** Hears what the user should know but that is no error (a journal opened read-only). */
   onNotice?: (message: string) => void;
+  /** Journaled runs go to `iommu-lab worker` processes through this Redis (BullMQ) instead of this machine's threads. */
+  redisUrl?: string;
 }
 
 /** A method's writes wait this long for another process's lock before the caller hears "journal busy". */
@@ -57,7 +60,9 @@ function openReadOnly(path: string): Journal {
 export class LabContext {
   readonly journalPath: string;
   readonly validateResults: boolean;
-  readonly scheduler: RunScheduler;
+  readonly scheduler: RunScheduler | RemoteScheduler;
+  /** Set when runs go through Redis (LabOptions.redisUrl). */
+  readonly remote: RemoteScheduler | undefined;
   /** The queue of journal writes that found the lock taken (journal-writes.ts). */
   readonly writes: JournalWrites;
   readonly #events = new EventEmitter();
@@ -90,14 +95,17 @@ export class LabContext {
     this.#onNotice = opts.onNotice;
     this.#events.setMaxListeners(0);
     this.writes = new JournalWrites({ path: () => this.journalPath, onBusy: (state) => this.emit('journal.busy', { path: this.journalPath, ...state }) });
-    this.scheduler = new RunScheduler(
-      () => this.journal,
-      {
-        onStatus: (runId, status, error) => this.#onStatus(runId, status, error),
-        onProgress: (runId, fraction) => this.emit('run.progress', { runId, fraction }),
-      },
-      { writes: this.writes, ...(opts.workers === undefined ? {} : { workers: opts.workers }), ...(opts.workerUrl === undefined ? {} : { workerUrl: opts.workerUrl }) },
-    );
+    const hooks = {
+      onStatus: (runId: string, status: RunStatus, error: string | null) => this.#onStatus(runId, status, error),
+      onProgress: (runId: string, fraction: number) => this.emit('run.progress', { runId, fraction }),
+    };
+    const local = new RunScheduler(() => this.journal, hooks, {
+      writes: this.writes,
+      ...(opts.workers === undefined ? {} : { workers: opts.workers }),
+      ...(opts.workerUrl === undefined ? {} : { workerUrl: opts.workerUrl }),
+    });
+    this.remote = opts.redisUrl === undefined ? undefined : new RemoteScheduler(opts.redisUrl, () => this.journal, hooks, this.writes, local);
+    this.scheduler = this.remote ?? local;
   }
 
   /** The journal, opened (created and migrated if needed) on first use. */
@@ -213,6 +221,16 @@ export class LabContext {
       void this.scheduler.schedule(id, (runs[i] as { scenario: Scenario }).scenario, opts.timeLimitMs);
     });
     return runIds;
+  }
+
+  /** Hands runs that are journaled already (a resumed sweep) to the scheduler again, counted as one sweep. */
+  resume(runs: readonly { id: string; scenario: Scenario }[], sweepId: string): string[] {
+    this.#sweeps.set(sweepId, { total: runs.length, ended: 0, failed: 0, cancelled: 0 });
+    for (const r of runs) {
+      this.#sweepOf.set(r.id, sweepId);
+      void this.scheduler.schedule(r.id, r.scenario);
+    }
+    return runs.map((r) => r.id);
   }
 
   /** Cancels the runs this process carries, stops the workers, closes the journal (if it was opened). */

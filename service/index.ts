@@ -18,3 +18,4 @@ export function openInProcess(opts: LabOptions & LabClientOptions): { lab: Lab; 
   const lab = Lab.open(opts);
   return { lab, client: new LabClient(inProcessTransport(lab), opts.validateResults === undefined ? {} : { validateResults: opts.validateResults }) };
 }
+export { startQueueWorker, maskRedisUrl, type QueueWorker, type QueueWorkerOptions } from './distributed/index.ts';

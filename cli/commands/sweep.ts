@@ -6,12 +6,14 @@ import { journalOption, withClient, type Client, type JournalOpts } from '../cli
 import { fmt, table } from '../format.ts';
 import type * as Progress from '../progress.ts';
 import type { Interrupt } from '../progress.ts';
-import type { Io } from '../usage.ts';
+import { UsageError, type Io } from '../usage.ts';
 import { readSpecFile } from './simulate.ts';
 
 interface SweepOpts extends JournalOpts {
   json: boolean;
   dryRun: boolean;
+  redis?: string;
+  resume?: string;
 }
 
 const SPEC_EXAMPLE = `{
@@ -22,7 +24,7 @@ const SPEC_EXAMPLE = `{
   "tags": ["sweep-demo"]
 }`;
 
-async function sweepCommand(client: Client, spec: Record<string, unknown>, opts: SweepOpts, io: Io): Promise<void> {
+async function sweepCommand(client: Client, spec: Record<string, unknown> | undefined, opts: SweepOpts, io: Io): Promise<void> {
   const { catchInterrupt, followBatch, batchExitCode, batchSummary } = await import('../progress.ts');
   // Caught from before the runs are queued: a Ctrl-C while they start cancels them too.
   const interrupt = catchInterrupt();
@@ -35,16 +37,20 @@ async function sweepCommand(client: Client, spec: Record<string, unknown>, opts:
 
 async function runSweep(
   client: Client,
-  spec: Record<string, unknown>,
+  spec: Record<string, unknown> | undefined,
   opts: SweepOpts,
   io: Io,
   interrupt: Interrupt,
   { followBatch, batchExitCode, batchSummary }: Pick<typeof Progress, 'followBatch' | 'batchExitCode' | 'batchSummary'>,
 ): Promise<void> {
-  const started = await client.call('sweeps.start', { spec: spec as never, dryRun: opts.dryRun });
+  // --resume: the runs of the experiment that had not ended, attached to their jobs in Redis again.
+  const started = spec === undefined ? await client.call('sweeps.resume', { experiment: opts.resume as string }) : await client.call('sweeps.start', { spec: spec as never, dryRun: opts.dryRun });
   if (opts.dryRun) {
     const msg = { points: started.points, runs: started.total };
     return io.out(opts.json ? JSON.stringify(msg) : `${started.points} grid points x seeds = ${started.total} runs (nothing journaled)`);
+  }
+  if (spec === undefined && started.runIds.length === 0) {
+    return io.out(opts.json ? JSON.stringify({ sweepId: started.sweepId, points: 0, total: 0, runs: [] }) : `nothing to resume: every run of experiment ${JSON.stringify(opts.resume)} has ended`);
   }
   const ended = await followBatch(client, started.runIds, 'sweep', interrupt);
   const interrupted = interrupt.fired;
@@ -64,13 +70,19 @@ async function runSweep(
 export function registerSweep(program: Command, io: Io): void {
   journalOption(
     program
-      .command('sweep <spec>')
+      .command('sweep [spec]')
       .description('run every combination of a grid of scenario fields, times N seeds (spec: a JSON file)')
       .option('--dry-run', 'validate the spec and print how many runs it expands to; journal nothing', false)
       .option('--json', 'print the sweep and its runs as JSON when done', false)
+      .option('--redis <url>', 'run on `iommu-lab worker` processes through this Redis: redis://[:password@]host[:port][/db] or rediss://')
+      .option('--resume <experiment>', 'with --redis: re-attach to a sweep whose coordinator ended; journals what finished, runs what was lost')
       .addHelpText('after', `\nSpec file (every grid combination is run for each seed; at most ${MAX_SWEEP_RUNS} runs):\n${SPEC_EXAMPLE}\n`),
-  ).action(async (specPath: string, opts: SweepOpts) => {
-    const spec = readSpecFile(specPath, SPEC_EXAMPLE);
+  ).action(async (specPath: string | undefined, opts: SweepOpts) => {
+    if (opts.resume !== undefined) {
+      if (specPath !== undefined) throw new UsageError('give either a spec file or --resume EXPERIMENT, not both');
+      if (opts.redis === undefined) throw new UsageError('--resume needs --redis URL (the Redis the sweep\'s workers use)');
+    } else if (specPath === undefined) throw new UsageError('missing the spec file (or --resume EXPERIMENT --redis URL)');
+    const spec = specPath === undefined ? undefined : readSpecFile(specPath, SPEC_EXAMPLE);
     await withClient(opts, (client) => sweepCommand(client, spec, opts, io));
   });
 }

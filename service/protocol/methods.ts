@@ -172,6 +172,15 @@ export const methods = {
     params: z.strictObject({ spec: sweepSpecSchema, dryRun: z.boolean().default(false) }),
     result: z.object({ sweepId: z.string().nullable(), runIds: z.array(z.string()), points: z.number(), total: z.number() }),
   },
+  /**
+   * Re-attaches to a distributed sweep whose coordinator ended: its runs that
+   * had not ended are queued again under their run ids (the service needs a
+   * Redis URL); results that finished meanwhile are journaled, lost jobs run again.
+   */
+  'sweeps.resume': {
+    params: z.strictObject({ experiment: z.string().trim().min(1).max(200) }),
+    result: z.object({ sweepId: z.string(), runIds: z.array(z.string()), points: z.number(), total: z.number() }),
+  },
   'benchmarks.list': { params: z.strictObject({}), result: z.array(benchmarkSchema) },
   'benchmarks.create': {
     params: z.strictObject({
