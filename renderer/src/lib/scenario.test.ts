@@ -29,5 +29,9 @@ describe('policyMode', () => {
     expect(policyMode('DMA_FQ', false)).toBe('lazy');
     expect(policyMode('IDENTITY', null)).toBe('passthrough');
     expect(policyMode('?', null)).toBeNull();
+    // The resolver's own names: a translated domain is strict or lazy by its flag; identity is passthrough whatever DMA domains would be.
+    expect(policyMode('dma', false)).toBe('lazy');
+    expect(policyMode('dma', null)).toBe('strict');
+    expect(policyMode('identity', true)).toBe('passthrough');
   });
 });

@@ -53,7 +53,9 @@ export function scenarioSections(scenario: unknown): { fields: [string, unknown]
 /** The policy mode a kernel domain type means. */
 export function policyMode(domainType: string, strict: boolean | null): 'strict' | 'lazy' | 'passthrough' | null {
   if (/IDENTITY|passthrough/i.test(domainType)) return 'passthrough';
-  if (strict === true || /^(IOMMU_DOMAIN_)?DMA$/.test(domainType)) return 'strict';
-  if (strict === false || /DMA_FQ/.test(domainType)) return 'lazy';
+  // The resolver's strict flag is the rule; the type's name serves results without it.
+  if (strict !== null) return strict ? 'strict' : 'lazy';
+  if (/DMA[_-]FQ/i.test(domainType)) return 'lazy';
+  if (/^(IOMMU_DOMAIN_)?DMA$/i.test(domainType)) return 'strict';
   return null;
 }
