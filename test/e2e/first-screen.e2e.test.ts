@@ -49,4 +49,28 @@ describe('first screen', { skip: missing, timeout: 300_000 }, () => {
     await shot('verdict');
     assert.deepEqual(session?.pageErrors, []);
   });
+
+  it('creates a benchmark from the catalog and adds the runs ticked in the journal', async () => {
+    const base = new URL(page.url()).origin;
+    await page.goto(`${base}/#/benchmarks`);
+    await page.getByText('No benchmarks yet.').waitFor();
+    assert.doesNotMatch(await page.locator('.empty').innerText(), /benchmarks\.(create|addRun)/, 'empty states name buttons and commands, not API methods');
+    await page.getByRole('button', { name: 'New benchmark' }).click();
+    const form = page.getByRole('form', { name: 'New benchmark' });
+    await form.getByLabel('Name').fill('seed rx');
+    await form.getByLabel('Metric').selectOption('throughputGbps');
+    await form.getByRole('button', { name: 'Create' }).click();
+    await page.waitForURL(/#\/benchmarks\/seed%20rx|#\/benchmarks\/seed rx/);
+    await page.getByText('No points yet.').waitFor();
+
+    await page.goto(`${base}/#/runs`);
+    const boxes = page.getByRole('checkbox', { name: /^Select / });
+    await boxes.nth(1).waitFor();
+    await boxes.nth(0).check();
+    await boxes.nth(1).check();
+    await page.goto(`${base}/#/benchmarks/seed%20rx`);
+    await page.getByRole('button', { name: 'Add 2 selected runs' }).click();
+    await page.getByText(/2 points · 0 markers/).waitFor();
+    await shot('benchmark');
+  });
 });
