@@ -4,9 +4,10 @@
 // configuration's bottleneck. Screenshots go to test-artifacts/.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { missing, openLabSession, OUT, type LabSession } from './browser.ts';
+import { missing, openLabSession, OUT, ROOT, type LabSession } from './browser.ts';
 
 describe('first screen', { skip: missing, timeout: 300_000 }, () => {
   let session: LabSession | undefined;
@@ -72,5 +73,40 @@ describe('first screen', { skip: missing, timeout: 300_000 }, () => {
     await page.getByRole('button', { name: 'Add 2 selected runs' }).click();
     await page.getByText(/2 points · 0 markers/).waitFor();
     await shot('benchmark');
+  });
+
+  it('imports two iperf3 files dropped on the window, with their context, into a benchmark', async () => {
+    await page.goto(`${new URL(page.url()).origin}/#/benchmarks`);
+    await page.getByRole('button', { name: 'New benchmark' }).click();
+    const form = page.getByRole('form', { name: 'New benchmark' });
+    await form.getByLabel('Name').fill('rx measured');
+    await form.getByLabel('Metric').selectOption('receivedGbps');
+    await form.getByRole('button', { name: 'Create' }).click();
+    await page.getByText('No points yet.').waitFor();
+    const files = ['tcp-reverse.json', 'tcp-send.json'].map((name) => ({ name, text: readFileSync(join(ROOT, 'test/fixtures/iperf3', name), 'utf8') }));
+    const dt = await page.evaluateHandle((list) => {
+      const transfer = new DataTransfer();
+      for (const f of list) transfer.items.add(new File([f.text], f.name, { type: 'application/json' }));
+      return transfer;
+    }, files);
+    await page.dispatchEvent('main', 'dragover', { dataTransfer: dt });
+    await page.dispatchEvent('main', 'drop', { dataTransfer: dt });
+    const dialog = page.getByRole('dialog', { name: 'Import 2 iperf3 results' });
+    await dialog.waitFor();
+    await dialog.getByLabel('Benchmark', { exact: true }).fill('rx measured');
+    await dialog.getByLabel(/Context/).fill('kernel=6.8 qemu=8.2');
+    await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+    await dialog.getByRole('button', { name: 'Open benchmark' }).waitFor();
+    const results = await dialog.locator('.results').innerText();
+    assert.match(results, /tcp-reverse\.json: Received [\d.]+ Gbit\/s/, results);
+    assert.match(results, /tcp-send\.json: Received [\d.]+ Gbit\/s/, results);
+    await shot('imported');
+    await dialog.getByRole('button', { name: 'Open benchmark' }).click();
+    await page.getByText(/2 points · 0 markers/).waitFor();
+    await page.getByLabel('Marker label').fill('host moved to QEMU 9');
+    await page.getByRole('button', { name: 'Mark before' }).nth(1).click();
+    await page.getByText(/2 points · 1 marker/).waitFor();
+    await shot('measured-history');
+    assert.deepEqual(session?.pageErrors, []);
   });
 });
