@@ -69,6 +69,9 @@ describe('first screen', { skip: missing, timeout: 300_000 }, () => {
     await boxes.nth(1).waitFor();
     await boxes.nth(0).check();
     await boxes.nth(1).check();
+    // The focus is on the ticked checkbox: the shortcut still compares the two.
+    await page.keyboard.press('c');
+    await page.waitForURL(/#\/compare\?ids=[^,&]+,[^,&]+$/);
     await page.goto(`${base}/#/benchmarks/seed%20rx`);
     await page.getByRole('button', { name: 'Add 2 selected runs' }).click();
     await page.getByText(/2 points · 0 markers/).waitFor();
