@@ -88,7 +88,9 @@ describe('first screen', { skip: missing, timeout: 300_000 }, () => {
     await page.getByText('No points yet.').waitFor();
     const files = ['tcp-reverse.json', 'tcp-send.json'].map((name) => ({ name, text: readFileSync(join(ROOT, 'test/fixtures/iperf3', name), 'utf8') }));
     const dt = await page.evaluateHandle((list) => {
-      const transfer = new DataTransfer();
+      // Runs in the page: the DOM's DataTransfer, which this file's (Node) types do not declare.
+      const dom = globalThis as unknown as { DataTransfer: new () => { items: { add(file: File): void } } };
+      const transfer = new dom.DataTransfer();
       for (const f of list) transfer.items.add(new File([f.text], f.name, { type: 'application/json' }));
       return transfer;
     }, files);
