@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { MIN_TOKEN_CHARS, tokenFromFile } from '../../service/transport/http-server.ts';
+import { cliBin } from '../contract/cli-run.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'iommu-lab-token-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -49,5 +51,17 @@ describe('tokenFromFile', () => {
 
   it('says why it cannot create the file', () => {
     assert.throws(() => tokenFromFile(join(dir, 'no-such-folder', 'token')), /no-such-folder\/token: cannot create the token file \(ENOENT/);
+  });
+});
+
+describe('serve --token-file', () => {
+  it('refuses a token file others can read as a usage error, before listening', { skip: process.platform === 'win32' }, () => {
+    const path = join(dir, 'shared-token');
+    writeFileSync(path, 'a-token-long-enough-here\n');
+    chmodSync(path, 0o644);
+    const r = spawnSync(process.execPath, [cliBin, 'serve', '--port', '0', '--journal', join(dir, 'j.db'), '--token-file', path], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /--token-file: .*shared-token: the token file is readable by other users \(mode 644\); run chmod 600/);
+    assert.doesNotMatch(r.stdout, /Listening on/);
   });
 });
