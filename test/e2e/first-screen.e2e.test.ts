@@ -112,6 +112,12 @@ describe('first screen', { skip: missing, timeout: 300_000 }, () => {
     await page.getByRole('button', { name: 'Mark before' }).nth(1).click();
     await page.getByText(/2 points · 1 marker/).waitFor();
     await shot('measured-history');
+    // The list shows each benchmark's latest value and its points.
+    await page.goto(`${new URL(page.url()).origin}/#/benchmarks`);
+    const row = page.getByRole('row').filter({ hasText: 'rx measured' });
+    await row.locator('[data-latest]').waitFor();
+    assert.match((await row.innerText()).replace(/\s+/g, ' '), /rx measured Received Gbit\/s receivedGbps 19\.1 Gbit\/s 2 /);
+    await shot('benchmark-list');
     assert.deepEqual(session?.pageErrors, []);
   });
 });
