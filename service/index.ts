@@ -10,7 +10,7 @@ export * from './protocol/index.ts';
 export { Lab, type LabOptions } from './lab.ts';
 export { defaultJournalPath } from '../db/paths.ts';
 export { attachChannel, type AttachedChannel, type DispatchTarget, type WireChannel } from './transport/dispatch.ts';
-export { startServer, type RunningServer, type ServerOptions } from './transport/http-server.ts';
+export { startServer, tokenFromFile, type RunningServer, type ServerOptions } from './transport/http-server.ts';
 export { confineFiles, type FileAccess } from './transport/file-access.ts';
 
 /** A service in this process and the one client over it; closing the client does not close the service. */

@@ -17,6 +17,7 @@ interface ServeOpts extends JournalOpts {
   port: number;
   open: boolean;
   files?: string;
+  tokenFile?: string;
 }
 
 /** The --files folder as an absolute path; a usage error unless it is an existing folder. */
@@ -79,11 +80,19 @@ export async function serve(opts: ServeOpts, io: Io, stop?: AbortSignal): Promis
   const filesDir = filesFolder(opts.files);
   const lab = await openLab(opts.journal);
   try {
-    const { startServer, LabClient, inProcessTransport } = await loadService();
+    const { startServer, tokenFromFile, LabClient, inProcessTransport } = await loadService();
+    let token: string | undefined;
+    if (opts.tokenFile !== undefined) {
+      try {
+        token = tokenFromFile(opts.tokenFile).token;
+      } catch (err) {
+        throw new UsageError(`--token-file: ${(err as Error).message}`);
+      }
+    }
     // The journal opens before the port does, through the protocol: a journal that cannot be opened is one line and exit 2.
     const probe = new LabClient(inProcessTransport(lab));
     const journalPath = await probe.call('journal.info', {}).then((info) => info.path).finally(() => probe.close());
-    const server = await startServer({ lab, port: opts.port, staticDir: RENDERER_DIST, filesDir }).catch((err: NodeJS.ErrnoException) => {
+    const server = await startServer({ lab, port: opts.port, staticDir: RENDERER_DIST, filesDir, ...(token === undefined ? {} : { token }) }).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') throw new UsageError(`--port: ${opts.port} is already in use on 127.0.0.1; pick another, or 0 for a free one`);
       if (err.code === 'EACCES') throw new UsageError(`--port: ${opts.port} needs privileges; use a port above 1023, or 0 for a free one`);
       throw err;
@@ -112,6 +121,7 @@ export function registerServe(program: Command, io: Io): void {
       .description('serve the lab UI and its API on 127.0.0.1 (token-protected) until Ctrl+C')
       .option('--port <n>', 'TCP port on 127.0.0.1 (0 picks a free one)', parseIntOption('--port', 0, 65535), 0)
       .option('--open', 'open the URL in the default browser', false)
-      .option('--files <dir>', 'let API clients back up the journal to, and merge journals from, files inside DIR (default: no file paths)'),
+      .option('--files <dir>', 'let API clients back up the journal to, and merge journals from, files inside DIR (default: no file paths)')
+      .option('--token-file <path>', 'keep the token in PATH (created 0600 with a fresh token if missing) so the address survives a restart (default: a fresh token each start)'),
   ).action((opts: ServeOpts) => serve(opts, io));
 }

@@ -1,7 +1,9 @@
 // The one client of the protocol: typed calls and event subscriptions over a
 // transport (a WebSocket to `serve`, a MessagePort in the desktop app, or the
 // service in the same process). Calls made while the transport is down wait
-// for it; calls in flight when it drops fail as `unavailable`. With
+// for it; calls in flight when it drops fail as `unavailable`. When the
+// transport says the connection cannot come back (the service refuses this
+// client), every waiting call and every later one fails at once. With
 // `validateResults`, every result is checked against its method's schema.
 import type { ErrorCode, FieldError, ServiceErrorData } from './errors.ts';
 import { toErrorData } from './errors.ts';
@@ -9,12 +11,15 @@ import { isEventName, type EventData, type EventName } from './events.ts';
 import { methods, type MethodName, type Params, type Result } from './methods.ts';
 import type { EventMessage, LabApi, RequestMessage, ResponseMessage } from './wire.ts';
 
-export type ConnectionState = 'connecting' | 'open' | 'closed';
+/** `closed` may come back (the transport retries); `failed` will not. */
+export type ConnectionState = 'connecting' | 'open' | 'closed' | 'failed';
 
 export interface TransportHandlers {
   open(): void;
   message(msg: unknown): void;
   close(reason: string): void;
+  /** The connection cannot come back (say, the service refuses this client's token): nothing more will be sent. */
+  fail(reason: string): void;
 }
 
 /** Carries wire messages both ways and reports when it is up or down. */
@@ -65,6 +70,7 @@ export class LabClient implements LabApi {
       open: () => this.#onOpen(),
       message: (msg) => this.#onMessage(msg),
       close: (reason) => this.#onClose(reason),
+      fail: (reason) => this.#onFail(reason),
     });
   }
 
@@ -81,6 +87,7 @@ export class LabClient implements LabApi {
     return new Promise<Result<M>>((resolve, reject) => {
       const message: RequestMessage = { type: 'request', id: this.#nextId++, method, params };
       const pending: Pending = { message, sent: false, resolve: resolve as (r: unknown) => void, reject };
+      if (this.#state === 'failed') return pending.reject(this.#notSent(method));
       this.#pending.set(message.id, pending);
       if (this.#state === 'open') this.#send(pending);
     });
@@ -103,7 +110,7 @@ export class LabClient implements LabApi {
 
   close(): void {
     this.#transport.stop();
-    this.#onClose('client closed');
+    if (this.#state !== 'failed') this.#onClose('client closed');
   }
 
   #send(p: Pending): void {
@@ -123,11 +130,13 @@ export class LabClient implements LabApi {
   }
 
   #onOpen(): void {
+    if (this.#state === 'failed') return;
     this.#setState('open', '');
     for (const p of [...this.#pending.values()]) if (!p.sent) this.#send(p);
   }
 
   #onClose(reason: string): void {
+    if (this.#state === 'failed') return;
     // Answers to requests already sent are lost with the connection; queued ones wait for the next.
     for (const [id, p] of [...this.#pending]) {
       if (!p.sent) continue;
@@ -135,6 +144,20 @@ export class LabClient implements LabApi {
       p.reject(new ApiError({ code: 'unavailable', message: `lost the connection to the service during ${p.message.method}; try again once it is back` }));
     }
     this.#setState('closed', reason);
+  }
+
+  #notSent(method: string): ApiError {
+    return new ApiError({ code: 'unavailable', message: `${method} was not sent: ${this.#lastError}` });
+  }
+
+  #onFail(reason: string): void {
+    if (this.#state === 'failed') return;
+    this.#setState('failed', reason);
+    // Nothing waits for a connection that cannot come back: queued calls fail now, with the reason.
+    for (const [id, p] of [...this.#pending]) {
+      this.#pending.delete(id);
+      p.reject(p.sent ? new ApiError({ code: 'unavailable', message: `lost the connection to the service during ${p.message.method}: ${reason}` }) : this.#notSent(p.message.method));
+    }
   }
 
   #resolve(p: Pending, result: unknown): void {

@@ -13,6 +13,9 @@ export function isEndedStatus(status: RunStatus): status is EndedRunStatus {
 }
 export const isActiveStatus = (status: RunStatus): boolean => !isEndedStatus(status);
 
+/** The most runs `runs.compare` takes at once. */
+export const MAX_COMPARE_RUNS = 50;
+
 export const RUN_KINDS = ['simulated', 'measured'] as const;
 export type RunKind = (typeof RUN_KINDS)[number];
 export const BENCHMARK_SOURCES = ['simulated', 'iperf3', 'fio'] as const;

@@ -25,12 +25,12 @@ import {
   runSummarySchema,
   scenarioSchema,
 } from './results.ts';
-import { MAX_IMPORT_TEXT_CHARS } from './constants.ts';
+import { MAX_COMPARE_RUNS, MAX_IMPORT_TEXT_CHARS } from './constants.ts';
 import { fieldErrorSchema } from './errors.ts';
 import { scenarioSourceSchema } from './scenario-source.ts';
 import { simulationOutputSchema } from './simulation.ts';
 
-export { MAX_SWEEP_RUNS } from './constants.ts';
+export { MAX_COMPARE_RUNS, MAX_SWEEP_RUNS } from './constants.ts';
 
 /** A sweep: a base scenario, a grid (field path -> values, every combination), times N seeds. */
 export const sweepSpecSchema = z.strictObject({
@@ -164,7 +164,7 @@ export const methods = {
   'runs.note': { params: z.strictObject({ id, body: z.string().trim().min(1, 'must not be empty').max(20_000) }), result: noteSchema },
   /** Scenario differences and a metric table for 2..50 runs; the first is the base. */
   'runs.compare': {
-    params: z.strictObject({ ids: z.array(id).min(2, 'compare needs at least 2 runs').max(50) }),
+    params: z.strictObject({ ids: z.array(id).min(2, 'compare needs at least 2 runs').max(MAX_COMPARE_RUNS) }),
     result: runComparisonSchema,
   },
   /** Expands the grid, validates every scenario, then journals and queues all runs at once (or none). */

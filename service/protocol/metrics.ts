@@ -68,7 +68,7 @@ export const METRICS: readonly MetricSpec[] = [
   spec('unmapsPerPacket', 'Unmaps per packet', '', 'lower', sim),
   // A miss falls to the locked rbtree: more hits is cheaper.
   spec('iovaRcacheHitRatio', 'IOVA rcache hit ratio', '%', 'higher', sim, { share: true }),
-  spec('flushQueueOccupancy', 'Flush queue occupancy', 'entries', 'neither', sim, { seriesOnly: true }),
+  spec('flushQueueOccupancy', 'Flush queue occupancy (sum over the per-CPU rings)', 'entries', 'neither', sim, { seriesOnly: true }),
   spec('receivedGbps', 'Received', 'Gbit/s', 'higher', ['iperf3']),
   spec('sentGbps', 'Sent', 'Gbit/s', 'higher', ['iperf3']),
   spec('retransmits', 'TCP retransmits', '', 'lower', ['iperf3']),

@@ -3,7 +3,7 @@
 // loopback port, so the API needs the random token, and Host/Origin checks
 // shut out DNS rebinding and cross-site pages.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, lstatSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -65,6 +65,42 @@ export function generateToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
+export const MIN_TOKEN_CHARS = 16;
+
+/**
+ * The token kept in `path` (`serve --token-file`), so a bookmarked address
+ * survives a restart. A missing file is created with a fresh token, readable
+ * by its owner only; an existing one must be a private regular file holding
+ * a token of at least MIN_TOKEN_CHARS characters. Errors name the file and
+ * the fix.
+ */
+export function tokenFromFile(path: string): { token: string; created: boolean } {
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`${path}: cannot read the token file (${(err as Error).message})`);
+    const token = generateToken();
+    try {
+      // 'wx': never overwrite a file that appeared meanwhile; 0600: the token is a password.
+      writeFileSync(path, `${token}\n`, { flag: 'wx', mode: 0o600 });
+    } catch (writeErr) {
+      throw new Error(`${path}: cannot create the token file (${(writeErr as Error).message})`);
+    }
+    return { token, created: true };
+  }
+  if (!st.isFile()) throw new Error(`${path}: the token file must be a regular file (not a link or folder)`);
+  // Windows has no POSIX modes to check.
+  if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) {
+    throw new Error(`${path}: the token file is readable by other users (mode ${(st.mode & 0o777).toString(8)}); run chmod 600 ${path}`);
+  }
+  const token = readFileSync(path, 'utf8').trim();
+  if (token.length < MIN_TOKEN_CHARS || /\s/.test(token)) {
+    throw new Error(`${path}: the token file must hold one token of at least ${MIN_TOKEN_CHARS} characters without spaces; delete it to get a fresh one`);
+  }
+  return { token, created: false };
+}
+
 /** Constant time in the token's content; hashing first makes lengths equal too. */
 function tokenMatches(given: string | null, expected: string): boolean {
   if (given === null) return false;
@@ -82,7 +118,7 @@ const NOT_BUILT_PAGE = `<!doctype html>
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const token = opts.token ?? generateToken();
-  if (token.length < 16) throw new Error('token must be at least 16 characters');
+  if (token.length < MIN_TOKEN_CHARS) throw new Error(`token must be at least ${MIN_TOKEN_CHARS} characters`);
   const root = resolve(opts.staticDir);
   const lab = confineFiles(opts.lab, { root: opts.filesDir ?? null, howToAllow: 'start `iommu-lab serve` with --files DIR to allow backups and merges inside DIR' });
   let port = 0;

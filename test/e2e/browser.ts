@@ -18,9 +18,10 @@ export const missing = !existsSync(join(ROOT, 'renderer/dist/index.html'))
     ? `${CHROMIUM} is missing (apt-get install -y chromium)`
     : false;
 
-/** `iommu-lab serve` on a journal; resolves with the child and the URL it prints (with its token). */
-export async function startServe(journal: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/iommu-lab.js'), 'serve', '--port', '0', '--journal', journal], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** `iommu-lab serve` on a journal (port 0 unless `args` name one); resolves with the child and the URL it prints (with its token). */
+export async function startServe(journal: string, args: string[] = []): Promise<{ child: ChildProcess; url: string }> {
+  const port = args.includes('--port') ? [] : ['--port', '0'];
+  const child = spawn(process.execPath, [join(ROOT, 'bin/iommu-lab.js'), 'serve', ...port, '--journal', journal, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const url = await new Promise<string>((resolveUrl, reject) => {
     let out = '';
     let err = '';

@@ -92,6 +92,8 @@ describe('CompareTable', () => {
     ];
     render(CompareTable, { comparison, scenarios, results });
     const table = screen.getByRole('table', { name: 'What decided each run' });
+    const resolvedRow = table.querySelector('tr[data-decided="Resolved policy"]')!;
+    expect([...resolvedRow.querySelectorAll('td')].slice(1).map((td) => td.textContent)).toEqual(['strict (dma)', 'strict (dma)']);
     const policyRow = table.querySelector('tr[data-decided="Effective policy"]')!;
     expect(policyRow.textContent).toContain('strict (kernel)');
     expect(policyRow.textContent).toContain('lazy (scenario)');

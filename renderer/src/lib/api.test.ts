@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { RequestMessage } from '../../../service/protocol/index.ts';
-import { ApiError, LabClient, PORT_MESSAGE, backoffMs, shellPortChannel, takeToken, toErrorData, type Channel, type ChannelHandlers } from './api.ts';
+import { ApiError, LabClient, PORT_MESSAGE, TOKEN_REFUSED, backoffMs, serveChannel, shellPortChannel, takeToken, toErrorData, type Channel, type ChannelHandlers } from './api.ts';
 
 /** A channel the test drives by hand: it records what the client sends and plays the service's side. */
 class FakeChannel implements Channel {
@@ -21,6 +21,9 @@ class FakeChannel implements Channel {
   }
   drop(reason = 'gone'): void {
     this.handlers?.close(reason);
+  }
+  refuse(reason = 'token refused'): void {
+    this.handlers?.fail(reason);
   }
 }
 
@@ -225,5 +228,113 @@ describe('desktop shell port', () => {
     expect(client.state).toBe('open');
     void client.call('journal.info', {});
     expect(second.posted).toHaveLength(1);
+  });
+});
+
+describe('a connection that cannot come back', () => {
+  it('fails queued and in-flight calls at once with the reason, and every later call without sending it', async () => {
+    const { channel, client } = connected();
+    const inFlight = client.call('runs.wait', { ids: ['r1'] });
+    channel.drop('the service is not reachable');
+    const queued = client.call('journal.info', {});
+    const states: string[] = [];
+    client.onState((s, reason) => states.push(`${s}: ${reason}`));
+    channel.refuse('the service refuses this token');
+    await expect(inFlight).rejects.toMatchObject({ code: 'unavailable' });
+    await expect(queued).rejects.toMatchObject({ code: 'unavailable', message: 'journal.info was not sent: the service refuses this token' });
+    await expect(client.call('benchmarks.list', {})).rejects.toMatchObject({ message: /benchmarks\.list was not sent/ });
+    expect(channel.sent.map((m) => m.method)).toEqual(['runs.wait']);
+    expect(states).toEqual(['closed: the service is not reachable', 'failed: the service refuses this token']);
+    // A late open or drop does not revive it or hide the reason.
+    channel.open();
+    channel.drop('later');
+    expect(client.state).toBe('failed');
+    expect(client.lastError).toBe('the service refuses this token');
+  });
+});
+
+/** A WebSocket stand-in: each instance is one attempt; the test opens or closes it. */
+class FakeSocket {
+  static OPEN = 1;
+  static made: FakeSocket[] = [];
+  readyState = 0;
+  onopen: (() => void) | null = null;
+  onmessage: ((ev: { data: unknown }) => void) | null = null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null = null;
+  onerror: (() => void) | null = null;
+  sent: string[] = [];
+  constructor(readonly url: string) {
+    FakeSocket.made.push(this);
+  }
+  send(text: string): void {
+    this.sent.push(text);
+  }
+  close(): void {
+    this.readyState = 3;
+  }
+  drop(): void {
+    this.readyState = 3;
+    this.onclose?.({ code: 1006, reason: '' });
+  }
+}
+
+describe('serve channel', () => {
+  const flush = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
+
+  function setup(healthStatus: () => number | 'unreachable') {
+    FakeSocket.made = [];
+    const probes: string[] = [];
+    const fetchImpl = (async (url: string) => {
+      probes.push(url);
+      const status = healthStatus();
+      if (status === 'unreachable') throw new TypeError('Failed to fetch');
+      return { status } as Response;
+    }) as unknown as typeof fetch;
+    const client = new LabClient(serveChannel('ws://h/api?token=t', 'http://h/api/health?token=t', { WebSocketImpl: FakeSocket as unknown as typeof WebSocket, fetchImpl }));
+    return { client, probes };
+  }
+
+  it('gives up when the health check refuses the token: no more attempts, and waiting calls fail with how it was refused', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const { client, probes } = setup(() => 401);
+      (FakeSocket.made[0] as FakeSocket).drop();
+      const waiting = client.call('journal.info', {}).catch((e: unknown) => e);
+      await vi.waitFor(() => expect(client.state).toBe('failed'));
+      expect(probes).toEqual(['http://h/api/health?token=t']);
+      expect(client.lastError).toBe(TOKEN_REFUSED);
+      expect(await waiting).toMatchObject({ code: 'unavailable', message: `journal.info was not sent: ${TOKEN_REFUSED}` });
+      vi.advanceTimersByTime(60_000);
+      expect(FakeSocket.made).toHaveLength(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('keeps retrying while the service is unreachable or accepts the token, and sends queued calls once back', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      let health: number | 'unreachable' = 'unreachable';
+      const { client, probes } = setup(() => health);
+      (FakeSocket.made[0] as FakeSocket).drop();
+      const waiting = client.call('journal.info', {});
+      await vi.waitFor(() => expect(probes).toHaveLength(1));
+      vi.advanceTimersByTime(backoffMs(0));
+      expect(FakeSocket.made).toHaveLength(2);
+      health = 200;
+      (FakeSocket.made[1] as FakeSocket).drop();
+      await vi.waitFor(() => expect(probes).toHaveLength(2));
+      vi.advanceTimersByTime(backoffMs(1));
+      const third = FakeSocket.made[2] as FakeSocket;
+      third.readyState = 1;
+      third.onopen?.();
+      expect(client.state).toBe('open');
+      expect(third.sent.map((t) => JSON.parse(t).method)).toEqual(['journal.info']);
+      third.onmessage?.({ data: JSON.stringify({ type: 'response', id: JSON.parse(third.sent[0] as string).id, result: 'ok' }) });
+      await expect(waiting).resolves.toBe('ok');
+    } finally {
+      vi.useRealTimers();
+    }
+    await flush();
   });
 });

@@ -34,6 +34,51 @@ export function messagePortChannel(port: MessagePort): Transport {
   return messagePortTransport(port);
 }
 
+/** Why a page's connection to `serve` cannot come back: the server refuses its token. */
+export const TOKEN_REFUSED = 'the service refuses this page\'s token: it was restarted with a new token, or the address is wrong';
+
+/**
+ * A WebSocket to `serve` that knows when to give up. A browser cannot read
+ * why an upgrade was refused (a wrong token looks like a server that is
+ * down), so after each drop it asks the health endpoint with the same token:
+ * 401 means the token is refused and retrying is pointless (the client then
+ * fails every waiting call); anything else leaves the socket retrying.
+ */
+export function serveChannel(
+  wsUrl: string,
+  healthUrl: string,
+  opts: { WebSocketImpl?: typeof WebSocket; fetchImpl?: typeof fetch } = {},
+): Transport {
+  const inner = webSocketChannel(wsUrl, opts);
+  const fetchImpl = opts.fetchImpl ?? ((input, init) => fetch(input, init));
+  let stopped = false;
+  return {
+    start: (h) =>
+      inner.start({
+        open: () => h.open(),
+        message: (msg) => h.message(msg),
+        fail: (reason) => h.fail(reason),
+        close: (reason) => {
+          h.close(reason);
+          fetchImpl(healthUrl, { cache: 'no-store' }).then(
+            (res) => {
+              if (res.status !== 401 || stopped) return;
+              stopped = true;
+              inner.stop();
+              h.fail(TOKEN_REFUSED);
+            },
+            () => {}, // not reachable: the socket keeps retrying
+          );
+        },
+      }),
+    send: (msg) => inner.send(msg),
+    stop: () => {
+      stopped = true;
+      inner.stop();
+    },
+  };
+}
+
 export const PORT_MESSAGE = 'iommu-lab:service-port';
 const TOKEN_KEY = 'iommu-lab.token';
 
@@ -60,7 +105,8 @@ export function connect(): LabClient {
   if ('iommuLab' in window) return new LabClient(shellPortChannel(window));
   const token = takeToken();
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  return new LabClient(webSocketChannel(`${scheme}://${location.host}/api?token=${encodeURIComponent(token ?? '')}`));
+  const query = `token=${encodeURIComponent(token ?? '')}`;
+  return new LabClient(serveChannel(`${scheme}://${location.host}/api?${query}`, `${location.origin}/api/health?${query}`));
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alignSeries, benchmarkData, bucketAverage, seriesNames, type Aligned } from './charts.ts';
+import { alignSeries, benchmarkData, bucketAverage, seriesNames, seriesTimeUnit, type Aligned } from './charts.ts';
 
 describe('alignSeries', () => {
   it('puts runs with different t arrays on the sorted union, null where a run has no sample', () => {
@@ -82,5 +82,12 @@ describe('benchmarkData', () => {
     expect(x).toEqual([Date.UTC(2025, 0, 1) / 1000, Date.UTC(2025, 0, 2) / 1000, Date.UTC(2025, 0, 3) / 1000]);
     expect(sim).toEqual([1, 2, null]);
     expect(iperf).toEqual([null, null, 3]);
+  });
+});
+
+describe('seriesTimeUnit', () => {
+  it('reads a measured run in seconds (iperf3 intervals) and a simulated one in simulated ms', () => {
+    expect(seriesTimeUnit('measured')).toBe('s');
+    expect(seriesTimeUnit('simulated')).toBe('ms');
   });
 });

@@ -98,3 +98,12 @@ export function benchmarkData(points: readonly BenchmarkPointLike[], sources: re
   const cols = sources.map((s) => valid.map((p) => (p.source === s ? p.value : null)));
   return [x, ...cols];
 }
+
+/**
+ * The unit of a run's series times: a simulation samples in simulated
+ * milliseconds; an imported measurement keeps the tool's own clock (iperf3
+ * intervals end at seconds since the test began).
+ */
+export function seriesTimeUnit(kind: string): 'ms' | 's' {
+  return kind === 'measured' ? 's' : 'ms';
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HistoryAnalysis } from '../../../service/history.ts';
-import { changeByPoint, changeLabel, historyAxisLabels, historyChartData, historyMarkers, signedPct } from './history.ts';
+import { benchmarkSummary, changeByPoint, changeLabel, historyAxisLabels, historyChartData, historyMarkers, signedPct } from './history.ts';
 
 const at = (day: number): string => new Date(Date.UTC(2026, 0, day)).toISOString();
 
@@ -85,5 +85,19 @@ describe('a history on another axis (commits)', () => {
       [2.5, false],
       [0.5, true],
     ]);
+  });
+});
+
+describe('benchmarkSummary', () => {
+  const point = (index: number, value: number) => ({ index, id: `p${index}`, key: null, measuredAt: `2026-01-0${index + 1}T00:00:00Z`, value, source: 'simulated', runId: null });
+  const change = (index: number, kind: 'regression' | 'improvement', changePct: number) => ({ index, at: '', pointId: null, meanBefore: 1, meanAfter: 1, changePct, pValue: 0.01, kind });
+
+  it('gives the latest value and the latest change, a regression included', () => {
+    const s = benchmarkSummary({ points: [point(0, 50), point(1, 51), point(2, 40)], changes: [change(2, 'regression', -21.6), change(1, 'improvement', 2)] });
+    expect(s).toMatchObject({ latest: 40, points: 3, lastChange: { index: 2, kind: 'regression' } });
+  });
+
+  it('says nothing where there is nothing', () => {
+    expect(benchmarkSummary({ points: [], changes: [] })).toEqual({ latest: null, points: 0, lastChange: null });
   });
 });

@@ -76,3 +76,13 @@ export function changeByPoint(analysis: Pick<HistoryAnalysis, 'points' | 'change
   }
   return out;
 }
+
+/**
+ * A benchmark's line in the list: its latest value, how many points, and its
+ * latest detected change (a regression there is what a reader must see first).
+ */
+export function benchmarkSummary(analysis: Pick<HistoryAnalysis, 'points' | 'changes'>): { latest: number | null; points: number; lastChange: HistoryChange | null } {
+  const last = analysis.points.at(-1);
+  const lastChange = analysis.changes.reduce<HistoryChange | null>((best, c) => (best === null || c.index > best.index ? c : best), null);
+  return { latest: last ? last.value : null, points: analysis.points.length, lastChange };
+}

@@ -2,6 +2,22 @@
 // offer first, the user's choice kept across sessions, and a typed filter
 // value from what was typed (numbers and booleans as such).
 import type { FieldValue } from './types.ts';
+import { METRICS } from '../../../service/protocol/index.ts';
+import { formatMetric, metricInfo } from './format.ts';
+
+/**
+ * What a measurement reports (iperf3, fio), in catalog order. A measured run
+ * has none of the simulation's key metrics, so the journal asks for these too
+ * and shows them in the row instead.
+ */
+export const MEASURED_METRICS: readonly string[] = METRICS.filter((m) => !m.seriesOnly && m.sources.some((s) => s === 'iperf3' || s === 'fio')).map((m) => m.name);
+
+/** A measured run's values for its journal row, up to `max`, each as "Received 9.41 Gbit/s". */
+export function measuredSummary(metrics: Readonly<Record<string, number>>, max = 3): { name: string; text: string }[] {
+  return MEASURED_METRICS.filter((m) => Number.isFinite(metrics[m]))
+    .slice(0, max)
+    .map((m) => ({ name: m, text: `${metricInfo(m).label} ${formatMetric(m, metrics[m])}` }));
+}
 
 /** Offered first, in this order; any other path the runs have follows. */
 export const FIELD_CHOICES = [

@@ -43,7 +43,8 @@ export const links = {
   runs: '#/runs',
   run: (id: string) => `#/runs/${encodeURIComponent(id)}`,
   newRun: (from?: string, profile?: string) => withQuery('#/new', { from, profile }),
-  compare: (ids: readonly string[]) => `#/compare?ids=${ids.map(encodeURIComponent).join(',')}`,
+  /** `sets` opens the run-set comparison (seeds of two configurations) instead of run against run. */
+  compare: (ids: readonly string[], mode: 'runs' | 'sets' = 'runs') => `#/compare?ids=${ids.map(encodeURIComponent).join(',')}${mode === 'sets' ? '&mode=sets' : ''}`,
   experiments: '#/experiments',
   experiment: (name: string) => `#/experiments/${encodeURIComponent(name)}`,
   benchmarks: '#/benchmarks',

@@ -29,3 +29,33 @@ export function fieldRows(scenarios: readonly unknown[]): FieldRow[] {
     return { path, values, differs: new Set(values.map((v) => JSON.stringify(v) ?? 'undefined')).size > 1 };
   });
 }
+
+/**
+ * The order a reader decides in: who runs (guest), under what (vIOMMU), with
+ * which policy (and its flush queue), on what device, doing what; then the
+ * rest. Costs come last and apart: they are many and rarely what differs.
+ */
+const SCENARIO_ORDER = ['guest', 'viommu', 'policy', 'flushQueue', 'device', 'workload'];
+
+/** A scenario's fields in reading order, with the cost table apart. */
+export function scenarioSections(scenario: unknown): { fields: [string, unknown][]; costs: [string, unknown][] } {
+  const top = (path: string): string => path.split('.')[0] ?? path;
+  const rank = (path: string): number => {
+    const i = SCENARIO_ORDER.indexOf(top(path));
+    return i < 0 ? SCENARIO_ORDER.length : i;
+  };
+  const all = [...flatten(scenario)];
+  // Array.prototype.sort is stable: fields keep their document order inside a group.
+  const fields = all.filter(([p]) => top(p) !== 'costs').sort((a, b) => rank(a[0]) - rank(b[0]));
+  return { fields, costs: all.filter(([p]) => top(p) === 'costs') };
+}
+
+/** The policy mode a kernel domain type means. */
+export function policyMode(domainType: string, strict: boolean | null): 'strict' | 'lazy' | 'passthrough' | null {
+  if (/IDENTITY|passthrough/i.test(domainType)) return 'passthrough';
+  // The resolver's strict flag is the rule; the type's name serves results without it.
+  if (strict !== null) return strict ? 'strict' : 'lazy';
+  if (/DMA[_-]FQ/i.test(domainType)) return 'lazy';
+  if (/^(IOMMU_DOMAIN_)?DMA$/i.test(domainType)) return 'strict';
+  return null;
+}

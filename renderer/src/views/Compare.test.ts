@@ -43,4 +43,26 @@ describe('Compare', () => {
     await waitFor(() => expect(compared).toEqual([['old', 'new']]));
     expect(await screen.findByText(/the oldest is the base/)).toBeTruthy();
   });
+
+  it('opens on run sets when asked, with one bottleneck line per configuration, even when two share a name and a bottleneck', async () => {
+    const bottleneck = (why: string) => ({ bottleneck: { kind: 'vcpu', explanation: why } });
+    const sets: Run[] = [
+      { ...run('s1', '2026-01-01T00:00:00Z'), name: 'same seed=1', scenario: { seed: 1, policy: 'strict' }, result: bottleneck('strict: exits') },
+      { ...run('s2', '2026-01-01T00:00:01Z'), name: 'same seed=2', scenario: { seed: 2, policy: 'strict' }, result: bottleneck('strict: exits') },
+      { ...run('l1', '2026-01-02T00:00:00Z'), name: 'same seed=1', scenario: { seed: 1, policy: 'lazy' }, result: bottleneck('lazy: copies') },
+    ];
+    const api = {
+      call: async (method: string, params: Record<string, unknown>) => {
+        if (method === 'runs.get') return sets.find((r) => r.id === params.id);
+        if (method === 'runs.compare') return { runs: sets, differences: [], metrics: [] };
+        return new Promise(() => {}); // the run-set report: not what this test looks at
+      },
+      on: () => () => {},
+    };
+    render(Compare, { props: { api: api as unknown as LabClient, ids: ['l1', 's1', 's2'], initialMode: 'sets' } });
+    const region = await screen.findByRole('region', { name: 'Bottlenecks' });
+    const lines = [...region.querySelectorAll('.bottleneck')].map((el) => el.textContent?.replace(/\s+/g, ' ').trim());
+    expect(lines).toEqual(['same: bottleneck vcpu. strict: exits', 'same: bottleneck vcpu. lazy: copies']);
+    expect(screen.getByRole('tab', { name: 'Run sets' }).getAttribute('aria-selected')).toBe('true');
+  });
 });

@@ -111,4 +111,33 @@ describe('RunDetail', () => {
     expect(screen.queryByRole('region', { name: 'Locks and queues' })).toBeNull();
     expect(screen.queryByRole('region', { name: 'Latency per operation' })).toBeNull();
   });
+
+  it('puts what decides in the header, above the metrics: the resolved and effective policy and the VMM path', async () => {
+    render(RunDetail, { props: { api: fakeApi(result), id: 'run-0001-0000-0000' } });
+    const decides = await screen.findByRole('region', { name: 'What decides' }, WAIT);
+    const policy = result.policy as { resolved: { domainType: string }; effective: string };
+    // Lazy asked of a caching-mode second-level guest: the kernel resolves strict, the scenario forces lazy.
+    expect(decides.textContent).toContain(`resolved ${policy.resolved.domainType}`);
+    expect(within(decides).getByText(policy.effective, { selector: '[data-effective]' })).toBeTruthy();
+    expect(decides.textContent).toContain('forced by the scenario');
+    expect(within(decides).getByLabelText('VMM path').textContent).toContain('shadow-sl');
+    const metrics = screen.getByRole('region', { name: 'Metrics' });
+    expect(decides.compareDocumentPosition(metrics) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+  });
+
+  it('lists the scenario guest first and keeps the costs collapsed at the end', async () => {
+    render(RunDetail, { props: { api: fakeApi(result), id: 'run-0001-0000-0000' } });
+    await screen.findByText('Policy decision', undefined, WAIT);
+    const table = document.querySelector('.scenario > table.fields')!;
+    const paths = [...table.querySelectorAll('td.path')].map((td) => td.textContent ?? '');
+    expect(paths[0]).toMatch(/^guest\./);
+    const first = (prefix: string): number => paths.findIndex((p) => p === prefix || p.startsWith(`${prefix}.`));
+    const order = ['guest', 'viommu', 'policy', 'device', 'workload'].map(first);
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(paths.some((p) => p.startsWith('costs.'))).toBe(false);
+    const costs = document.querySelector('details.costs') as HTMLDetailsElement;
+    expect(costs.open).toBe(false);
+    expect(costs.querySelectorAll('td.path').length).toBeGreaterThan(5);
+  });
 });
