@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { canonicalJson, decodeSeries, encodeSeries, parseJson, sha256Hex } from './codec.ts';
 import { JournalInputError, NotFoundError, RunStateError } from './errors.ts';
 import { isOwnerAlive } from './owner.ts';
-import { listRuns } from './run-query.ts';
+import { listRuns, matchingSeqs, summariesOf } from './run-query.ts';
 import { loadMetrics, loadTags, SUMMARY_COLUMNS, toSummary } from './run-rows.ts';
 import type { RunRow } from './run-rows.ts';
 import type { Sql } from './statements.ts';
@@ -21,6 +21,7 @@ import type {
   RunPage,
   RunQuery,
   RunStatus,
+  RunSummary,
   Series,
   SeriesEncoding,
 } from './types.ts';
@@ -186,6 +187,16 @@ export class RunStore {
   /** A page of runs matching a query (see run-query.ts). */
   listRuns(query?: RunQuery): RunPage {
     return listRuns(this.sql, query);
+  }
+
+  /**
+   * Every run matching `query`, in its order, as a cursor: `total`, and
+   * `read(from, count)` for the summaries at those positions. For exports of
+   * any size: the cursor holds 8 bytes per run, each read only its rows.
+   */
+  matchingRuns(query: Omit<RunQuery, 'page'> = {}, metrics: readonly string[] = []): { total: number; read: (from: number, count: number) => RunSummary[] } {
+    const seqs = matchingSeqs(this.sql, query);
+    return { total: seqs.length, read: (from, count) => summariesOf(this.sql, seqs.slice(from, from + count), metrics) };
   }
 
   findRunIds(prefix: string, limit = 2): string[] {
