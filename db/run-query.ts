@@ -38,6 +38,8 @@ interface CompiledFilter {
 
 /** Below this many matches a metric-sorted page sorts the matches; above, it walks the metric index. */
 const SORT_MATCHES_MAX = 2000;
+/** A page sorted by a column walks runs in that order when it expects to test at most this many runs. */
+const WALK_STEPS_MAX = 20_000;
 
 const COLUMN_ORDER: Record<string, (dir: string) => string> = {
   created_at: (d) => `r.created_at ${d}, r.seq ${d}`,
@@ -153,6 +155,19 @@ function whereIn(c: CompiledFilter): { sql: string; params: unknown[] } {
   };
 }
 
+/** The same conditions with each set tested row by row (for a walk in an index's order). */
+function whereTested(c: CompiledFilter): { sql: string; params: unknown[] } {
+  return {
+    sql: and([...c.row, ...c.sets.map((s) => s.test('r.seq'))]),
+    params: [...c.rowParams, ...c.sets.flatMap((s) => s.params)],
+  };
+}
+
+/** The highest run seq: about the number of runs, found in one index step (count(*) would read them all). */
+function lastSeq(sql: Sql): number {
+  return sql.prepare<number>('SELECT coalesce(max(seq), 0) FROM runs').pluck().get() as number;
+}
+
 function count(sql: Sql, c: CompiledFilter): number {
   const [first, ...others] = c.sets;
   if (c.row.length === 0 && first) {
@@ -210,7 +225,10 @@ export function listRuns(sql: Sql, input: RunQuery = {}): RunPage {
     if (sortMetric !== undefined) {
       rows = pageByMetric(sql, filter, q.filter.metric ?? [], sortMetric, dir, limit, offset, total);
     } else {
-      const w = whereIn(filter);
+      // Many matches, and a page near the top: walk runs in the sort order and
+      // test each one, instead of collecting every match and sorting them.
+      const walk = filter.sets.length > 0 && total > SORT_MATCHES_MAX && ((offset + limit) * lastSeq(sql)) / total <= WALK_STEPS_MAX;
+      const w = walk ? whereTested(filter) : whereIn(filter);
       rows = sql
         .prepare<RunRow>(`SELECT ${SUMMARY_COLUMNS} FROM runs r WHERE 1${w.sql} ORDER BY ${COLUMN_ORDER[q.sort.by]?.(dir)} LIMIT ? OFFSET ?`)
         .all(...w.params, limit, offset);
