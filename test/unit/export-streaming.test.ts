@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openJournal, type ImportedRun, type Journal, type RunSummary } from '../../db/index.ts';
+import { openJournal, type ImportedRun, type Journal, type RunQuery, type RunSummary } from '../../db/index.ts';
 import { Lab } from '../../service/index.ts';
 import { flattenRun, sweptPaths } from '../../service/experiments.ts';
 import { runsToCsv, runsToJson } from '../../service/exporters/index.ts';
@@ -54,11 +54,11 @@ describe('streaming export', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const cases = [
+  const cases: { name: string; query: Omit<RunQuery, 'page'> }[] = [
     { name: 'newest first', query: {} },
-    { name: 'by a metric, with a range', query: { filter: { metric: [{ name: 'throughputGbps', min: 20 }] }, sort: { by: 'metric:throughputGbps', dir: 'asc' as const } } },
-    { name: 'by a metric, runs without it last', query: { sort: { by: 'metric:throughputGbps', dir: 'desc' as const } } },
-    { name: 'tagged', query: { filter: { tags: ['tenth'] }, sort: { by: 'name', dir: 'asc' as const } } },
+    { name: 'by a metric, with a range', query: { filter: { metric: [{ name: 'throughputGbps', min: 20 }] }, sort: { by: 'metric:throughputGbps', dir: 'asc' } } },
+    { name: 'by a metric, runs without it last', query: { sort: { by: 'metric:throughputGbps', dir: 'desc' } } },
+    { name: 'tagged', query: { filter: { tags: ['tenth'] }, sort: { by: 'name', dir: 'asc' } } },
   ];
   for (const { name, query } of cases) {
     for (const format of ['csv', 'json'] as const) {
