@@ -1,11 +1,13 @@
 // Journal figures at scale: bulk insert rate of 100k runs with their metrics
 // (as sweeps write them), and the latency of the runs page the UI and
-// `runs list` ask for, filtered and sorted by a metric.
+// `runs list` ask for, filtered and sorted by a metric, and a streamed CSV
+// export of every run (time and peak RSS).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findPreset, mergeDeep, parseScenario, scalarMetrics, simulate } from '../core/index.ts';
 import { openJournal, type ImportedRun, type Journal, type RunQuery } from '../db/index.ts';
+import { writeRunsExport } from '../service/handlers/exports.ts';
 
 const BACKENDS = ['none', 'shadow-sl', 'nested-fl', 'shadow-fl-wp'] as const;
 const POLICIES = ['strict', 'lazy'] as const;
@@ -33,7 +35,26 @@ export function fillJournal(journal: Journal, runs: number, batch = 1000): { met
   return { metricsPerRun: Object.keys(template).length };
 }
 
-export function benchJournal(runs: number, batch = 1000) {
+/** `export runs` of the whole journal as CSV into a byte counter: time, size, and the process's peak RSS meanwhile. */
+async function benchExport(journal: Journal) {
+  const rssBeforeMiB = process.memoryUsage().rss / 2 ** 20;
+  let peakRss = 0;
+  let bytes = 0;
+  const t0 = performance.now();
+  const exported = await writeRunsExport(journal, { query: {}, format: 'csv' }, (chunk) => {
+    bytes += Buffer.byteLength(chunk);
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  });
+  return {
+    runs: exported,
+    seconds: +((performance.now() - t0) / 1000).toFixed(1),
+    mib: +(bytes / 2 ** 20).toFixed(1),
+    rssBeforeMiB: +rssBeforeMiB.toFixed(0),
+    peakRssMiB: +(peakRss / 2 ** 20).toFixed(0),
+  };
+}
+
+export async function benchJournal(runs: number, batch = 1000) {
   const dir = mkdtempSync(join(tmpdir(), 'iommu-lab-bench-'));
   try {
     const journal = openJournal(join(dir, 'bench.db'));
@@ -64,8 +85,9 @@ export function benchJournal(runs: number, batch = 1000) {
       }
       latency[name] = { p50Ms: +percentile(times, 0.5).toFixed(2), p95Ms: +percentile(times, 0.95).toFixed(2), total };
     }
+    const exportCsv = await benchExport(journal);
     journal.close();
-    return { runs, batchSize: batch, metricsPerRun, insertRunsPerSec: Math.round(runs / insertSec), pageQuery: latency };
+    return { runs, batchSize: batch, metricsPerRun, insertRunsPerSec: Math.round(runs / insertSec), pageQuery: latency, exportCsv };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -3,7 +3,7 @@
 // seconds per wall second), events per second and peak memory. Each figure is
 // the median of several runs after a warm-up run, on one core (this thread).
 // Journal: bulk insert rate and page-query latency at 100k runs (journal.ts);
-// BENCH_SKIP_JOURNAL=1 leaves it out for a quick run. CLI start-up: the
+// BENCH_SKIP_JOURNAL=1 leaves it out for a quick run, BENCH_ONLY_JOURNAL=1 runs it alone. CLI start-up: the
 // compiled command's --help, policy and runs list (1000 runs) against
 // `node -e 0`, whole process (cli-startup.ts). Distributed sweeps: runs per
 // second of a 200-run sweep in process and over Redis with 1 and 2 worker
@@ -60,14 +60,18 @@ function benchPreset(name: string, patch: Record<string, unknown> = {}, duration
 
 const JOURNAL_RUNS = Number(process.env.BENCH_JOURNAL_RUNS ?? 100_000);
 const SKIP_JOURNAL = process.env.BENCH_SKIP_JOURNAL === '1';
+// BENCH_ONLY_JOURNAL=1: the journal figures alone (a run at 1M runs takes minutes; the rest would only add to it).
+const ONLY_JOURNAL = process.env.BENCH_ONLY_JOURNAL === '1';
 
 const loadBefore = +loadavg()[0]!.toFixed(2);
-const results = [
-  ...['seed-before-fix', 'seed-after-fix'].map((name) => benchPreset(name)),
-  ...['strict', 'lazy'].map((policy) => benchPreset('nvme-bare-metal', { policy }, NVME_DURATION_MS)),
-];
+const results = ONLY_JOURNAL
+  ? { skipped: 'BENCH_ONLY_JOURNAL=1' }
+  : [
+      ...['seed-before-fix', 'seed-after-fix'].map((name) => benchPreset(name)),
+      ...['strict', 'lazy'].map((policy) => benchPreset('nvme-bare-metal', { policy }, NVME_DURATION_MS)),
+    ];
 const loadAverage1m = { before: loadBefore, after: +loadavg()[0]!.toFixed(2) };
-const cliStartup = benchCliStartup({ repeats: REPEATS });
-const journal = SKIP_JOURNAL ? { skipped: 'BENCH_SKIP_JOURNAL=1' } : benchJournal(JOURNAL_RUNS);
-const distributedSweep = await benchDistributedSweep({ runs: Number(process.env.BENCH_SWEEP_RUNS ?? 200) });
+const cliStartup = ONLY_JOURNAL ? { skipped: 'BENCH_ONLY_JOURNAL=1' } : benchCliStartup({ repeats: REPEATS });
+const journal = SKIP_JOURNAL ? { skipped: 'BENCH_SKIP_JOURNAL=1' } : await benchJournal(JOURNAL_RUNS);
+const distributedSweep = ONLY_JOURNAL ? { skipped: 'BENCH_ONLY_JOURNAL=1' } : await benchDistributedSweep({ runs: Number(process.env.BENCH_SWEEP_RUNS ?? 200) });
 console.log(JSON.stringify({ node: process.version, repeats: REPEATS, loadAverage1m, simulation: results, cliStartup, journal, distributedSweep }, null, 2));

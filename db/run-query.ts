@@ -11,7 +11,7 @@ import { INDEXED_SCENARIO_PATHS } from './migrations/index.ts';
 import { loadMetrics, loadTags, SUMMARY_COLUMNS, toSummary } from './run-rows.ts';
 import type { RunRow } from './run-rows.ts';
 import type { Sql } from './statements.ts';
-import type { RunPage, RunQuery } from './types.ts';
+import type { RunPage, RunQuery, RunSummary } from './types.ts';
 import * as v from './validate.ts';
 
 type Query = z.output<typeof v.runQuery>;
@@ -38,6 +38,8 @@ interface CompiledFilter {
 
 /** Below this many matches a metric-sorted page sorts the matches; above, it walks the metric index. */
 const SORT_MATCHES_MAX = 2000;
+/** A page sorted by a column walks runs in that order when it expects to test at most this many runs. */
+const WALK_STEPS_MAX = 20_000;
 
 const COLUMN_ORDER: Record<string, (dir: string) => string> = {
   created_at: (d) => `r.created_at ${d}, r.seq ${d}`,
@@ -153,6 +155,19 @@ function whereIn(c: CompiledFilter): { sql: string; params: unknown[] } {
   };
 }
 
+/** The same conditions with each set tested row by row (for a walk in an index's order). */
+function whereTested(c: CompiledFilter): { sql: string; params: unknown[] } {
+  return {
+    sql: and([...c.row, ...c.sets.map((s) => s.test('r.seq'))]),
+    params: [...c.rowParams, ...c.sets.flatMap((s) => s.params)],
+  };
+}
+
+/** The highest run seq: about the number of runs, found in one index step (count(*) would read them all). */
+function lastSeq(sql: Sql): number {
+  return sql.prepare<number>('SELECT coalesce(max(seq), 0) FROM runs').pluck().get() as number;
+}
+
 function count(sql: Sql, c: CompiledFilter): number {
   const [first, ...others] = c.sets;
   if (c.row.length === 0 && first) {
@@ -163,6 +178,38 @@ function count(sql: Sql, c: CompiledFilter): number {
   }
   const w = whereIn(c);
   return sql.prepare<{ n: number }>(`SELECT count(*) AS n FROM runs r WHERE 1${w.sql}`).get(...w.params)?.n ?? 0;
+}
+
+/**
+ * The seqs of every run matching `input` (its page ignored), in the query's
+ * order: 8 bytes a run, so an export can walk a million runs page by page
+ * without OFFSET (which rescans every skipped row) and without holding rows.
+ */
+export function matchingSeqs(sql: Sql, input: Omit<RunQuery, 'page'> = {}): number[] {
+  const q = v.parseInput(v.runQuery, { ...input, page: undefined }, 'query');
+  const filter = compileFilter(sql, q.filter);
+  const sortMetric = q.sort.by.startsWith('metric:') ? q.sort.by.slice('metric:'.length) : undefined;
+  const dir = q.sort.dir === 'asc' ? 'ASC' : 'DESC';
+  if (sortMetric !== undefined) {
+    const total = count(sql, filter);
+    if (total === 0) return [];
+    // LIMIT -1: no limit.
+    return pageByMetric(sql, filter, q.filter.metric ?? [], sortMetric, dir, -1, 0, total, 'r.seq').map((r) => r.seq);
+  }
+  const w = whereIn(filter);
+  return sql.prepare<number>(`SELECT r.seq FROM runs r WHERE 1${w.sql} ORDER BY ${COLUMN_ORDER[q.sort.by]?.(dir)}`).pluck().all(...w.params) as number[];
+}
+
+/** Summaries of the runs with these seqs, in the order given, with the metrics `names`. */
+export function summariesOf(sql: Sql, seqs: readonly number[], names: readonly string[]): RunSummary[] {
+  const rows = sql.prepare<RunRow>(`SELECT ${SUMMARY_COLUMNS} FROM runs r WHERE r.seq IN (SELECT value FROM json_each(?))`).all(JSON.stringify(seqs));
+  const bySeq = new Map(rows.map((r) => [r.seq, r]));
+  const tags = loadTags(sql, seqs);
+  const metrics = loadMetrics(sql, seqs, names);
+  return seqs.flatMap((seq) => {
+    const row = bySeq.get(seq);
+    return row ? [toSummary(row, tags.get(seq) ?? [], metrics.get(seq) ?? {})] : [];
+  });
 }
 
 export function listRuns(sql: Sql, input: RunQuery = {}): RunPage {
@@ -178,7 +225,10 @@ export function listRuns(sql: Sql, input: RunQuery = {}): RunPage {
     if (sortMetric !== undefined) {
       rows = pageByMetric(sql, filter, q.filter.metric ?? [], sortMetric, dir, limit, offset, total);
     } else {
-      const w = whereIn(filter);
+      // Many matches, and a page near the top: walk runs in the sort order and
+      // test each one, instead of collecting every match and sorting them.
+      const walk = filter.sets.length > 0 && total > SORT_MATCHES_MAX && ((offset + limit) * lastSeq(sql)) / total <= WALK_STEPS_MAX;
+      const w = walk ? whereTested(filter) : whereIn(filter);
       rows = sql
         .prepare<RunRow>(`SELECT ${SUMMARY_COLUMNS} FROM runs r WHERE 1${w.sql} ORDER BY ${COLUMN_ORDER[q.sort.by]?.(dir)} LIMIT ? OFFSET ?`)
         .all(...w.params, limit, offset);
@@ -206,6 +256,7 @@ function pageByMetric(
   limit: number,
   offset: number,
   total: number,
+  columns: string = SUMMARY_COLUMNS,
 ): RunRow[] {
   const rest: CompiledFilter = { ...filter, sets: filter.sets.filter((s) => s.metric !== metric) };
   const own = conditions.filter((m) => m.name === metric);
@@ -221,14 +272,14 @@ function pageByMetric(
     // (offset + limit) / selectivity steps, and no sort.
     const tests = rest.sets.map((s) => s.test('s.run_seq'));
     withMetric = sql
-      .prepare<RunRow>(`SELECT ${SUMMARY_COLUMNS} FROM run_metrics s CROSS JOIN runs r ON r.seq = s.run_seq
+      .prepare<RunRow>(`SELECT ${columns} FROM run_metrics s CROSS JOIN runs r ON r.seq = s.run_seq
                         WHERE ${sConds.join(' AND ')}${and(rest.row)}${and(tests)} ${order}`)
       .all(...sParams, ...rest.rowParams, ...rest.sets.flatMap((s) => s.params), limit, offset);
   } else {
     // Few matches: let SQLite start from the most selective condition and sort them.
     const w = whereIn(rest);
     withMetric = sql
-      .prepare<RunRow>(`SELECT ${SUMMARY_COLUMNS} FROM runs r JOIN run_metrics s ON s.run_seq = r.seq AND ${sConds.join(' AND ')}
+      .prepare<RunRow>(`SELECT ${columns} FROM runs r JOIN run_metrics s ON s.run_seq = r.seq AND ${sConds.join(' AND ')}
                         WHERE 1${w.sql} ${order}`)
       .all(...sParams, ...w.params, limit, offset);
   }
@@ -245,7 +296,7 @@ function pageByMetric(
           .get(metric, ...w.params)?.n ?? 0);
   const without = sql
     .prepare<RunRow>(
-      `SELECT ${SUMMARY_COLUMNS} FROM runs r WHERE NOT EXISTS (SELECT 1 FROM run_metrics s WHERE s.run_seq = r.seq AND s.name = ?)${w.sql}
+      `SELECT ${columns} FROM runs r WHERE NOT EXISTS (SELECT 1 FROM run_metrics s WHERE s.run_seq = r.seq AND s.name = ?)${w.sql}
        ORDER BY r.created_at DESC, r.seq DESC LIMIT ? OFFSET ?`,
     )
     .all(metric, ...w.params, limit - withMetric.length, Math.max(0, offset - having));

@@ -45,15 +45,14 @@ function inertText(text: string): string {
   return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
 }
 
-/**
- * CSV with a header row: the run columns of RUN_CSV_COLUMNS, then one column
- * per scenario field (when given), then one column per metric in the order given (empty where a run lacks the metric). Tags are
- * joined with spaces (a tag never holds one). Numbers keep full precision;
- * text that would start a spreadsheet formula is made inert.
- */
-export function runsToCsv(rows: readonly RunSummary[], metrics: readonly string[], scenario?: ScenarioColumns): string {
+/** The CSV header row: run columns, scenario fields, metrics. */
+export function runsCsvHeader(metrics: readonly string[], scenario?: ScenarioColumns): string {
+  return stringify([[...RUN_CSV_COLUMNS, ...(scenario?.paths ?? []), ...metrics]], { record_delimiter: 'unix' });
+}
+
+/** CSV rows (no header) of `rows`, for writing a long list page by page after runsCsvHeader. */
+export function runsCsvRows(rows: readonly RunSummary[], metrics: readonly string[], scenario?: ScenarioColumns): string {
   const paths = scenario?.paths ?? [];
-  const header = [...RUN_CSV_COLUMNS, ...paths, ...metrics];
   const records = rows.map((r) => [
     r.id,
     inertText(r.name),
@@ -72,7 +71,39 @@ export function runsToCsv(rows: readonly RunSummary[], metrics: readonly string[
     ...paths.map((p) => cell(scenario?.byRun.get(r.id)?.[p])),
     ...metrics.map((m) => (r.metrics[m] === undefined ? '' : String(r.metrics[m]))),
   ]);
-  return stringify([header, ...records], { record_delimiter: 'unix' });
+  return records.length === 0 ? '' : stringify(records, { record_delimiter: 'unix' });
+}
+
+/**
+ * CSV with a header row: the run columns of RUN_CSV_COLUMNS, then one column
+ * per scenario field (when given), then one column per metric in the order given (empty where a run lacks the metric). Tags are
+ * joined with spaces (a tag never holds one). Numbers keep full precision;
+ * text that would start a spreadsheet formula is made inert.
+ */
+export function runsToCsv(rows: readonly RunSummary[], metrics: readonly string[], scenario?: ScenarioColumns): string {
+  return runsCsvHeader(metrics, scenario) + runsCsvRows(rows, metrics, scenario);
+}
+
+function jsonRun(r: RunSummary, metrics?: readonly string[], scenario?: ScenarioColumns) {
+  return {
+    ...r,
+    ...(scenario ? { scenario: Object.fromEntries(scenario.paths.map((p) => [p, scenario.byRun.get(r.id)?.[p] ?? null])) } : {}),
+    createdAt: iso(r.createdAt),
+    startedAt: r.startedAt === null ? null : iso(r.startedAt),
+    finishedAt: r.finishedAt === null ? null : iso(r.finishedAt),
+    metrics: metrics ? Object.fromEntries(metrics.filter((m) => r.metrics[m] !== undefined).map((m) => [m, r.metrics[m] as number])) : r.metrics,
+  };
+}
+
+/**
+ * Elements of the pretty JSON array, laid out as JSON.stringify(array, null, 2)
+ * lays them out: `first` says whether these open the array. Wrap the whole in
+ * '[\n' ... '\n]\n' (or write '[]\n' when there are no runs).
+ */
+export function runsJsonElements(rows: readonly RunSummary[], first: boolean, metrics?: readonly string[], scenario?: ScenarioColumns): string {
+  return rows
+    .map((r, i) => `${first && i === 0 ? '' : ',\n'}  ${JSON.stringify(jsonRun(r, metrics, scenario), null, 2).replaceAll('\n', '\n  ')}`)
+    .join('');
 }
 
 /**
@@ -80,13 +111,5 @@ export function runsToCsv(rows: readonly RunSummary[], metrics: readonly string[
  * when given, and its scenario fields as `scenario` (flattened paths, swept first).
  */
 export function runsToJson(rows: readonly RunSummary[], metrics?: readonly string[], scenario?: ScenarioColumns): string {
-  const out = rows.map((r) => ({
-    ...r,
-    ...(scenario ? { scenario: Object.fromEntries(scenario.paths.map((p) => [p, scenario.byRun.get(r.id)?.[p] ?? null])) } : {}),
-    createdAt: iso(r.createdAt),
-    startedAt: r.startedAt === null ? null : iso(r.startedAt),
-    finishedAt: r.finishedAt === null ? null : iso(r.finishedAt),
-    metrics: metrics ? Object.fromEntries(metrics.filter((m) => r.metrics[m] !== undefined).map((m) => [m, r.metrics[m] as number])) : r.metrics,
-  }));
-  return `${JSON.stringify(out, null, 2)}\n`;
+  return rows.length === 0 ? '[]\n' : `[\n${runsJsonElements(rows, true, metrics, scenario)}\n]\n`;
 }

@@ -1,11 +1,11 @@
 // Comparisons of run sets and exports: the report data, rendered as text, HTML
 // or JSON, and run lists as CSV or JSON.
-import type { RunSummary } from '../../db/index.ts';
+import type { Journal, RunQuery, RunSummary } from '../../db/index.ts';
 import type { DomainHandlers, LabContext } from '../context.ts';
 import { ServiceError } from '../errors.ts';
-import { buildComparisonReport, comparisonToHtml, comparisonToText, runsToCsv, runsToJson, type ReportRun } from '../exporters/index.ts';
+import { buildComparisonReport, comparisonToHtml, comparisonToText, runsCsvHeader, runsCsvRows, runsJsonElements, type ReportRun } from '../exporters/index.ts';
 import { EXPORT_METRICS } from '../protocol/metrics.ts';
-import { flattenRun, gridOrderOf, sweptPaths } from '../experiments.ts';
+import { flattenRun, gridOrderOf, sweptPaths, type FieldValue } from '../experiments.ts';
 
 interface ReportParams {
   base: string[];
@@ -17,7 +17,67 @@ interface ReportParams {
   title?: string | undefined;
 }
 
+/** Runs read, rendered and written per step of an export; between steps other calls are answered. */
 const EXPORT_PAGE = 1000;
+
+export interface RunsExportParams {
+  query: Omit<RunQuery, 'page'>;
+  format: 'csv' | 'json';
+  metrics?: readonly string[] | undefined;
+}
+
+const scenarioKey = (r: RunSummary): string => `${r.scenarioHash} ${r.status}`;
+
+/** Lets the event loop answer other calls (timers and sockets too, not only promises). */
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Writes every run matching the query as CSV or JSON to `write`, page by
+ * page: memory holds one page and each distinct scenario, never the whole
+ * list, and the event loop is free between pages (serve keeps answering).
+ * Returns the number of runs written.
+ *
+ * Scenario columns need every run's scenario before the header: a first pass
+ * collects the distinct scenarios (runs of a sweep share a few) by scenario
+ * hash, which decides the swept fields exactly as over every run, since that
+ * depends only on which field combinations occur. The key adds the status:
+ * the effective policy, a column too, comes from a run's result.
+ */
+export async function writeRunsExport(journal: Journal, params: RunsExportParams, write: (chunk: string) => void | Promise<void>): Promise<number> {
+  const names = params.metrics ?? [...EXPORT_METRICS];
+  const cursor = journal.runs.matchingRuns(params.query, names);
+  const flatByHash = new Map<string, Record<string, FieldValue>>();
+  const experimentIds = new Set<string | null>();
+  for (let from = 0; from < cursor.total; from += EXPORT_PAGE) {
+    const page = cursor.read(from, EXPORT_PAGE);
+    const firsts = new Map<string, string>();
+    for (const r of page) {
+      experimentIds.add(r.experimentId);
+      if (!flatByHash.has(scenarioKey(r)) && !firsts.has(scenarioKey(r))) firsts.set(scenarioKey(r), r.id);
+    }
+    const hashOf = new Map([...firsts].map(([hash, id]) => [id, hash]));
+    for (const d of journal.experiments.runDocuments([...firsts.values()])) flatByHash.set(hashOf.get(d.id) ?? '', flattenRun(d));
+    await yieldToEventLoop();
+  }
+  // Runs of one sweep keep its grid order.
+  const only = experimentIds.size === 1 ? [...experimentIds][0] : null;
+  const grid = only ? gridOrderOf(journal.experiments.listExperiments().find((e) => e.id === only)?.description ?? '') : [];
+  const flat = [...flatByHash.values()];
+  const swept = sweptPaths(flat, grid);
+  const paths = [...swept, ...[...new Set(flat.flatMap((f) => Object.keys(f)))].filter((p) => !swept.includes(p))];
+
+  if (params.format === 'csv') await write(runsCsvHeader(names, { paths, byRun: new Map() }));
+  else if (cursor.total === 0) await write('[]\n');
+  for (let from = 0; from < cursor.total; from += EXPORT_PAGE) {
+    const page = cursor.read(from, EXPORT_PAGE);
+    const scenario = { paths, byRun: new Map(page.map((r) => [r.id, flatByHash.get(scenarioKey(r)) ?? {}])) };
+    if (params.format === 'csv') await write(runsCsvRows(page, names, scenario));
+    else await write(`${from === 0 ? '[\n' : ''}${runsJsonElements(page, from === 0, names, scenario)}`);
+    await yieldToEventLoop();
+  }
+  if (params.format === 'json' && cursor.total > 0) await write('\n]\n');
+  return cursor.total;
+}
 
 export function exportsHandlers(ctx: LabContext): DomainHandlers<'runs.compareSets' | 'runs.report' | 'runs.export'> {
   /** Runs as report input (scenario, metrics; series only for charts). */
@@ -66,27 +126,12 @@ export function exportsHandlers(ctx: LabContext): DomainHandlers<'runs.compareSe
       return { format: p.format, fileName: `iommu-lab-comparison.${p.format === 'text' ? 'txt' : p.format}`, content };
     },
 
-    'runs.export': ({ query, format, metrics }) => {
-      const names = metrics ?? [...EXPORT_METRICS];
-      const rows: RunSummary[] = [];
-      for (let offset = 0; ; offset += EXPORT_PAGE) {
-        const page = ctx.journal.runs.listRuns({ ...query, metrics: names, page: { limit: EXPORT_PAGE, offset } });
-        rows.push(...page.rows);
-        if (page.rows.length < EXPORT_PAGE) break;
-      }
-      // Scenario fields, flattened: those that differ between the exported runs (the swept ones) lead.
-      const docs = ctx.journal.experiments.runDocuments(rows.map((r) => r.id));
-      const byRun = new Map(docs.map((d) => [d.id, flattenRun(d)]));
-      const flat = [...byRun.values()];
-      // Runs of one sweep keep its grid order.
-      const experimentIds = new Set(rows.map((r) => r.experimentId));
-      const only = experimentIds.size === 1 ? [...experimentIds][0] : null;
-      const grid = only ? gridOrderOf(ctx.journal.experiments.listExperiments().find((e) => e.id === only)?.description ?? '') : [];
-      const swept = sweptPaths(flat, grid);
-      const paths = [...swept, ...[...new Set(flat.flatMap((f) => Object.keys(f)))].filter((p) => !swept.includes(p))];
-      const scenario = { paths, byRun };
-      const content = format === 'csv' ? runsToCsv(rows, names, scenario) : runsToJson(rows, names, scenario);
-      return { format, fileName: `iommu-lab-runs.${format}`, runs: rows.length, content };
+    'runs.export': async (params) => {
+      const chunks: string[] = [];
+      const runs = await writeRunsExport(ctx.journal, params, (chunk) => {
+        chunks.push(chunk);
+      });
+      return { format: params.format, fileName: `iommu-lab-runs.${params.format}`, runs, content: chunks.join('') };
     },
   };
 }
