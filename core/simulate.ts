@@ -1,7 +1,7 @@
 // One simulated run: resolve the guest's policy, build the guest DMA path over
 // the chosen backend, run the workload on its vCPUs in the simulator, and
 // turn the counters into a result.
-import { backendForPath, EXIT_REASONS, INVALIDATION_KINDS } from './backends/index.ts';
+import { backendForPath, EXIT_REASONS } from './backends/index.ts';
 import { Counters } from './engine/counters.ts';
 import { LogHistogram } from './engine/histogram.ts';
 import { Prng } from './engine/prng.ts';
@@ -9,7 +9,7 @@ import { Cpu, Simulator, type Resource } from './engine/simulator.ts';
 import { DmaApi, type DmaMode } from './guest/dma.ts';
 import { FlushQueue } from './guest/flush-queue.ts';
 import { IovaAllocator } from './guest/iova.ts';
-import { CPU_CATEGORIES, RESOURCE_NAMES, RESOURCES, type CounterName, type CpuCategory, type ResourceName } from './model/accounting.ts';
+import { CPU_CATEGORIES, RESOURCE_NAMES, RESOURCES, type CounterName, type ResourceName } from './model/accounting.ts';
 import type { BottleneckKind, LatencySummary, LockStats, SimulationResult } from './model/result.ts';
 import { parseScenario, type Scenario } from './model/scenario.ts';
 import { MODEL_VERSION } from './model/version.ts';
@@ -20,20 +20,9 @@ import { maxGoodputGbps, queueShares, type WorkloadContext } from './workloads/c
 import { iperfRxQueue, iperfRxSetupMappings } from './workloads/iperf-rx.ts';
 import { iperfTxQueue } from './workloads/iperf-tx.ts';
 import { simulateFio } from './workloads/fio-run.ts';
+import { measureFromWarmup, type SimulateOptions } from './measure.ts';
 
-export interface SimulateOptions {
-  /** Called with the simulated fraction done (0..1), a few hundred times per run at most. */
-  onProgress?: (fraction: number) => void;
-  /** Polled while running; returning true stops the run (it then throws `SimulationStopped`). */
-  shouldStop?: () => boolean;
-}
-
-export class SimulationStopped extends Error {
-  constructor() {
-    super('simulation stopped before its end');
-    this.name = 'SimulationStopped';
-  }
-}
+export { SimulationStopped, type SimulateOptions } from './measure.ts';
 
 const MS = 1e6;
 
@@ -87,48 +76,16 @@ export function simulate(input: unknown, opts: SimulateOptions = {}): Simulation
     }
   });
 
-  // Warm-up boundary: counters are measured as a difference from this snapshot; resources restart their statistics.
-  let base = counters.snapshot();
-  let cpuBase = cpus.map((c) => Float64Array.from(c.acct));
-  sim.at(warmupNs, () => {
-    base = counters.snapshot();
-    cpuBase = cpus.map((c) => Float64Array.from(c.acct));
+  // Warm-up boundary: counters are measured from here; resources restart their statistics.
+  const measurement = measureFromWarmup(sim, counters, cpus, warmupNs, () => {
     for (const r of dma.resources()) r.resetStats();
     dma.startMeasuring();
   });
-
   const series = sampleSeries(s, sim, counters, fq);
-
-  const ok = sim.run((now) => {
-    opts.onProgress?.(Math.min(1, now / endNs));
-    return !opts.shouldStop?.();
-  });
-  if (!ok) throw new SimulationStopped();
-  opts.onProgress?.(1);
-
-  const measuredNs = endNs - warmupNs;
-  const perSec = (n: number) => (n * 1e9) / measuredNs;
-  const delta = counters.since(base);
-  const get = (k: CounterName) => delta.get(k) ?? 0;
-
+  const { measuredNs, perSec, get, vmExitsByReason, invalidationsByKind, cpu } = measurement.run(endNs, shares.length, opts);
+  const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
   const segments = get('net.segments');
   const throughputGbps = (get('net.payloadBytes') * 8) / measuredNs;
-  const vmExitsByReason = Object.fromEntries(EXIT_REASONS.map((r) => [r, perSec(get(`exit.${r}`))])) as SimulationResult['vmExitsByReason'];
-  const invalidationsByKind = Object.fromEntries(INVALIDATION_KINDS.map((k) => [k, perSec(get(`inval.${k}`))])) as SimulationResult['invalidationsByKind'];
-  const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
-
-  const totalCpuNs = measuredNs * cpus.length;
-  const catTotals = Object.fromEntries(
-    CPU_CATEGORIES.map((c, k) => [c, cpus.reduce((acc, cpu, i) => acc + cpu.acct[k]! - cpuBase[i]![k]!, 0)]),
-  ) as Record<CpuCategory, number>;
-  const busyNs = Math.min(totalCpuNs, sum(catTotals));
-  const breakdown = Object.fromEntries([
-    ...CPU_CATEGORIES.map((c) => [c, catTotals[c] / totalCpuNs]),
-    ['idle', Math.max(0, 1 - busyNs / totalCpuNs)],
-  ]) as SimulationResult['cpu']['breakdown'];
-  const activeVcpus = shares.length;
-  const activeBusyNs = cpus.slice(0, activeVcpus).reduce((acc, cpu, i) => acc + cpu.acct.reduce((a, v, k) => a + v - cpuBase[i]![k]!, 0), 0);
-  const activeUtilization = Math.min(1, activeBusyNs / (measuredNs * activeVcpus));
 
   const locks = lockStats(dma.resources(), measuredNs);
   const vmmLock = { utilization: locks.bql.utilization, meanWaitUs: locks.bql.meanWaitUs, maxWaitUs: locks.bql.maxWaitUs };
@@ -158,7 +115,7 @@ export function simulate(input: unknown, opts: SimulateOptions = {}): Simulation
       unmapsPerPacket: segments ? get('dma.unmap') / segments : 0,
       iovaRcacheHitRatio: lookups ? hits / lookups : 1,
     },
-    cpu: { vcpus: cpus.length, activeVcpus, utilization: busyNs / totalCpuNs, activeUtilization, breakdown },
+    cpu,
     vmmLock,
     locks,
     staleWindowUs: summarizeUs(staleWindow),

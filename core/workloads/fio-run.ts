@@ -9,7 +9,7 @@
 // Each job only touches its own drive and its own CPU's ring, so maps, unmaps
 // and ring-full flushes are the same; a timer flush covers the rings of all the
 // unit's drives at once.
-import { backendForPath, EXIT_REASONS, INVALIDATION_KINDS, type BackendOptions } from '../backends/index.ts';
+import { backendForPath, EXIT_REASONS, type BackendOptions } from '../backends/index.ts';
 import { Counters } from '../engine/counters.ts';
 import { LogHistogram } from '../engine/histogram.ts';
 import { Prng } from '../engine/prng.ts';
@@ -17,12 +17,13 @@ import { Cpu, Simulator, type Resource } from '../engine/simulator.ts';
 import { DmaApi } from '../guest/dma.ts';
 import { FlushQueue } from '../guest/flush-queue.ts';
 import { IovaAllocator } from '../guest/iova.ts';
-import { CPU_CATEGORIES, type CounterName, type CpuCategory, type ResourceName } from '../model/accounting.ts';
+import { CPU_CATEGORIES, type CounterName, type ResourceName } from '../model/accounting.ts';
 import { dmaPathWarnings, effectivePolicy, effectiveVmmPath, guestDmaPathFacts, resolveScenarioPolicy } from '../model/effective.ts';
 import type { BottleneckKind, ClatSummary, SimulationResult, StorageResult } from '../model/result.ts';
 import type { Scenario } from '../model/scenario.ts';
 import { MODEL_VERSION } from '../model/version.ts';
-import { lockStats, runWarnings, SimulationStopped, summarizeUs, type SimulateOptions } from '../simulate.ts';
+import { lockStats, runWarnings, summarizeUs } from '../simulate.ts';
+import { measureFromWarmup, type SimulateOptions } from '../measure.ts';
 import { driveCeilingIops, fioJob, FioStats, type Drive, type FioContext } from './fio.ts';
 
 const MS = 1e6;
@@ -87,42 +88,13 @@ export function simulateFio(s: Scenario, opts: SimulateOptions = {}): Simulation
     cpus[j]!.main = sim.spawn(cpus[j]!, prng.next() * 1000, (proc) => fioJob(ctx, proc, job));
   }
 
-  let base = counters.snapshot();
-  let cpuBase = cpus.map((c) => Float64Array.from(c.acct));
-  sim.at(warmupNs, () => {
-    base = counters.snapshot();
-    cpuBase = cpus.map((c) => Float64Array.from(c.acct));
+  const measurement = measureFromWarmup(sim, counters, cpus, warmupNs, () => {
     for (const r of resources()) r.resetStats();
     for (const dma of dmas) dma.startMeasuring();
   });
   const series = sampleSeries(s, sim, counters, dmas);
-
-  const ok = sim.run((now) => {
-    opts.onProgress?.(Math.min(1, now / endNs));
-    return !opts.shouldStop?.();
-  });
-  if (!ok) throw new SimulationStopped();
-  opts.onProgress?.(1);
-
-  const measuredNs = endNs - warmupNs;
-  const perSec = (n: number) => (n * 1e9) / measuredNs;
-  const delta = counters.since(base);
-  const get = (k: CounterName) => delta.get(k) ?? 0;
+  const { measuredNs, perSec, get, vmExitsByReason, invalidationsByKind, cpu } = measurement.run(endNs, jobs, opts);
   const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
-  const vmExitsByReason = Object.fromEntries(EXIT_REASONS.map((r) => [r, perSec(get(`exit.${r}`))])) as SimulationResult['vmExitsByReason'];
-  const invalidationsByKind = Object.fromEntries(INVALIDATION_KINDS.map((k) => [k, perSec(get(`inval.${k}`))])) as SimulationResult['invalidationsByKind'];
-
-  const totalCpuNs = measuredNs * cpus.length;
-  const catTotals = Object.fromEntries(
-    CPU_CATEGORIES.map((c, k) => [c, cpus.reduce((acc, cpu, i) => acc + cpu.acct[k]! - cpuBase[i]![k]!, 0)]),
-  ) as Record<CpuCategory, number>;
-  const busyNs = Math.min(totalCpuNs, sum(catTotals));
-  const breakdown = Object.fromEntries([
-    ...CPU_CATEGORIES.map((c) => [c, catTotals[c] / totalCpuNs]),
-    ['idle', Math.max(0, 1 - busyNs / totalCpuNs)],
-  ]) as SimulationResult['cpu']['breakdown'];
-  const activeBusyNs = cpus.slice(0, jobs).reduce((acc, cpu, i) => acc + cpu.acct.reduce((a, v, k) => a + v - cpuBase[i]![k]!, 0), 0);
-  const activeUtilization = Math.min(1, activeBusyNs / (measuredNs * jobs));
 
   const locks = lockStats(resources(), measuredNs);
   const hits = get('iova.hit');
@@ -171,7 +143,7 @@ export function simulateFio(s: Scenario, opts: SimulateOptions = {}): Simulation
       unmapsPerPacket: ios ? get('dma.unmap') / ios : 0,
       iovaRcacheHitRatio: lookups ? hits / lookups : 1,
     },
-    cpu: { vcpus: cpus.length, activeVcpus: jobs, utilization: busyNs / totalCpuNs, activeUtilization, breakdown },
+    cpu,
     vmmLock: { utilization: locks.bql.utilization, meanWaitUs: locks.bql.meanWaitUs, maxWaitUs: locks.bql.maxWaitUs },
     locks,
     staleWindowUs: summarizeUs(staleWindow),

@@ -1,0 +1,85 @@
+// The measured part of a run, the same for every workload: statistics restart
+// at the warm-up, the simulator runs to the end with progress and
+// cancellation, and counters and vCPU time become rates and a time breakdown.
+import { EXIT_REASONS, INVALIDATION_KINDS } from './backends/index.ts';
+import type { Counters } from './engine/counters.ts';
+import type { Cpu, Simulator } from './engine/simulator.ts';
+import { CPU_CATEGORIES, type CounterName, type CpuCategory } from './model/accounting.ts';
+import type { SimulationResult } from './model/result.ts';
+
+export interface SimulateOptions {
+  /** Called with the simulated fraction done (0..1), a few hundred times per run at most. */
+  onProgress?: (fraction: number) => void;
+  /** Polled while running; returning true stops the run (it then throws `SimulationStopped`). */
+  shouldStop?: () => boolean;
+}
+
+export class SimulationStopped extends Error {
+  constructor() {
+    super('simulation stopped before its end');
+    this.name = 'SimulationStopped';
+  }
+}
+
+/** What a finished run measured after its warm-up. */
+export interface Measurement {
+  measuredNs: number;
+  perSec(n: number): number;
+  /** A counter's count since the warm-up. */
+  get(name: CounterName): number;
+  vmExitsByReason: SimulationResult['vmExitsByReason'];
+  invalidationsByKind: SimulationResult['invalidationsByKind'];
+  cpu: SimulationResult['cpu'];
+}
+
+/**
+ * Schedules the warm-up boundary now (before the caller's own samplers, so
+ * same-time events keep their order) and returns the run that measures from it.
+ */
+export function measureFromWarmup(sim: Simulator, counters: Counters<CounterName>, cpus: Cpu[], warmupNs: number, onWarmup: () => void) {
+  let base = counters.snapshot();
+  let cpuBase = cpus.map((c) => Float64Array.from(c.acct));
+  sim.at(warmupNs, () => {
+    base = counters.snapshot();
+    cpuBase = cpus.map((c) => Float64Array.from(c.acct));
+    onWarmup();
+  });
+  return {
+    /** Runs to `endNs`; `activeVcpus` are the first vCPUs, those that run the workload. */
+    run(endNs: number, activeVcpus: number, opts: SimulateOptions): Measurement {
+      const ok = sim.run((now) => {
+        opts.onProgress?.(Math.min(1, now / endNs));
+        return !opts.shouldStop?.();
+      });
+      if (!ok) throw new SimulationStopped();
+      opts.onProgress?.(1);
+
+      const measuredNs = endNs - warmupNs;
+      const perSec = (n: number) => (n * 1e9) / measuredNs;
+      const delta = counters.since(base);
+      const get = (k: CounterName) => delta.get(k) ?? 0;
+      const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
+
+      const totalCpuNs = measuredNs * cpus.length;
+      const catTotals = Object.fromEntries(
+        CPU_CATEGORIES.map((c, k) => [c, cpus.reduce((acc, cpu, i) => acc + cpu.acct[k]! - cpuBase[i]![k]!, 0)]),
+      ) as Record<CpuCategory, number>;
+      const busyNs = Math.min(totalCpuNs, sum(catTotals));
+      const breakdown = Object.fromEntries([
+        ...CPU_CATEGORIES.map((c) => [c, catTotals[c] / totalCpuNs]),
+        ['idle', Math.max(0, 1 - busyNs / totalCpuNs)],
+      ]) as SimulationResult['cpu']['breakdown'];
+      const activeBusyNs = cpus.slice(0, activeVcpus).reduce((acc, cpu, i) => acc + cpu.acct.reduce((a, v, k) => a + v - cpuBase[i]![k]!, 0), 0);
+      const activeUtilization = Math.min(1, activeBusyNs / (measuredNs * activeVcpus));
+
+      return {
+        measuredNs,
+        perSec,
+        get,
+        vmExitsByReason: Object.fromEntries(EXIT_REASONS.map((r) => [r, perSec(get(`exit.${r}`))])) as SimulationResult['vmExitsByReason'],
+        invalidationsByKind: Object.fromEntries(INVALIDATION_KINDS.map((k) => [k, perSec(get(`inval.${k}`))])) as SimulationResult['invalidationsByKind'],
+        cpu: { vcpus: cpus.length, activeVcpus, utilization: busyNs / totalCpuNs, activeUtilization, breakdown },
+      };
+    },
+  };
+}
