@@ -4,6 +4,7 @@ import type { JournaledSimulationResult, Params, Result, RunSortKey } from '../.
 import { RUN_STATUSES } from '../../service/protocol/constants.ts';
 import { formatMetric, formatMetricValue, KEY_METRICS, metricHeader, table } from '../format.ts';
 import { journalOption, withClient, type JournalOpts } from '../client.ts';
+import { loadService } from '../service-module.ts';
 import { collect, parseIntOption, UsageError, type Io } from '../usage.ts';
 import { formatResults } from './simulate.ts';
 
@@ -79,8 +80,8 @@ export function filterFrom(opts: FilterOpts): NonNullable<Params<'runs.list'>['f
  * same rules for every other client).
  */
 export async function checkFilterNames(opts: Pick<FilterOpts, 'where' | 'metric'> & { sort?: string }): Promise<void> {
-  // Loaded when a filter is used: the scenario schema is not part of start-up.
-  const names = await import('../../service/protocol/names.ts');
+  // The service module carries the name rules (and the one copy of zod and the scenario schema the command loads).
+  const names = await loadService();
   for (const raw of opts.metric) {
     const problem = names.unknownMetricMessage(parseMetric(raw).name);
     if (problem) throw new UsageError(`--metric ${raw}: ${problem}`);
