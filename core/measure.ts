@@ -27,10 +27,15 @@ export interface Measurement {
   perSec(n: number): number;
   /** A counter's count since the warm-up. */
   get(name: CounterName): number;
-  vmExitsByReason: SimulationResult['vmExitsByReason'];
-  invalidationsByKind: SimulationResult['invalidationsByKind'];
   cpu: SimulationResult['cpu'];
+  /** The IOMMU fields of a result, the same for every workload; unmaps per packet count against `packets`. */
+  iommuRates(packets: number): IommuRates;
 }
+
+export type IommuRates = Pick<
+  SimulationResult,
+  'vmExitsPerSec' | 'vmExitsByReason' | 'kvmFaultsPerSec' | 'invalidationsPerSec' | 'invalidationsByKind' | 'submissionsPerSec' | 'flushesPerSec' | 'flushesByTrigger' | 'dma'
+>;
 
 /**
  * Schedules the warm-up boundary now (before the caller's own samplers, so
@@ -72,13 +77,34 @@ export function measureFromWarmup(sim: Simulator, counters: Counters<CounterName
       const activeBusyNs = cpus.slice(0, activeVcpus).reduce((acc, cpu, i) => acc + cpu.acct.reduce((a, v, k) => a + v - cpuBase[i]![k]!, 0), 0);
       const activeUtilization = Math.min(1, activeBusyNs / (measuredNs * activeVcpus));
 
+      const iommuRates = (packets: number): IommuRates => {
+        const vmExitsByReason = Object.fromEntries(EXIT_REASONS.map((r) => [r, perSec(get(`exit.${r}`))])) as SimulationResult['vmExitsByReason'];
+        const invalidationsByKind = Object.fromEntries(INVALIDATION_KINDS.map((k) => [k, perSec(get(`inval.${k}`))])) as SimulationResult['invalidationsByKind'];
+        const hits = get('iova.hit');
+        const lookups = hits + get('iova.depot') + get('iova.miss');
+        return {
+          vmExitsPerSec: sum(vmExitsByReason),
+          vmExitsByReason,
+          kvmFaultsPerSec: perSec(get('kvm.fault')),
+          invalidationsPerSec: sum(invalidationsByKind),
+          invalidationsByKind,
+          submissionsPerSec: perSec(get('qi.submission')),
+          flushesPerSec: perSec(get('flush.full') + get('flush.timer')),
+          flushesByTrigger: { full: perSec(get('flush.full')), timer: perSec(get('flush.timer')) },
+          dma: {
+            mapsPerSec: perSec(get('dma.map')),
+            unmapsPerSec: perSec(get('dma.unmap')),
+            unmapsPerPacket: packets ? get('dma.unmap') / packets : 0,
+            iovaRcacheHitRatio: lookups ? hits / lookups : 1,
+          },
+        };
+      };
       return {
         measuredNs,
         perSec,
         get,
-        vmExitsByReason: Object.fromEntries(EXIT_REASONS.map((r) => [r, perSec(get(`exit.${r}`))])) as SimulationResult['vmExitsByReason'],
-        invalidationsByKind: Object.fromEntries(INVALIDATION_KINDS.map((k) => [k, perSec(get(`inval.${k}`))])) as SimulationResult['invalidationsByKind'],
         cpu: { vcpus: cpus.length, activeVcpus, utilization: busyNs / totalCpuNs, activeUtilization, breakdown },
+        iommuRates,
       };
     },
   };

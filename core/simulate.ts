@@ -82,15 +82,13 @@ export function simulate(input: unknown, opts: SimulateOptions = {}): Simulation
     dma.startMeasuring();
   });
   const series = sampleSeries(s, sim, counters, fq);
-  const { measuredNs, perSec, get, vmExitsByReason, invalidationsByKind, cpu } = measurement.run(endNs, shares.length, opts);
-  const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
+  const measured = measurement.run(endNs, shares.length, opts);
+  const { measuredNs, perSec, get, cpu } = measured;
   const segments = get('net.segments');
   const throughputGbps = (get('net.payloadBytes') * 8) / measuredNs;
 
   const locks = lockStats(dma.resources(), measuredNs);
   const vmmLock = { utilization: locks.bql.utilization, meanWaitUs: locks.bql.meanWaitUs, maxWaitUs: locks.bql.maxWaitUs };
-  const hits = get('iova.hit');
-  const lookups = hits + get('iova.depot') + get('iova.miss');
   const goodputMax = maxGoodputGbps(s.device.lineRateGbps, s.device.mtu);
 
   const result: SimulationResult = {
@@ -101,20 +99,7 @@ export function simulate(input: unknown, opts: SimulateOptions = {}): Simulation
     throughputGbps,
     packetsPerSec: perSec(segments),
     maxGoodputGbps: goodputMax,
-    vmExitsPerSec: sum(vmExitsByReason),
-    vmExitsByReason,
-    kvmFaultsPerSec: perSec(get('kvm.fault')),
-    invalidationsPerSec: sum(invalidationsByKind),
-    invalidationsByKind,
-    submissionsPerSec: perSec(get('qi.submission')),
-    flushesPerSec: perSec(get('flush.full') + get('flush.timer')),
-    flushesByTrigger: { full: perSec(get('flush.full')), timer: perSec(get('flush.timer')) },
-    dma: {
-      mapsPerSec: perSec(get('dma.map')),
-      unmapsPerSec: perSec(get('dma.unmap')),
-      unmapsPerPacket: segments ? get('dma.unmap') / segments : 0,
-      iovaRcacheHitRatio: lookups ? hits / lookups : 1,
-    },
+    ...measured.iommuRates(segments),
     cpu,
     vmmLock,
     locks,

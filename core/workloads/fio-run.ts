@@ -93,12 +93,10 @@ export function simulateFio(s: Scenario, opts: SimulateOptions = {}): Simulation
     for (const dma of dmas) dma.startMeasuring();
   });
   const series = sampleSeries(s, sim, counters, dmas);
-  const { measuredNs, perSec, get, vmExitsByReason, invalidationsByKind, cpu } = measurement.run(endNs, jobs, opts);
-  const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
+  const measured = measurement.run(endNs, jobs, opts);
+  const { measuredNs, perSec, cpu } = measured;
 
   const locks = lockStats(resources(), measuredNs);
-  const hits = get('iova.hit');
-  const lookups = hits + get('iova.depot') + get('iova.miss');
   const ios = stats.readIos + stats.writeIos;
   const ceilingIops = driveCeilingIops(s);
   const merged = { map: new LogHistogram(), unmap: new LogHistogram(), invalidation: new LogHistogram() };
@@ -129,20 +127,7 @@ export function simulateFio(s: Scenario, opts: SimulateOptions = {}): Simulation
     throughputGbps: ((stats.readBytes + stats.writeBytes) * 8) / measuredNs,
     packetsPerSec: storage.iops,
     maxGoodputGbps: (ceilingIops * w.bs * 8) / 1e9,
-    vmExitsPerSec: sum(vmExitsByReason),
-    vmExitsByReason,
-    kvmFaultsPerSec: perSec(get('kvm.fault')),
-    invalidationsPerSec: sum(invalidationsByKind),
-    invalidationsByKind,
-    submissionsPerSec: perSec(get('qi.submission')),
-    flushesPerSec: perSec(get('flush.full') + get('flush.timer')),
-    flushesByTrigger: { full: perSec(get('flush.full')), timer: perSec(get('flush.timer')) },
-    dma: {
-      mapsPerSec: perSec(get('dma.map')),
-      unmapsPerSec: perSec(get('dma.unmap')),
-      unmapsPerPacket: ios ? get('dma.unmap') / ios : 0,
-      iovaRcacheHitRatio: lookups ? hits / lookups : 1,
-    },
+    ...measured.iommuRates(ios),
     cpu,
     vmmLock: { utilization: locks.bql.utilization, meanWaitUs: locks.bql.meanWaitUs, maxWaitUs: locks.bql.maxWaitUs },
     locks,
