@@ -5,6 +5,7 @@
 import { summarize, welchTTest } from '../core/analysis/index.ts';
 import { ServiceError } from './errors.ts';
 import { metricSpec } from './protocol/metrics.ts';
+import { EFFECTIVE_POLICY_PATH } from './protocol/constants.ts';
 
 export type FieldValue = string | number | boolean | null;
 
@@ -18,25 +19,10 @@ export interface AnalysedRun {
   metrics: Readonly<Record<string, number>>;
 }
 
-/** The policy the guest kernel really used, as a column beside the scenario's own fields. */
-export const EFFECTIVE_POLICY_PATH = 'effective.policy';
 /** Fields that tell seeds and labels apart, and the kernel's own decision (an outcome): never grid points. */
 const NOT_SWEPT = new Set(['seed', 'name', 'effective.policy']);
 /** Metrics shown when none are chosen, those a run has. */
 export const DEFAULT_EXPERIMENT_METRICS = ['throughputGbps', 'vmExitsPerSec', 'staleWindowP99Us'] as const;
-/** The columns a journal table offers first, in this order. */
-export const COMMON_FIELD_PATHS = [
-  'viommu.backend',
-  'policy',
-  EFFECTIVE_POLICY_PATH,
-  'guest.kernel',
-  'guest.vcpus',
-  'device.queues',
-  'device.mtu',
-  'flushQueue.kind',
-  'flushQueue.size',
-  'flushQueue.timeoutMs',
-] as const;
 
 /**
  * The scenario as `path -> value` (objects joined with dots; arrays and

@@ -1,7 +1,8 @@
 // Experiments: the runs of a sweep analysed per grid point, and the scenario
 // fields of any runs as table columns.
 import type { DomainHandlers, LabContext } from '../context.ts';
-import { analyseExperiment, COMMON_FIELD_PATHS, flattenRun, type FieldValue } from '../experiments.ts';
+import { analyseExperiment, flattenRun, type FieldValue } from '../experiments.ts';
+import { COMMON_FIELD_PATHS } from '../protocol/constants.ts';
 
 export function experimentsHandlers(ctx: LabContext): DomainHandlers<'experiments.list' | 'experiments.show' | 'runs.fields'> {
   return {

@@ -25,3 +25,19 @@ export type BenchmarkSource = (typeof BENCHMARK_SOURCES)[number];
 export const MAX_SWEEP_RUNS = 10_000;
 /** The largest tool output measurements.import takes (characters of text). */
 export const MAX_IMPORT_TEXT_CHARS = 50 * 2 ** 20;
+
+/** The policy the guest kernel really used, as a column beside the scenario's own fields. */
+export const EFFECTIVE_POLICY_PATH = 'effective.policy';
+/** The scenario columns a journal table and an export offer first, in this order; any other path the runs have follows. */
+export const COMMON_FIELD_PATHS = [
+  'viommu.backend',
+  'policy',
+  EFFECTIVE_POLICY_PATH,
+  'guest.kernel',
+  'guest.vcpus',
+  'device.queues',
+  'device.mtu',
+  'flushQueue.kind',
+  'flushQueue.size',
+  'flushQueue.timeoutMs',
+] as const;

@@ -4,6 +4,7 @@
 import type { FieldValue } from './types.ts';
 import { METRICS } from '../../../service/protocol/index.ts';
 import { formatMetric, metricInfo } from './format.ts';
+import { COMMON_FIELD_PATHS } from '../../../service/protocol/constants.ts';
 
 /**
  * What a measurement reports (iperf3, fio), in catalog order. A measured run
@@ -19,19 +20,8 @@ export function measuredSummary(metrics: Readonly<Record<string, number>>, max =
     .map((m) => ({ name: m, text: `${metricInfo(m).label} ${formatMetric(m, metrics[m])}` }));
 }
 
-/** Offered first, in this order; any other path the runs have follows. */
-export const FIELD_CHOICES = [
-  'viommu.backend',
-  'policy',
-  'effective.policy',
-  'guest.kernel',
-  'guest.vcpus',
-  'device.queues',
-  'device.mtu',
-  'flushQueue.kind',
-  'flushQueue.size',
-  'flushQueue.timeoutMs',
-] as const;
+/** Offered first, in this order (the protocol's list); any other path the runs have follows. */
+export const FIELD_CHOICES = COMMON_FIELD_PATHS;
 
 const STORAGE_KEY = 'iommu-lab.journal.fieldColumns';
 const DEFAULT_COLUMNS = ['viommu.backend', 'effective.policy'];
