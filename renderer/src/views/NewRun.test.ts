@@ -190,13 +190,18 @@ describe('NewRun', () => {
     expect(params.source.config.device?.mtu).toBe(9000);
     expect(params).toMatchObject({ name: 'jumbo', seeds: 2, tags: ['mtu', 'jumbo'] });
 
-    const bars = await screen.findAllByRole('progressbar');
+    // One bar per run below the form (the action bar at the top has its own, counted apart).
+    const bars = await screen.findAllByRole('progressbar', { name: /^Progress of run / });
     expect(bars).toHaveLength(2);
     lab.emit('run.progress', { runId: 'run-0001-0000-0000', fraction: 0.5 });
     lab.emit('run.progress', { runId: 'someone-else', fraction: 0.9 });
     lab.emit('run.status', { runId: 'run-0002-0000-0000', status: 'done', error: null });
     await waitFor(() => expect(screen.getByText('1 of 2 ended')).toBeTruthy(), WAIT);
     expect((bars[0] as HTMLProgressElement).value).toBe(0.5);
+    // The action bar beside Start says the same where the user clicked, with a link to the runs.
+    const top = screen.getByRole('status', { name: 'Progress of the last start' });
+    expect(top.textContent).toMatch(/Runs running: 1\/2 ended/);
+    expect(within(top).getByRole('link', { name: 'Compare the 2 runs' }).getAttribute('href')).toBe('#/compare?ids=run-0001-0000-0000,run-0002-0000-0000');
 
     await fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
     await waitFor(() => expect(lab.callsOf('runs.cancel')[0]?.params).toEqual({ ids: ['run-0001-0000-0000'] }), WAIT);
