@@ -21,6 +21,14 @@ export type RunKind = (typeof RUN_KINDS)[number];
 export const BENCHMARK_SOURCES = ['simulated', 'iperf3', 'fio'] as const;
 export type BenchmarkSource = (typeof BENCHMARK_SOURCES)[number];
 
+/**
+ * Where journaled runs simulate: this machine's worker threads, or
+ * `iommu-lab worker` processes that take jobs from the service's Redis
+ * (`serve --redis URL`, `sweep --redis URL`).
+ */
+export const RUN_PLACES = ['this-machine', 'workers'] as const;
+export type RunPlace = (typeof RUN_PLACES)[number];
+
 /** A sweep larger than this is almost certainly a typo in the grid. */
 export const MAX_SWEEP_RUNS = 10_000;
 /** The largest tool output measurements.import takes (characters of text). */
