@@ -359,6 +359,25 @@ describe('distributed sweeps (BullMQ on a private redis-server)', { timeout: 90_
     }
   });
 
+  it('serve --redis names the masked Redis and its workers; an unreachable one is one line, exit 2', async () => {
+    const journal = join(dir, 'serve-redis.db');
+    const served = coordinator(['serve', '--port', '0', '--redis', redis.url, '--journal', journal]);
+    let out = '';
+    await new Promise<void>((resolve) => {
+      served.child.stdout?.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('Press Ctrl+C')) resolve();
+      });
+    });
+    await stop(served.child);
+    assert.match(out, /^Workers: sweeps may run on `iommu-lab worker` processes of redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/? \(\d+ of this model online\)$/m);
+    assert.ok(!out.includes(PASSWORD));
+    const unreachable = await runCli(['serve', '--port', '0', '--redis', `redis://:${PASSWORD}@127.0.0.1:1`, '--journal', journal]);
+    assert.equal(unreachable.code, 2);
+    assert.match(unreachable.err, /^iommu-lab: cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1\/?: /);
+    assert.ok(!`${unreachable.out}${unreachable.err}`.includes(PASSWORD));
+  });
+
   it('runOn workers without a Redis URL is an input error naming runOn', async () => {
     const { lab, client } = openInProcess({ journalPath: join(dir, 'no-redis.db') });
     try {
