@@ -12,6 +12,7 @@ import { summaryOf } from './compare.ts';
 import { ServiceError } from './errors.ts';
 import { events, type EventData, type EventName } from './protocol/events.ts';
 import { isEndedStatus } from './protocol/fields.ts';
+import type { RunPlace } from './protocol/constants.ts';
 import type { MethodName, ParsedParams, Result } from './protocol/methods.ts';
 import { JournalBusyError, JournalWrites, SERVICE_BUSY_TIMEOUT_MS } from './journal-writes.ts';
 import { RemoteScheduler } from './distributed/remote-scheduler.ts';
@@ -207,8 +208,32 @@ export class LabContext {
     return findBenchmark(this.journal, name);
   }
 
-  /** Journals the runs (all or none), then hands them to the workers. */
-  queue(runs: { name: string; scenario: Scenario }[], opts: { experimentId: string | null; tags: readonly string[]; timeLimitMs?: number | undefined; sweepId?: string }): string[] {
+  /**
+   * Checks a place can take runs, before any is journaled: 'workers' needs a
+   * Redis that answers and, when workers are online, one that runs this
+   * model version (workers refuse another model's jobs). Returns the
+   * compatible workers online; null for this machine.
+   */
+  async checkRunPlace(runOn: RunPlace): Promise<number | null> {
+    if (runOn === 'this-machine') return null;
+    if (!this.remote) throw ServiceError.invalid([{ path: 'runOn', message: "'workers' needs a Redis URL: start the service with --redis URL (serve --redis, sweep --redis)" }]);
+    await this.remote.connect();
+    const online = await this.remote.onlineWorkers();
+    const compatible = online.filter((w) => w.compatible).length;
+    if (online.length > 0 && compatible === 0) {
+      const seen = online.map((w) => `${w.name} (model ${w.modelVersion ?? 'unknown'})`).join(', ');
+      throw ServiceError.invalid([
+        { path: 'runOn', message: `no worker on ${this.remote.redisUrl} runs model ${MODEL_VERSION}, and workers refuse another model's jobs (online: ${seen}); start \`iommu-lab worker\` from this release` },
+      ]);
+    }
+    return compatible;
+  }
+
+  /** Journals the runs (all or none), then hands them to this machine's threads or to the workers (checkRunPlace first). */
+  queue(
+    runs: { name: string; scenario: Scenario }[],
+    opts: { experimentId: string | null; tags: readonly string[]; timeLimitMs?: number | undefined; sweepId?: string; runOn: RunPlace },
+  ): string[] {
     const runIds = this.journal.runs.insertRunsBulk(
       runs.map((r) => ({ name: r.name, scenario: r.scenario, modelVersion: MODEL_VERSION, seed: r.scenario.seed, status: 'queued' as const, experimentId: opts.experimentId, tags: opts.tags })),
     );
@@ -218,7 +243,8 @@ export class LabContext {
     }
     runIds.forEach((id, i) => {
       this.emit('run.status', { runId: id, status: 'queued', error: null });
-      void this.scheduler.schedule(id, (runs[i] as { scenario: Scenario }).scenario, opts.timeLimitMs);
+      const scenario = (runs[i] as { scenario: Scenario }).scenario;
+      void (this.remote ? this.remote.schedule(id, scenario, opts.timeLimitMs, opts.runOn === 'this-machine') : this.scheduler.schedule(id, scenario, opts.timeLimitMs));
     });
     return runIds;
   }

@@ -18,6 +18,7 @@ interface ServeOpts extends JournalOpts {
   open: boolean;
   files?: string;
   tokenFile?: string;
+  redis?: string;
 }
 
 /** The --files folder as an absolute path; a usage error unless it is an existing folder. */
@@ -78,7 +79,7 @@ function untilStopped(signal?: AbortSignal): Promise<void> {
  */
 export async function serve(opts: ServeOpts, io: Io, stop?: AbortSignal): Promise<void> {
   const filesDir = filesFolder(opts.files);
-  const lab = await openLab(opts.journal);
+  const lab = await openLab(opts.journal, { redisUrl: opts.redis });
   try {
     const { startServer, tokenFromFile, LabClient, inProcessTransport } = await loadService();
     let token: string | undefined;
@@ -91,7 +92,11 @@ export async function serve(opts: ServeOpts, io: Io, stop?: AbortSignal): Promis
     }
     // The journal opens before the port does, through the protocol: a journal that cannot be opened is one line and exit 2.
     const probe = new LabClient(inProcessTransport(lab));
-    const journalPath = await probe.call('journal.info', {}).then((info) => info.path).finally(() => probe.close());
+    // So does a Redis that does not answer (one line naming the masked URL).
+    const [journalPath, workers] = await Promise.all([
+      probe.call('journal.info', {}).then((info) => info.path),
+      opts.redis === undefined ? null : probe.call('sweeps.workers', {}),
+    ]).finally(() => probe.close());
     const server = await startServer({ lab, port: opts.port, staticDir: RENDERER_DIST, filesDir, ...(token === undefined ? {} : { token }) }).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') throw new UsageError(`--port: ${opts.port} is already in use on 127.0.0.1; pick another, or 0 for a free one`);
       if (err.code === 'EACCES') throw new UsageError(`--port: ${opts.port} needs privileges; use a port above 1023, or 0 for a free one`);
@@ -101,6 +106,7 @@ export async function serve(opts: ServeOpts, io: Io, stop?: AbortSignal): Promis
       const pageUrl = `${server.url}?token=${server.token}`;
       io.out(`Listening on ${pageUrl}`);
       io.out(`Journal: ${journalPath}`);
+      if (workers) io.out(`Workers: sweeps may run on \`iommu-lab worker\` processes of ${workers.redis ?? ''} (${workers.workers.filter((w) => w.compatible).length} of this model online)`);
       io.out(filesDir === null ? 'Files: none (journal.backup and journal.merge take no paths; see --files)' : `Files: ${filesDir} (journal.backup and journal.merge take paths inside it only)`);
       io.out('Press Ctrl+C to stop.');
       // The browser's command line is visible to other local users: it gets a one-time link, not the token.
@@ -122,6 +128,7 @@ export function registerServe(program: Command, io: Io): void {
       .option('--port <n>', 'TCP port on 127.0.0.1 (0 picks a free one)', parseIntOption('--port', 0, 65535), 0)
       .option('--open', 'open the URL in the default browser', false)
       .option('--files <dir>', 'let API clients back up the journal to, and merge journals from, files inside DIR (default: no file paths)')
-      .option('--token-file <path>', 'keep the token in PATH (created 0600 with a fresh token if missing) so the address survives a restart (default: a fresh token each start)'),
+      .option('--token-file <path>', 'keep the token in PATH (created 0600 with a fresh token if missing) so the address survives a restart (default: a fresh token each start)')
+      .option('--redis <url>', 'let the sweep form run sweeps on `iommu-lab worker` processes through this Redis: redis://[:password@]host[:port][/db] or rediss://'),
   ).action((opts: ServeOpts) => serve(opts, io));
 }

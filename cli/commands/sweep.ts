@@ -44,7 +44,12 @@ async function runSweep(
   { followBatch, batchExitCode, batchSummary }: Pick<typeof Progress, 'followBatch' | 'batchExitCode' | 'batchSummary'>,
 ): Promise<void> {
   // --resume: the runs of the experiment that had not ended, attached to their jobs in Redis again.
-  const started = spec === undefined ? await client.call('sweeps.resume', { experiment: opts.resume as string }) : await client.call('sweeps.start', { spec: spec as never, dryRun: opts.dryRun });
+  const runOn = opts.redis === undefined ? 'this-machine' : 'workers';
+  const started =
+    spec === undefined
+      ? { ...(await client.call('sweeps.resume', { experiment: opts.resume as string })), workersOnline: null }
+      : await client.call('sweeps.start', { spec: spec as never, dryRun: opts.dryRun, runOn });
+  if (started.workersOnline === 0) io.err('iommu-lab: no worker is taking jobs from this Redis yet: the runs wait in the queue until `iommu-lab worker --redis URL` starts');
   if (opts.dryRun) {
     const msg = { points: started.points, runs: started.total };
     return io.out(opts.json ? JSON.stringify(msg) : `${started.points} grid points x seeds = ${started.total} runs (nothing journaled)`);

@@ -23,3 +23,21 @@ export function cancelKey(runId: string): string {
 }
 /** A cancel mark outlives any job it could concern (the longest time limit). */
 export const CANCEL_MARK_TTL_S = 24 * 3600;
+
+/**
+ * A worker announces its model version in its BullMQ name (the Redis client
+ * name, which `Queue.getWorkers()` lists), so a coordinator can refuse a sweep
+ * no online worker would accept before journaling anything. Client names take
+ * no spaces.
+ */
+const MODEL_TAG = '~model=';
+
+export function workerClientName(name: string, modelVersion: string): string {
+  return `${name.replace(/\s+/g, '_')}${MODEL_TAG}${modelVersion}`;
+}
+
+/** The user's name and the model version from a worker's client name (null: a worker that did not say). */
+export function parseWorkerClientName(clientName: string): { name: string; modelVersion: string | null } {
+  const at = clientName.lastIndexOf(MODEL_TAG);
+  return at < 0 ? { name: clientName, modelVersion: null } : { name: clientName.slice(0, at), modelVersion: clientName.slice(at + MODEL_TAG.length) };
+}

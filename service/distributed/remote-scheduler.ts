@@ -16,7 +16,7 @@ import { ServiceError } from '../errors.ts';
 import type { JournalWrites } from '../journal-writes.ts';
 import type { RunOutput } from '../run-output.ts';
 import { DEFAULT_TIME_LIMIT_MS, type RunScheduler, type SchedulerHooks } from '../scheduler.ts';
-import { CANCEL_MARK_TTL_S, cancelKey, KEEP_UNCOLLECTED_S, QUEUE_NAME, SIMULATE_JOB, type SimulateJobData } from './jobs.ts';
+import { CANCEL_MARK_TTL_S, cancelKey, KEEP_UNCOLLECTED_S, parseWorkerClientName, QUEUE_NAME, SIMULATE_JOB, type SimulateJobData } from './jobs.ts';
 import { maskRedisUrl, redisOptions, RedisUrlError } from './redis-url.ts';
 
 /** How long the coordinator waits for Redis to answer before saying it is unreachable. */
@@ -65,7 +65,7 @@ export class RemoteScheduler {
   readonly #journal: () => Journal;
   readonly #writes: JournalWrites;
   readonly #hooks: SchedulerHooks;
-  /** Jobs that are not journaled runs (unsaved simulations, analyses, fits) stay on this machine's threads. */
+  /** Jobs that are not journaled runs (unsaved simulations, analyses, fits), and runs asked to, stay on this machine's threads. */
   readonly #local: RunScheduler;
   readonly #runs = new Map<string, RemoteRun>();
   #connected: Promise<{ queue: Queue; events: QueueEvents; marks: Redis }> | undefined;
@@ -147,8 +147,29 @@ export class RemoteScheduler {
     }
   }
 
-  /** Enqueues a queued run (or attaches to its job when it is in the queue already); resolves when it has ended. */
-  schedule(runId: string, scenario: Scenario, timeLimitMs = DEFAULT_TIME_LIMIT_MS): Promise<void> {
+  /**
+   * The workers taking jobs from the queue now, with the model version each
+   * announces: a sweep that none of them would run is refused before it is
+   * journaled (remote workers refuse another model's jobs).
+   */
+  async onlineWorkers(): Promise<{ name: string; modelVersion: string | null; compatible: boolean }[]> {
+    const { queue } = await this.#open();
+    const clients = await queue.getWorkers();
+    // A worker holds more than one connection under its name: count it once.
+    const names = [...new Set(clients.map((c) => c['rawname'] ?? '').filter((n) => n !== ''))];
+    return names
+      .map((raw) => parseWorkerClientName(raw.slice(raw.indexOf(':w:') + 3)))
+      .map((w) => ({ ...w, compatible: w.modelVersion === MODEL_VERSION }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /**
+   * Enqueues a queued run (or attaches to its job when it is in the queue
+   * already), or with `onThisMachine` runs it on this machine's threads;
+   * resolves when it has ended.
+   */
+  schedule(runId: string, scenario: Scenario, timeLimitMs = DEFAULT_TIME_LIMIT_MS, onThisMachine = false): Promise<void> {
+    if (onThisMachine) return this.#local.schedule(runId, scenario, timeLimitMs);
     const existing = this.#runs.get(runId);
     if (existing) return existing.ended;
     let settle!: (outcome: Outcome) => void;
@@ -219,7 +240,7 @@ export class RemoteScheduler {
   }
 
   isActive(runId: string): boolean {
-    return this.#runs.has(runId);
+    return this.#runs.has(runId) || this.#local.isActive(runId);
   }
 
   /**
@@ -229,7 +250,7 @@ export class RemoteScheduler {
    * were still active.
    */
   cancel(runIds: readonly string[]): number {
-    let n = 0;
+    let n = this.#local.cancel(runIds);
     for (const id of runIds) {
       const run = this.#runs.get(id);
       if (!run || run.cancelled) continue;
@@ -251,7 +272,7 @@ export class RemoteScheduler {
   }
 
   async settled(runIds: readonly string[]): Promise<void> {
-    await Promise.all(runIds.map((id) => this.#runs.get(id)?.ended));
+    await Promise.all([this.#local.settled(runIds), ...runIds.map((id) => this.#runs.get(id)?.ended)]);
   }
 
   /** Cancels what this process still carries, then closes the queue connections and the local workers. */

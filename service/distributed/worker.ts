@@ -7,7 +7,7 @@ import { MODEL_VERSION, safeParseScenario } from '../../core/index.ts';
 import { JobCancelledError, JobFailedError, JobTimeoutError, WorkerPool } from '../pool/index.ts';
 import type { RunOutput } from '../run-output.ts';
 import { DEFAULT_TIME_LIMIT_MS } from '../scheduler.ts';
-import { cancelKey, QUEUE_NAME, SIMULATE_JOB, type SimulateJobData } from './jobs.ts';
+import { cancelKey, QUEUE_NAME, SIMULATE_JOB, workerClientName, type SimulateJobData } from './jobs.ts';
 import { redisOptions } from './redis-url.ts';
 import { checkRedis } from './remote-scheduler.ts';
 
@@ -17,8 +17,8 @@ export interface QueueWorkerOptions {
   redisUrl: string;
   /** Jobs run at once, each on its own thread. */
   concurrency: number;
-  /** Shown in BullMQ's worker list. */
-  name?: string;
+  /** Shown in BullMQ's worker list (with this worker's model version). */
+  name: string;
   /** The compiled worker entry, when running from the built command. */
   workerUrl?: URL;
   /** How long a job stays with a worker that stopped answering before another worker takes it (BullMQ lock). */
@@ -78,7 +78,7 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     {
       connection: redisOptions(opts.redisUrl),
       concurrency: opts.concurrency,
-      ...(opts.name ? { name: opts.name } : {}),
+      name: workerClientName(opts.name, MODEL_VERSION),
       ...(opts.lockDurationMs ? { lockDuration: opts.lockDurationMs } : {}),
       ...(opts.stalledIntervalMs ? { stalledInterval: opts.stalledIntervalMs } : {}),
       // A job whose worker died is handed on once; a second loss fails it rather than crash every worker in turn.

@@ -11,7 +11,8 @@ type Methods = 'runs.start' | 'runs.simulate' | 'runs.cancel' | 'runs.wait' | 'r
 
 export function runsHandlers(ctx: LabContext): DomainHandlers<Methods> {
   return {
-    'runs.start': (p) => {
+    'runs.start': async (p) => {
+      await ctx.checkRunPlace(p.runOn);
       const base = buildScenario(p.source, ctx.profiles);
       const name = p.name ?? defaultRunName(p.source, base);
       const runs = Array.from({ length: p.seeds }, (_, i) => {
@@ -19,7 +20,7 @@ export function runsHandlers(ctx: LabContext): DomainHandlers<Methods> {
         return { name: p.seeds > 1 ? `${name} seed=${scenario.seed}` : name, scenario };
       });
       const experimentId = p.experiment === undefined ? null : ctx.journal.experiments.ensureExperiment({ name: p.experiment }).id;
-      return { runIds: ctx.queue(runs, { experimentId, tags: p.tags ?? [], timeLimitMs: p.timeLimitMs }), experimentId };
+      return { runIds: ctx.queue(runs, { experimentId, tags: p.tags ?? [], timeLimitMs: p.timeLimitMs, runOn: p.runOn }), experimentId };
     },
 
     'runs.simulate': async ({ source, seeds, timeLimitMs }) => {

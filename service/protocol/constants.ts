@@ -24,6 +24,14 @@ export type BenchmarkSource = (typeof BENCHMARK_SOURCES)[number];
 /** The instant estimate holds while every serialization point is less busy than this share (0..1). */
 export { MAX_TRUSTED_UTILIZATION as ESTIMATE_MAX_UTILIZATION } from '../../core/analytic/range.ts';
 
+/**
+ * Where journaled runs simulate: this machine's worker threads, or
+ * `iommu-lab worker` processes that take jobs from the service's Redis
+ * (`serve --redis URL`, `sweep --redis URL`).
+ */
+export const RUN_PLACES = ['this-machine', 'workers'] as const;
+export type RunPlace = (typeof RUN_PLACES)[number];
+
 /** A sweep larger than this is almost certainly a typo in the grid. */
 export const MAX_SWEEP_RUNS = 10_000;
 /** The largest tool output measurements.import takes (characters of text). */

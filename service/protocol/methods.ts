@@ -25,7 +25,7 @@ import {
   runSummarySchema,
   scenarioSchema,
 } from './results.ts';
-import { MAX_COMPARE_RUNS, MAX_IMPORT_TEXT_CHARS } from './constants.ts';
+import { MAX_COMPARE_RUNS, MAX_IMPORT_TEXT_CHARS, RUN_PLACES } from './constants.ts';
 import { fieldErrorSchema } from './errors.ts';
 import { scenarioSourceSchema } from './scenario-source.ts';
 import { simulationOutputSchema } from './simulation.ts';
@@ -47,6 +47,9 @@ export const sweepSpecSchema = z.strictObject({
 });
 export type SweepSpec = z.input<typeof sweepSpecSchema>;
 
+/** 'workers' needs a service with a Redis URL; the workers online must run this model version. */
+const runPlaceSchema = z.enum(RUN_PLACES).default('this-machine');
+
 const startRunParams = z.strictObject({
   source: scenarioSourceSchema,
   name: runNameSchema.optional(),
@@ -56,6 +59,7 @@ const startRunParams = z.strictObject({
   experiment: z.string().min(1).max(200).optional(),
   /** Per-run time limit; the service default applies when omitted. */
   timeLimitMs: z.number().int().min(100).max(24 * 3600_000).optional(),
+  runOn: runPlaceSchema,
 });
 
 /** A kernel release as the policy resolver reads it (core's parser is the rule). */
@@ -169,8 +173,23 @@ export const methods = {
   },
   /** Expands the grid, validates every scenario, then journals and queues all runs at once (or none). */
   'sweeps.start': {
-    params: z.strictObject({ spec: sweepSpecSchema, dryRun: z.boolean().default(false) }),
-    result: z.object({ sweepId: z.string().nullable(), runIds: z.array(z.string()), points: z.number(), total: z.number() }),
+    params: z.strictObject({ spec: sweepSpecSchema, dryRun: z.boolean().default(false), runOn: runPlaceSchema }),
+    result: z.object({
+      sweepId: z.string().nullable(),
+      runIds: z.array(z.string()),
+      points: z.number(),
+      total: z.number(),
+      /** With runOn 'workers': the compatible workers online when it was queued (0: the runs wait for one). */
+      workersOnline: z.number().nullable(),
+    }),
+  },
+  /** The Redis this service sends runs to (password masked), and the workers taking jobs from it now. */
+  'sweeps.workers': {
+    params: z.strictObject({}),
+    result: z.object({
+      redis: z.string().nullable(),
+      workers: z.array(z.object({ name: z.string(), modelVersion: z.string().nullable(), compatible: z.boolean() })),
+    }),
   },
   /**
    * Re-attaches to a distributed sweep whose coordinator ended: its runs that

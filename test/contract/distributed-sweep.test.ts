@@ -8,9 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { Queue } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { MODEL_VERSION } from '../../core/index.ts';
 import { openInProcess } from '../../service/index.ts';
+import { workerClientName } from '../../service/distributed/jobs.ts';
 import { cliBin, runCli } from './cli-run.ts';
 import { startRedis, type TestRedis } from '../fixtures/redis-server.ts';
 
@@ -164,7 +166,7 @@ describe('distributed sweeps (BullMQ on a private redis-server)', { timeout: 90_
     let held: string | undefined;
     try {
       await until('a job on the worker to kill', () => held !== undefined, 15_000, async () => {
-        held = (await queue.getActive()).find((j) => j.processedBy === 'kill-me')?.id;
+        held = (await queue.getActive()).find((j) => j.processedBy === workerClientName('kill-me', MODEL_VERSION))?.id;
       });
     } finally {
       await queue.close();
@@ -273,7 +275,7 @@ describe('distributed sweeps (BullMQ on a private redis-server)', { timeout: 90_
     const journal = join(dir, 'failed.db');
     const { lab, client } = openInProcess({ journalPath: journal, redisUrl: redis.url });
     try {
-      const { runIds } = await client.call('runs.start', { source: { preset: 'seed-after-fix', overrides: ['durationMs=5000'] }, timeLimitMs: 100 });
+      const { runIds } = await client.call('runs.start', { source: { preset: 'seed-after-fix', overrides: ['durationMs=5000'] }, timeLimitMs: 100, runOn: 'workers' });
       const [run] = await client.call('runs.wait', { ids: runIds });
       assert.equal(run?.status, 'failed');
       assert.match(run?.error ?? '', /exceeded its time limit of 100 ms/);
@@ -310,6 +312,85 @@ describe('distributed sweeps (BullMQ on a private redis-server)', { timeout: 90_
     } finally {
       await queue.close();
       await stop(worker);
+    }
+  });
+
+  it('only workers of another model version online: the sweep is refused naming them, nothing journaled, no job queued', async () => {
+    await Promise.all(children.map((c) => stop(c))); // earlier tests' workers (of this model) leave
+    // A worker of another release, as BullMQ lists it; it would refuse every job.
+    const foreign = new Worker(QUEUE, async () => undefined, { connection: { host: '127.0.0.1', port: redis.port, password: PASSWORD }, name: workerClientName('old-release', '0.9.0') });
+    await foreign.waitUntilReady();
+    const journal = join(dir, 'mismatch.db');
+    try {
+      const r = await runCli(['sweep', spec('mismatch', 2, 5), '--redis', redis.url, '--journal', journal]);
+      assert.equal(r.code, 2, `${r.out}\n${r.err}`);
+      assert.match(r.err, new RegExp(`no worker on redis://:\\*\\*\\*@127\\.0\\.0\\.1:\\d+/? runs model ${MODEL_VERSION.replaceAll('.', '\\.')}.*old-release \\(model 0\\.9\\.0\\)`));
+      assert.equal(existsSync(journal), false, 'nothing journaled');
+      assert.deepEqual(await jobKeys(), []);
+    } finally {
+      await foreign.close();
+    }
+  });
+
+  it('a service with a Redis URL runs where it is asked: sweeps.workers lists the worker with its model; runOn this-machine queues no job', async () => {
+    const worker = await startWorker('lister');
+    const { lab, client } = openInProcess({ journalPath: join(dir, 'placed.db'), redisUrl: redis.url });
+    try {
+      const listed = await client.call('sweeps.workers', {});
+      assert.match(listed.redis ?? '', /^redis:\/\/:\*\*\*@127\.0\.0\.1:\d+/);
+      assert.deepEqual(listed.workers.filter((w) => w.name === 'lister'), [{ name: 'lister', modelVersion: MODEL_VERSION, compatible: true }], 'listed once, with its model');
+      const seen: string[] = [];
+      const queue = testQueue();
+      const stopWatching = setInterval(() => void queue.getJobCounts().then((c) => Object.values(c).some((n) => n > 0) && seen.push('job')), 5);
+      const local = await client.call('sweeps.start', { spec: { name: 'here', base: { preset: 'seed-after-fix', overrides: ['durationMs=5', 'warmupMs=1'] }, grid: {}, seeds: 2 }, runOn: 'this-machine' });
+      assert.equal(local.workersOnline, null);
+      const ended = await client.call('runs.wait', { ids: local.runIds });
+      clearInterval(stopWatching);
+      await queue.close();
+      assert.deepEqual(ended.map((r) => r.status), ['done', 'done']);
+      assert.deepEqual(seen, [], 'no job went through Redis');
+      const remote = await client.call('sweeps.start', { spec: { name: 'there', base: { preset: 'seed-after-fix', overrides: ['durationMs=5', 'warmupMs=1'] }, grid: {}, seeds: 2 }, runOn: 'workers' });
+      assert.ok(remote.workersOnline !== null && remote.workersOnline >= 1);
+      assert.deepEqual((await client.call('runs.wait', { ids: remote.runIds })).map((r) => r.status), ['done', 'done']);
+    } finally {
+      client.close();
+      await lab.close();
+      await stop(worker);
+    }
+  });
+
+  it('serve --redis names the masked Redis and its workers; an unreachable one is one line, exit 2', async () => {
+    const journal = join(dir, 'serve-redis.db');
+    const served = coordinator(['serve', '--port', '0', '--redis', redis.url, '--journal', journal]);
+    let out = '';
+    await new Promise<void>((resolve) => {
+      served.child.stdout?.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('Press Ctrl+C')) resolve();
+      });
+    });
+    await stop(served.child);
+    assert.match(out, /^Workers: sweeps may run on `iommu-lab worker` processes of redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/? \(\d+ of this model online\)$/m);
+    assert.ok(!out.includes(PASSWORD));
+    const unreachable = await runCli(['serve', '--port', '0', '--redis', `redis://:${PASSWORD}@127.0.0.1:1`, '--journal', journal]);
+    assert.equal(unreachable.code, 2);
+    assert.match(unreachable.err, /^iommu-lab: cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1\/?: /);
+    assert.ok(!`${unreachable.out}${unreachable.err}`.includes(PASSWORD));
+  });
+
+  it('runOn workers without a Redis URL is an input error naming runOn', async () => {
+    const { lab, client } = openInProcess({ journalPath: join(dir, 'no-redis.db') });
+    try {
+      await assert.rejects(client.call('sweeps.start', { spec: { base: { preset: 'seed-after-fix' }, grid: {}, seeds: 1 }, runOn: 'workers' }), (err: { code?: string; fields?: { path: string; message: string }[] }) => {
+        assert.equal(err.code, 'invalid');
+        assert.equal(err.fields?.[0]?.path, 'runOn');
+        assert.match(err.fields?.[0]?.message ?? '', /needs a Redis URL: start the service with --redis URL/);
+        return true;
+      });
+      assert.equal(existsSync(join(dir, 'no-redis.db')), false);
+    } finally {
+      client.close();
+      await lab.close();
     }
   });
 });

@@ -195,6 +195,8 @@ describe('every method through the one client, results checked against their sch
     assert.equal((await call('experiments.show', { name: swept.name })).points.length, 1);
     // Resuming re-attaches to a Redis queue (test/contract/distributed-sweep.test.ts); a service without one says what is missing.
     await assert.rejects(call('sweeps.resume', { experiment: swept.name }), (e: unknown) => e instanceof ApiError && e.code === 'invalid' && e.fields[0]?.path === 'redis');
+    // Without a Redis URL there is nowhere else to run: no Redis, no workers (the distributed tests list real ones).
+    assert.deepEqual(await call('sweeps.workers', {}), { redis: null, workers: [] });
     const { runIds: slow } = await call('runs.start', { source: { preset: 'seed-after-fix' } });
     assert.ok((await call('runs.cancel', { ids: slow })).cancelled <= 1);
     await call('runs.wait', { ids: slow });
