@@ -35,15 +35,16 @@ describe('journal keyboard', { skip: missing, timeout: 180_000 }, () => {
     if ((await row.count()) === 0) return null;
     return Number(await row.getAttribute('aria-rowindex')) - 2;
   };
+  // Runs in the page (a string: this file's Node types have no DOM).
   const cursorInView = (): Promise<boolean> =>
-    page.evaluate(() => {
+    page.evaluate(`(() => {
       const row = document.querySelector('[role=row][aria-current=true]');
       const grid = document.querySelector('[role=grid]');
       if (!row || !grid) return false;
       const r = row.getBoundingClientRect();
       const g = grid.getBoundingClientRect();
       return r.top >= g.top + 40 - 1 && r.bottom <= g.bottom + 1;
-    });
+    })()`);
 
   it('moves a visible cursor with j and k, keeps it in view and opens its run with Enter', async () => {
     assert.equal(await cursorIndex(), null, 'no cursor before a key is pressed');
@@ -53,7 +54,7 @@ describe('journal keyboard', { skip: missing, timeout: 180_000 }, () => {
     await page.keyboard.press('j');
     await page.keyboard.press('k');
     assert.equal(await cursorIndex(), 1);
-    const outline = await page.locator('[role=row][aria-current=true]').evaluate((el) => getComputedStyle(el).boxShadow);
+    const outline = await page.locator('[role=row][aria-current=true]').evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { boxShadow: string } }).getComputedStyle(el).boxShadow);
     assert.notEqual(outline, 'none', 'the cursor row is marked');
     await shot('cursor');
     // Far below the first screen of rows: the table scrolls to keep the cursor visible.
@@ -97,7 +98,7 @@ describe('journal keyboard', { skip: missing, timeout: 180_000 }, () => {
     assert.equal(await page.getByRole('dialog').count(), 0, '? typed into a field opens no shortcut list');
     // Esc leaves the field; the keys work again.
     await page.keyboard.press('Escape');
-    assert.equal(await field.evaluate((el) => el === document.activeElement), false, 'Esc leaves the field');
+    assert.equal(await field.evaluate((el) => el === (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement), false, 'Esc leaves the field');
     await page.keyboard.press('j');
     assert.equal(await cursorIndex(), (before ?? 0) + 1);
     await page.keyboard.press('?');

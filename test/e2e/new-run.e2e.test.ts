@@ -23,7 +23,8 @@ describe('new run page', { skip: missing, timeout: 180_000 }, () => {
   const inViewport = (l: Locator): Promise<boolean> =>
     l.evaluate((el) => {
       const r = el.getBoundingClientRect();
-      return r.top >= 0 && r.left >= 0 && r.bottom <= window.innerHeight && r.right <= window.innerWidth;
+      const view = globalThis as unknown as { innerHeight: number; innerWidth: number };
+      return r.top >= 0 && r.left >= 0 && r.bottom <= view.innerHeight && r.right <= view.innerWidth;
     });
 
   it('has a title, and Start in view at the top and at the bottom of the form', async () => {

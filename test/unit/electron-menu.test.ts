@@ -15,7 +15,9 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 function build(isMac = false, isPackaged = true) {
   const sent: CommandId[] = [];
   const ran: ShellCommandId[] = [];
-  const shell = Object.fromEntries((['import-results', 'export-runs', 'backup-journal', 'merge-journal', 'about'] as const).map((id) => [id, () => ran.push(id)])) as Record<ShellCommandId, () => void>;
+  const shell = Object.fromEntries(
+    (['import-results', 'export-runs', 'backup-journal', 'merge-journal', 'about'] as const).map((id) => [id, (): void => void ran.push(id)]),
+  ) as unknown as Record<ShellCommandId, () => void>;
   const template = menuTemplate({ send: (id) => sent.push(id), shell }, { isMac, isPackaged });
   return { template, sent, ran };
 }
