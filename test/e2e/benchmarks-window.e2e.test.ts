@@ -22,6 +22,12 @@ describe('benchmarks from the window', { skip: missing, timeout: 180_000 }, () =
         const { runIds } = await lab.call('runs.start', { source: { preset: 'seed-after-fix' } });
         await lab.call('runs.wait', { ids: runIds });
         simulatedId = runIds[0] as string;
+        // A history that drops from about 51 to about 39 Gbit/s: six lazy seeds, then six strict ones.
+        const lazy = await lab.call('runs.start', { source: { preset: 'seed-after-fix', overrides: ['durationMs=50'] }, seeds: 6 });
+        const strict = await lab.call('runs.start', { source: { preset: 'seed-before-fix', overrides: ['durationMs=50'] }, seeds: 6 });
+        await lab.call('runs.wait', { ids: [...lazy.runIds, ...strict.runIds] });
+        await lab.call('benchmarks.create', { name: 'rx drop', metric: 'throughputGbps', higherIsBetter: true });
+        for (const id of [...lazy.runIds, ...strict.runIds]) await lab.call('benchmarks.addRun', { benchmark: 'rx drop', runId: id });
       } finally {
         await lab.close();
       }
@@ -57,6 +63,22 @@ describe('benchmarks from the window', { skip: missing, timeout: 180_000 }, () =
     await dialog.getByRole('button', { name: 'Open benchmark' }).click();
     await page.getByText(/2 points · 0 markers/).waitFor();
     await page.getByText(/receivedGbps/).first().waitFor();
+  });
+
+  it('flags the unacknowledged regression on the list, and acknowledging it clears the flag', async () => {
+    await page.goto(`${new URL(page.url()).origin}/#/benchmarks`);
+    const row = page.getByRole('row').filter({ hasText: 'rx drop' });
+    const flag = row.locator('[data-regression]');
+    await flag.getByText(/unacknowledged -2\d\.\d%/).waitFor();
+    await page.getByRole('status').getByText(/rx drop has a regression worse than 2% that nobody acknowledged/).waitFor();
+    await shot('regression');
+    await flag.getByRole('button', { name: 'Acknowledge' }).click();
+    await flag.getByText(/^\s*none\s*$/).waitFor();
+    assert.equal(await page.getByRole('status').count(), 0);
+    // The acknowledgement is a marker before the regression's first point, visible in the history.
+    await row.getByRole('link', { name: 'rx drop' }).click();
+    await page.getByText(/12 points · 1 marker/).waitFor();
+    await page.getByText(/acknowledged: regression -2\d\.\d%/).first().waitFor();
   });
 
   it('overlays a measured run and a simulation in seconds', async () => {
