@@ -3,6 +3,7 @@
 // selection, and no key acts while the user types in a text field.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { Lab } from '../../service/lab.ts';
@@ -105,10 +106,38 @@ describe('journal keyboard', { skip: missing, timeout: 180_000 }, () => {
     const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
     await help.waitFor();
     const text = await help.innerText();
-    for (const line of [/j\s+Next run in the journal/, /k\s+Previous run in the journal/, /Enter\s+Open the run under the cursor/, /Esc\s+Clear the selection/]) assert.match(text, line);
+    for (const line of [/j\s+Next run in the journal/, /k\s+Previous run in the journal/, /Enter\s+Open the run under the cursor/, /x\s+Tick or untick the run under the cursor/, /Esc\s+Clear the selection/]) assert.match(text, line);
     await shot('help');
     await page.keyboard.press('Escape');
     await help.waitFor({ state: 'detached' });
+  });
+
+  it('ticks the run under the cursor with x, and compares two ticked that way with c', async () => {
+    await page.keyboard.press('x');
+    await page.keyboard.press('j');
+    await page.keyboard.press('x');
+    await page.getByText('2 selected').waitFor();
+    await page.keyboard.press('x');
+    await page.getByText('1 selected').waitFor();
+    await page.keyboard.press('k');
+    await page.keyboard.press('k');
+    await page.keyboard.press('x');
+    await page.getByText('2 selected').waitFor();
+    await page.keyboard.press('c');
+    await page.waitForURL(/#\/compare\?ids=[^,&]+,[^,&]+$/);
+    await page.goBack();
+    await page.keyboard.press('Escape');
+  });
+
+  it('exports the listed runs as a CSV file from the journal', async () => {
+    await page.getByText('Export…').click();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('group', { name: 'Export the listed runs' }).getByRole('button', { name: 'CSV' }).click()]);
+    assert.match(download.suggestedFilename(), /\.csv$/);
+    const path = await download.path();
+    const lines = readFileSync(path, 'utf8').trim().split('\n');
+    assert.equal(lines.length, RUNS + 1, 'a header and one line per run');
+    assert.match(lines[0] ?? '', /name/);
+    await page.getByRole('status').getByText(`Exported ${RUNS} runs as ${download.suggestedFilename()}.`).waitFor();
     assert.deepEqual(session?.pageErrors, []);
   });
 });

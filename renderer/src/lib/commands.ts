@@ -18,6 +18,7 @@ export type CommandId =
   | 'row-down'
   | 'row-up'
   | 'row-open'
+  | 'row-tick'
   | 'toggle-theme'
   | 'keyboard-shortcuts'
   | 'about';
@@ -58,6 +59,7 @@ export const COMMANDS: readonly LabCommand[] = [
   { id: 'row-down', label: 'Next run in the journal', keys: ['j'], runBy: 'page' },
   { id: 'row-up', label: 'Previous run in the journal', keys: ['k'], runBy: 'page' },
   { id: 'row-open', label: 'Open the run under the cursor', keys: ['Enter'], runBy: 'page' },
+  { id: 'row-tick', label: 'Tick or untick the run under the cursor', keys: ['x'], runBy: 'page' },
   { id: 'toggle-theme', label: 'Toggle dark theme', accelerator: 'CmdOrCtrl+Shift+D', menu: 'View', runBy: 'page' },
   { id: 'keyboard-shortcuts', label: 'Keyboard shortcuts', keys: ['?'], accelerator: 'CmdOrCtrl+/', menu: 'Help', runBy: 'page' },
   { id: 'about', label: 'About IOMMU Lab', menu: 'Help', runBy: 'shell' },
