@@ -1,6 +1,6 @@
 // The command list's key rules: chords, single keys, and which fields swallow keys.
 import { describe, expect, it } from 'vitest';
-import { COMMANDS, commandForKeys, typingInto } from './commands.ts';
+import { acceleratorText, COMMANDS, commandForKeys, typingInto } from './commands.ts';
 
 describe('commands', () => {
   it('maps single keys and two-key chords to their command, and a chord start to a wait', () => {
@@ -30,5 +30,11 @@ describe('commands', () => {
     expect(typingInto({ tagName: 'INPUT', type: 'checkbox' })).toBe(false);
     expect(typingInto({ tagName: 'BUTTON' })).toBe(false);
     expect(typingInto(null)).toBe(false);
+  });
+
+  it('writes accelerators the way each platform does', () => {
+    expect(acceleratorText('CmdOrCtrl+Shift+C', 'linux')).toBe('Ctrl+Shift+C');
+    expect(acceleratorText('CmdOrCtrl+Shift+C', 'darwin')).toBe('⌘⇧C');
+    expect(acceleratorText('CmdOrCtrl+/', 'win32')).toBe('Ctrl+/');
   });
 });

@@ -88,6 +88,14 @@ export function commandForKeys(pressed: readonly string[]): { id: CommandId } | 
   return null;
 }
 
+/** An accelerator as the platform writes it: "Ctrl+Shift+C" on Linux and Windows, "⌘⇧C" on macOS. */
+export function acceleratorText(accelerator: string, platform: string): string {
+  const parts = accelerator.split('+');
+  if (platform !== 'darwin') return parts.map((p) => (p === 'CmdOrCtrl' ? 'Ctrl' : p)).join('+');
+  const MAC: Record<string, string> = { CmdOrCtrl: '⌘', Shift: '⇧', Alt: '⌥' };
+  return parts.map((p) => MAC[p] ?? p).join('');
+}
+
 /** True when key presses go to a field the user types into (shortcuts must not fire); checkboxes and buttons take no text. */
 export function typingInto(el: { tagName: string; type?: string; isContentEditable?: boolean } | null): boolean {
   if (!el) return false;
