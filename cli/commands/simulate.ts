@@ -262,6 +262,6 @@ export function registerSimulate(program: Command, io: Io): void {
 
   program
     .command('start')
-    .description('the quick look: the seed setup before and after the v6.3 policy change, side by side')
+    .description('the quick look: the seed setup before and after the v6.3 policy change, side by side (built-in costs; journals nothing)')
     .action(() => withJournalFreeClient((client) => startCommand(client, io)));
 }
