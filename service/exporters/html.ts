@@ -191,7 +191,7 @@ const STYLE = `
 *{box-sizing:border-box}
 body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;padding:0 16px;color:#1b1b1b;max-width:${PAGE_MAX_WIDTH_PX}px;overflow-wrap:break-word}
 h1{font-size:20px}h2{font-size:16px;margin-top:28px}h3{font-size:14px}
-.headline{font-size:15px}
+.headline{font-size:15px}.method{font-size:12px;color:#444}
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:4px 6px;vertical-align:top;text-align:left}
 table.metrics{font-size:13px}table.metrics th[scope=row]{overflow-wrap:anywhere;max-width:220px}
 td.num{text-align:right;font-variant-numeric:tabular-nums}.v{white-space:nowrap}
@@ -241,7 +241,8 @@ export function comparisonToHtml(report: ComparisonReport): string {
 ${legend(report)}
 ${headline(report)}
 <h2>Metrics</h2>
-<p>The primary metric and the metrics that changed${rest.length ? '; the others are folded below the table' : ''}. ${escapeHtml(methodSummary(c))} Ratio: head / base with a 95% bootstrap interval.</p>
+<p>The primary metric first, then the metrics that changed${rest.length ? '; the others are folded below the table' : ''}.</p>
+<p class="method">Method: ${escapeHtml(methodSummary(c))} Ratio: head / base with a 95% bootstrap interval.</p>
 ${shown.length ? metricTable(shown, report) : '<p>No primary metric, and no metric changed.</p>'}
 ${more}
 ${c.incomplete.length ? `<p>Not compared (missing in some runs): ${escapeHtml(c.incomplete.join(', '))}</p>` : ''}
