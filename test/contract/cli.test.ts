@@ -133,7 +133,7 @@ test('runs list|show|tag|note|delete and compare on one journal', async () => {
   const journal = join(journalDir, 'runs.db');
   const sim = await run('simulate', '--preset', 'seed-after-fix', '--set', 'durationMs=30', '--set', 'warmupMs=3', '--seeds', '2', '--journal', journal, '--json');
   assert.equal(sim.code, 0, sim.err);
-  const [a, b] = JSON.parse(sim.out).map((x: { runId: string }) => x.runId as string);
+  const [a, b] = JSON.parse(sim.out).results.map((x: { runId: string }) => x.runId as string);
   const short = a.slice(0, 8);
 
   const show = await run('runs', 'show', short, '--journal', journal);
