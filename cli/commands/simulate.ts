@@ -212,7 +212,26 @@ async function simulateWithoutSaving(client: Client, sources: ScenarioSourceInpu
   return Promise.all(sources.map(async (source) => (await client.call('runs.simulate', { source, seeds })).results));
 }
 
+/**
+ * Runs the seeds without journaling them. Ctrl-C ends the command with 130 as
+ * for journaled runs: the runs live only in this process's workers and nothing
+ * is written, so ending the process ends them.
+ */
 async function simulateUnsaved(client: Client, source: ScenarioSourceInput, opts: SimulateOpts, io: Io): Promise<void> {
+  const { catchInterrupt, INTERRUPTED_EXIT_CODE } = await import('../progress.ts');
+  const interrupt = catchInterrupt();
+  interrupt.onFire(() => {
+    io.err(`iommu-lab: interrupted by Ctrl-C; ${opts.seeds} run${opts.seeds === 1 ? '' : 's'} stopped, nothing journaled (--no-save)`);
+    process.exit(INTERRUPTED_EXIT_CODE);
+  });
+  try {
+    await reportUnsaved(client, source, opts, io);
+  } finally {
+    interrupt.stop();
+  }
+}
+
+async function reportUnsaved(client: Client, source: ScenarioSourceInput, opts: SimulateOpts, io: Io): Promise<void> {
   const outputs = (await simulateWithoutSaving(client, [source], opts.seeds))[0] ?? [];
   const seeds = outputs.map((o) => o.result);
   const summary = opts.seeds > 1 ? await summaryOf(outputs.map((o) => o.metrics)) : undefined;

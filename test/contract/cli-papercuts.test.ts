@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openJournal } from '../../db/index.ts';
 import { cleanupTempDirs, tempDir } from '../fixtures/journal-helpers.ts';
@@ -150,6 +151,21 @@ describe('Ctrl-C cancels the runs, then exits 130', () => {
     assert.deepEqual(statuses(journal), ['cancelled', 'cancelled', 'cancelled', 'cancelled']);
     assert.equal((JSON.parse(r.out) as { runs: { status: string }[] }).runs.length, 4);
   });
+});
+
+test('simulate --no-save: Ctrl-C stops the runs and exits 130, saying nothing was journaled', async () => {
+  const dir = tempDir();
+  const journal = join(dir, 'j.sqlite');
+  const ready = fileURLToPath(new URL('../fixtures/sigint-ready.cjs', import.meta.url));
+  const child = spawn(process.execPath, ['--require', ready, cliBin, 'simulate', '--preset', 'seed-after-fix', ...SLOW, '--seeds', '2', '--no-save', '--journal', journal], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  const listening = new Promise<void>((resolve) => child.stderr.on('data', (d: Buffer) => (err += d.toString()).includes('[sigint-ready]') && resolve()));
+  const closed = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  await listening;
+  child.kill('SIGINT');
+  assert.deepEqual(await closed, { code: 130, signal: null }, err);
+  assert.match(err, /iommu-lab: interrupted by Ctrl-C; 2 runs stopped, nothing journaled \(--no-save\)\n$/);
+  assert.ok(!existsSync(journal), 'nothing journaled');
 });
 
 describe('start', () => {
