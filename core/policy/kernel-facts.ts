@@ -116,9 +116,10 @@ export interface KernelFacts {
   /** CONFIG_IOMMU_DEFAULT_DMA_STRICT/_LAZY, the TLB policy log line and iommu_set_dma_strict(void): v5.15. */
   dmaStrictnessKconfig: boolean;
   /**
-   * IOMMU_DOMAIN_DMA_FQ, lazy as a domain type of its own: v5.15 ("iommu: Introduce explicit
-   * type for non-strict DMA domains"). Before, a lazy domain was an IOMMU_DOMAIN_DMA in
-   * non-strict mode, its flush queue chosen per domain by the driver.
+   * IOMMU_DOMAIN_DMA_FQ, lazy as a domain type of its own: v5.15 (bf3aed4660c6 "iommu: Introduce
+   * explicit type for non-strict DMA domains"). Before, a lazy domain was an IOMMU_DOMAIN_DMA in
+   * non-strict mode, its flush queue chosen per domain by the driver (DOMAIN_ATTR_DMA_USE_FLUSH_QUEUE
+   * until v5.13).
    */
   dmaFqDomainType: boolean;
   logsTlbPolicy: boolean;
