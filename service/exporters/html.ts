@@ -41,6 +41,7 @@ function extent(values: number[]): [number, number] {
 /** About `count` round tick values (1, 2 or 5 times a power of ten apart) covering [lo, hi]. */
 export function niceTicks(lo: number, hi: number, count = 5): number[] {
   const raw = (hi - lo) / Math.max(1, count);
+  if (!(raw > 0 && Number.isFinite(raw))) return [lo, hi]; // an empty or endless range has no round steps
   const magnitude = 10 ** Math.floor(Math.log10(raw));
   const step = ([1, 2, 5, 10].find((m) => m * magnitude >= raw) ?? 10) * magnitude;
   const first = Math.floor(lo / step) * step;

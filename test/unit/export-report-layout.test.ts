@@ -128,5 +128,7 @@ describe('reportRows and niceTicks', () => {
     assert.deepEqual(niceTicks(0, 50, 8), [0, 10, 20, 30, 40, 50]);
     assert.deepEqual(niceTicks(0.1, 0.35, 5), [0.1, 0.15, 0.2, 0.25, 0.3, 0.35]);
     assert.deepEqual(niceTicks(139000, 141500, 5), [139000, 139500, 140000, 140500, 141000, 141500]);
+    assert.deepEqual(niceTicks(-3, 7, 5), [-4, -2, 0, 2, 4, 6, 8]);
+    assert.deepEqual(niceTicks(5, 5), [5, 5], 'no endless loop on an empty range');
   });
 });
