@@ -11,20 +11,22 @@ interface BatchProgress {
 }
 
 /** Follows `runIds` through run events: the bar counts ended runs plus the running ones' fractions. */
-function showBatchProgress(client: Client, runIds: readonly string[], label: string, stream: NodeJS.WriteStream = process.stderr): BatchProgress {
+export function showBatchProgress(client: Pick<Client, 'on'>, runIds: readonly string[], label: string, stream: NodeJS.WriteStream = process.stderr): BatchProgress {
   if (!stream.isTTY || runIds.length === 0) return { stop() {} };
   const fraction = new Map<string, number>(runIds.map((id) => [id, 0]));
   const counts = { done: 0, failed: 0, cancelled: 0 };
   const bar = new cliProgress.SingleBar(
-    { stream, format: `${label} [{bar}] {percentage}% | {ended}/{total} runs | {failed} failed | {eta_formatted} left`, hideCursor: true, clearOnComplete: false, etaBuffer: 50 },
+    // The bar's own value and total count hundredths of runs (fractions of running runs move it), and cli-progress
+    // gives its own {total} precedence over the payload's: the run counts go under names of their own.
+    { stream, format: `${label} [{bar}] {percentage}% | {runsEnded}/{runsTotal} runs | {failed} failed | {eta_formatted} left`, hideCursor: true, clearOnComplete: false, etaBuffer: 50 },
     cliProgress.Presets.shades_classic,
   );
   const total = runIds.length;
-  bar.start(total * 100, 0, { ended: 0, total, failed: 0 });
+  bar.start(total * 100, 0, { runsEnded: 0, runsTotal: total, failed: 0 });
   const update = () => {
     let sum = 0;
     for (const f of fraction.values()) sum += f;
-    bar.update(Math.round(sum * 100), { ended: counts.done + counts.failed + counts.cancelled, total, failed: counts.failed });
+    bar.update(Math.round(sum * 100), { runsEnded: counts.done + counts.failed + counts.cancelled, runsTotal: total, failed: counts.failed });
   };
   const offProgress = client.on('run.progress', ({ runId, fraction: f }) => {
     if (!fraction.has(runId)) return;

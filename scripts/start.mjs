@@ -1,4 +1,4 @@
-// npm start: compiles the command and builds the UI if needed, then opens the desktop app, or, where
+// npm start: compiles the command and builds the UI when it is missing or older than its sources, then opens the desktop app, or, where
 // Electron's binary is not on this machine (it downloads on first launch and
 // machines without internet cannot fetch it), the same UI in a browser
 // through `iommu-lab serve --open`.
@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { uiBuildReason } from './ui-staleness.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const at = (...parts) => join(root, ...parts);
@@ -30,14 +31,15 @@ function runApp(command, args) {
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
-function buildRendererIfMissing() {
-  if (existsSync(at('renderer', 'dist', 'index.html'))) return;
+function buildRendererIfStale() {
+  const reason = uiBuildReason(root);
+  if (reason === null) return;
   const config = at('renderer', 'vite.config.ts');
   if (!existsSync(config)) {
     console.error('start: renderer/vite.config.ts not found; starting without a built UI');
     return;
   }
-  console.error('start: building the UI (renderer/dist)…');
+  console.error(`start: building the UI (renderer/dist): ${reason}…`);
   const vite = at('node_modules', 'vite', 'bin', 'vite.js');
   if (runToEnd(process.execPath, [vite, 'build', '--config', config]) !== 0) {
     console.error('start: the UI build failed (see above); starting anyway, the window will say the UI is not built');
@@ -66,7 +68,7 @@ function electronBinary() {
 
 // The command is compiled on every start (about a second), so a changed source never runs stale.
 if (runToEnd(process.execPath, [at('scripts', 'build-cli.mjs')]) !== 0) process.exit(1);
-buildRendererIfMissing();
+buildRendererIfStale();
 const electron = electronBinary();
 if (electron === null) {
   console.log('Electron is not available on this machine (offline); opening the same UI through iommu-lab serve --open');

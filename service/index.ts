@@ -12,6 +12,8 @@ export { defaultJournalPath } from '../db/paths.ts';
 export { attachChannel, type AttachedChannel, type DispatchTarget, type WireChannel } from './transport/dispatch.ts';
 export { startServer, tokenFromFile, type RunningServer, type ServerOptions } from './transport/http-server.ts';
 export { confineFiles, type FileAccess } from './transport/file-access.ts';
+// The summary of one metric over runs (mean, sd, range), as every surface computes it.
+export { summarizeRunSet, type RunSetSummary } from './stats.ts';
 
 /** A service in this process and the one client over it; closing the client does not close the service. */
 export function openInProcess(opts: LabOptions & LabClientOptions): { lab: Lab; client: LabClient } {

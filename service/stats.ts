@@ -120,12 +120,20 @@ function checkRuns(runs: readonly RunMetrics[], field: 'a' | 'b'): void {
 /** A per-reason breakdown ("vmExitsPerSec.iotlb") rather than a headline metric. */
 export const isBreakdown = (name: string): boolean => name.includes('.');
 
+/** The IOPS metrics of fio runs, simulated or imported, in the order a primary is picked. */
+const IOPS_METRICS = ['readIops', 'writeIops'] as const;
+
 /**
- * The primary metric when none is named: throughput for simulated NIC runs,
+ * The primary metric when none is named: for fio runs (simulated NVMe or
+ * imported) the IOPS of the direction the runs do (read before write; a
+ * direction no run does is all zeros); throughput for simulated NIC runs;
  * else the first headline metric with a direction in catalog order (the
- * received or sent rate of an iperf3 import, the IOPS of a fio one).
+ * received or sent rate of an iperf3 import).
  */
-export function defaultPrimaryMetric(names: readonly string[]): string | null {
+export function defaultPrimaryMetric(names: readonly string[], runs: readonly RunMetrics[] = []): string | null {
+  const iops = IOPS_METRICS.filter((n) => names.includes(n));
+  const done = iops.find((n) => runs.some((r) => (r.metrics[n] ?? 0) > 0));
+  if (done ?? iops[0]) return (done ?? iops[0]) as string;
   if (names.includes('throughputGbps')) return 'throughputGbps';
   const candidates = names.filter((n) => !isBreakdown(n) && findMetric(n) !== undefined && metricHigherIsBetter(n) !== undefined);
   return [...candidates].sort(byMetricOrder)[0] ?? null;
@@ -157,7 +165,7 @@ export function compareRunSets(a: readonly RunMetrics[], b: readonly RunMetrics[
   if (options.primary !== undefined && !wanted.includes(options.primary)) {
     throw ServiceError.invalid([{ path: 'primary', message: `${JSON.stringify(options.primary)} is not among the compared metrics; allowed: ${wanted.join(', ') || '(none)'}` }]);
   }
-  const primary = options.primary ?? defaultPrimaryMetric(wanted);
+  const primary = options.primary ?? defaultPrimaryMetric(wanted, all);
 
   const column = (runs: readonly RunMetrics[], name: string): number[] => runs.map((r) => r.metrics[name] as number);
   const familyOf = (name: string): MetricFamily => (name === primary ? 'primary' : isBreakdown(name) ? 'breakdown' : 'secondary');

@@ -1,6 +1,7 @@
 // iommu-lab import / export / journal: measured results in, run lists and
 // comparison reports out, and whole-journal backup and merge.
-import { writeFileSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { readTextFile } from '../text-file.ts';
 import { fmt } from '../format.ts';
@@ -8,17 +9,36 @@ import { invalidFields, journalOption, withClient, type Client, type JournalOpts
 import { collect, parseContext, UsageError, type Io } from '../usage.ts';
 import { checkFilterNames, filterFrom, withListFilters, type FilterOpts } from './runs.ts';
 
-/** Writes to --output when given (never half a file: one write call), else to stdout. */
-function emit(io: Io, content: string, output: string | undefined, what: string): void {
+/** Refuses an existing --output file without --force: checked before any work, and again when writing. */
+function checkOutput(output: string | undefined, force: boolean): void {
+  if (output !== undefined && !force && existsSync(output)) throw new UsageError(`--output: ${output} exists; add --force to overwrite it, or choose another name`);
+}
+
+/**
+ * Writes to --output when given (one write call), else to stdout. An existing
+ * file is left as it was unless --force; then the content goes to a private
+ * temporary file beside it, which takes its name, so the old file is replaced
+ * whole or not at all.
+ */
+function emit(io: Io, content: string, output: string | undefined, what: string, force: boolean): void {
   if (output === undefined) return io.out(content);
+  checkOutput(output, force);
+  const temp = force ? join(dirname(output), `.${basename(output)}.${process.pid}.tmp`) : undefined;
   try {
-    writeFileSync(output, content, { flag: 'wx', mode: 0o600 }); // run data is the user's alone
+    // Run data is the user's alone (0600); 'wx' never opens an existing file, so a file made since the check is kept.
+    writeFileSync(temp ?? output, content, { flag: 'wx', mode: 0o600 });
+    if (temp) renameSync(temp, output);
   } catch (err) {
+    if (temp) rmSync(temp, { force: true });
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`--output: cannot write ${output}: ${code === 'EEXIST' ? 'the file exists (choose another name)' : (code ?? (err as Error).message)}`);
+    if (code === 'EEXIST' && !temp) checkOutput(output, force);
+    throw new UsageError(`--output: cannot write ${output}: ${code ?? (err as Error).message}`);
   }
   io.err(`wrote ${what} to ${output}`);
 }
+
+const OUTPUT_HELP = 'write to a file instead of stdout (an existing file only with --force)';
+const FORCE_HELP = 'with -o: replace the file if it exists';
 
 interface ImportOpts extends JournalOpts {
   benchmark: string;
@@ -101,14 +121,16 @@ export function registerIo(program: Command, io: Io): void {
     withListFilters(exp.command('runs').description('every run matching the filters'))
       .option('--format <format>', 'csv or json', 'csv')
       .option('--metrics <names>', 'comma-separated metric columns (default: the key metrics)')
-      .option('-o, --output <file>', 'write to a new file instead of stdout'),
-  ).action(async (opts: JournalOpts & FilterOpts & { format: string; metrics?: string; output?: string }) => {
+      .option('-o, --output <file>', OUTPUT_HELP)
+      .option('--force', FORCE_HELP, false),
+  ).action(async (opts: JournalOpts & FilterOpts & { format: string; metrics?: string; output?: string; force: boolean }) => {
     if (opts.format !== 'csv' && opts.format !== 'json') throw new UsageError(`--format must be csv or json; got "${opts.format}"`);
     const format = opts.format;
+    checkOutput(opts.output, opts.force);
     await checkFilterNames(opts);
     await withClient(opts, async (client) => {
       const r = await client.call('runs.export', { format, query: { filter: filterFrom(opts) }, ...(opts.metrics ? { metrics: opts.metrics.split(',').map((m) => m.trim()) } : {}) });
-      emit(io, r.content, opts.output, `${r.runs} runs`);
+      emit(io, r.content, opts.output, `${r.runs} runs`, opts.force);
     });
   });
   journalOption(
@@ -121,15 +143,17 @@ export function registerIo(program: Command, io: Io): void {
       .option('--threshold <pct>', 'smallest change that counts, in percent', '2')
       .option('--primary <metric>', 'the metric tested alone, without multiple-testing correction (default: throughputGbps, else the first headline metric)')
       .option('--title <title>', 'report title')
-      .option('-o, --output <file>', 'write to a new file instead of stdout'),
-  ).action(async (opts: JournalOpts & { base: string[]; head: string[]; format: string; threshold: string; primary?: string; title?: string; output?: string }) => {
+      .option('-o, --output <file>', OUTPUT_HELP)
+      .option('--force', FORCE_HELP, false),
+  ).action(async (opts: JournalOpts & { base: string[]; head: string[]; format: string; threshold: string; primary?: string; title?: string; output?: string; force: boolean }) => {
     if (opts.format !== 'text' && opts.format !== 'html' && opts.format !== 'json') throw new UsageError(`--format must be text, html or json; got "${opts.format}"`);
     const threshold = Number(opts.threshold);
     if (!Number.isFinite(threshold) || threshold < 0 || threshold > 100) throw new UsageError(`--threshold must be a percentage from 0 to 100; got "${opts.threshold}"`);
     const format = opts.format;
+    checkOutput(opts.output, opts.force);
     await withClient(opts, async (client) => {
       const r = await client.call('runs.report', { base: opts.base, head: opts.head, format, threshold: threshold / 100, ...(opts.primary ? { primary: opts.primary } : {}), ...(opts.title ? { title: opts.title } : {}) });
-      emit(io, r.content, opts.output, `the ${format} report`);
+      emit(io, r.content, opts.output, `the ${format} report`, opts.force);
     });
   });
 

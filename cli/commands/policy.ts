@@ -49,6 +49,17 @@ function policyParams(opts: PolicyOpts): Params<'policy.explain'> {
   };
 }
 
+/**
+ * Words given outside --cmdline (an unquoted kernel command line): the
+ * option takes the whole command line as one argument, so each stray word
+ * would be dropped. All of them are named, with the quoted form to use.
+ */
+export function strayTokensMessage(stray: readonly string[], cmdline: string): string {
+  const whole = [cmdline, ...stray].filter(Boolean).join(' ');
+  const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+  return `--cmdline takes the whole kernel command line as one quoted argument; ${stray.length === 1 ? 'this word was' : `these ${stray.length} words were`} outside it: ${stray.join(' ')}\n  quote it: --cmdline ${quote(whole)}`;
+}
+
 /** Resolves through policy.explain; bad input comes back naming the option at fault. */
 async function policyCommand(client: Client, params: Params<'policy.explain'>, json: boolean, io: Io): Promise<void> {
   let explained;
@@ -60,7 +71,8 @@ async function policyCommand(client: Client, params: Params<'policy.explain'>, j
     const top = field.path.split('.')[0] ?? '';
     throw new UsageError(`${OPTION_OF[top] ?? field.path}: ${field.message}`);
   }
-  io.out(json ? JSON.stringify(explained.decision, null, 2) : explained.text);
+  // domainType is the lab's mode value (dma-fq: lazy); kernelDomainType is the kernel's own name for it.
+  io.out(json ? JSON.stringify({ ...explained.decision, kernelDomainType: explained.kernelDomainType }, null, 2) : explained.text);
 }
 
 export function registerPolicy(program: Command, io: Io): void {
@@ -73,7 +85,10 @@ export function registerPolicy(program: Command, io: Io): void {
     .option('--kconfig <default>', `Kconfig default: ${KCONFIG.join(' | ')}`, 'lazy')
     .option('--untrusted', 'the device is untrusted (external-facing)', false)
     .option('--json', 'print the decision as JSON', false)
-    .action(async (opts: PolicyOpts) => {
+    // Words outside --cmdline's one argument are named, every one, instead of commander's bare count.
+    .allowExcessArguments()
+    .action(async (opts: PolicyOpts, cmd: Command) => {
+      if (cmd.args.length > 0) throw new UsageError(strayTokensMessage(cmd.args, opts.cmdline));
       const params = policyParams(opts);
       await withJournalFreeClient((client) => policyCommand(client, params, opts.json, io));
     });

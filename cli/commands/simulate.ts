@@ -1,8 +1,10 @@
 // iommu-lab simulate / presets / start: run the model from the terminal.
 import type { Command } from 'commander';
-import type { JournaledSimulationResult as SimulationResult, JsonObject, ScenarioSourceInput } from '../../service/index.ts';
+import type { JournaledSimulationResult as SimulationResult, JsonObject, ScenarioSourceInput, SimulationOutput } from '../../service/index.ts';
 import { journalOption, withClient, withJournalFreeClient, type Client, type JournalOpts } from '../client.ts';
-import { fmt, pct, table } from '../format.ts';
+import { fmt, formatMetricValue, metricHeader, pct, table } from '../format.ts';
+import { EXPORT_METRICS } from '../../service/protocol/metrics.ts';
+import { loadService } from '../service-module.ts';
 import { readTextFile } from '../text-file.ts';
 import type { Interrupt } from '../progress.ts';
 import { collect, parseIntOption, UsageError, type Io } from '../usage.ts';
@@ -113,6 +115,50 @@ export function formatResults(results: MaybeOlder[], names: string[]): string {
   return `${text}\n\n${blocks.join('\n\n')}`;
 }
 
+/** The headline metrics a batch of seeds is summarized by: the NIC's, or fio's for an NVMe run, with the IOMMU's cost. */
+const NIC_HEADLINE: readonly string[] = EXPORT_METRICS;
+const STORAGE_HEADLINE: readonly string[] = ['readIops', 'writeIops', 'readBandwidthMiBps', 'writeBandwidthMiBps', 'readClatP99Us', 'writeClatP99Us', 'vmExitsPerSec', 'invalidationsPerSec', 'cpuUtilization'];
+
+export interface MetricSummary {
+  n: number;
+  mean: number;
+  /** Sample standard deviation (n - 1); null for a single run. */
+  sd: number | null;
+  min: number;
+  max: number;
+}
+
+/** Mean ± sd and range of each headline metric over the seeds' metrics (those every seed reports), in headline order. */
+export function seedSummary(metrics: readonly Readonly<Record<string, number>>[], summarize: (values: number[]) => MetricSummary): Record<string, MetricSummary> {
+  const headline = metrics.some((m) => 'readIops' in m) ? STORAGE_HEADLINE : NIC_HEADLINE;
+  const summary: Record<string, MetricSummary> = {};
+  if (metrics.length === 0) return summary;
+  for (const name of headline) {
+    if (!metrics.every((m) => typeof m[name] === 'number')) continue;
+    const { n, mean, sd, min, max } = summarize(metrics.map((m) => m[name] as number));
+    summary[name] = { n, mean, sd, min, max };
+  }
+  return summary;
+}
+
+/** "Throughput (Gbit/s)   39.2 ± 0.164   39 – 39.4" under "over N seeds:", one row per metric, values as the catalog shows them. */
+export function formatSeedSummary(summary: Readonly<Record<string, MetricSummary>>): string {
+  const entries = Object.entries(summary);
+  const n = entries[0]?.[1].n ?? 0;
+  const rows = entries.map(([name, s]) => [
+    metricHeader(name),
+    `${formatMetricValue(name, s.mean)} ± ${s.sd === null ? '–' : formatMetricValue(name, s.sd)}`,
+    `${formatMetricValue(name, s.min)} – ${formatMetricValue(name, s.max)}`,
+  ]);
+  return `over ${n} seeds:\n${table([['', 'mean ± sd', 'min – max'], ...rows], ['l', 'r', 'r'])}`;
+}
+
+/** The summary of the seeds' headline metrics, with the service's statistics. */
+async function summaryOf(metrics: readonly Readonly<Record<string, number>>[]): Promise<Record<string, MetricSummary>> {
+  const { summarizeRunSet } = await loadService();
+  return seedSummary(metrics, summarizeRunSet);
+}
+
 interface SimulateOpts extends JournalOpts {
   preset?: string;
   config?: string;
@@ -146,9 +192,11 @@ async function simulateAndReport(client: Client, source: ScenarioSourceInput, op
   const runs = await Promise.all(ended.filter((r) => r.status === 'done').map((r) => client.call('runs.get', { id: r.id, series: false })));
   // A simulated run's stored result is a journaled simulation result.
   const results = runs.flatMap((r) => (r.result ? [{ runId: r.id, ...(r.result as unknown as SimulationResult) }] : []));
-  if (opts.json) io.out(JSON.stringify(opts.seeds > 1 ? results : results[0] ?? null, null, 2));
+  const summary = opts.seeds > 1 ? await summaryOf(runs.map((r) => r.metrics)) : undefined;
+  if (opts.json) io.out(JSON.stringify(summary ? { results, summary } : results[0] ?? null, null, 2));
   else if (results.length) {
     io.out(formatResults(results, results.length > 1 ? results.map((r) => `seed ${r.seed}`) : [runs[0]?.name ?? 'result']));
+    if (summary && results.length > 1) io.out(`\n${formatSeedSummary(summary)}`);
     io.out(`\nSaved: ${runs.map((r) => r.id).join(' ')}  (journal ${(await client.call('journal.info', {})).path})`);
   }
   const code = batchExitCode(ended, runIds.length, interrupted);
@@ -160,14 +208,36 @@ async function simulateAndReport(client: Client, source: ScenarioSourceInput, op
  * Runs scenarios, one result per seed each, in the service's workers, and
  * journals nothing; a scenario's cost profile comes from the journal.
  */
-async function simulateWithoutSaving(client: Client, sources: ScenarioSourceInput[], seeds: number): Promise<SimulationResult[][]> {
-  return Promise.all(sources.map(async (source) => (await client.call('runs.simulate', { source, seeds })).results.map((o) => o.result)));
+async function simulateWithoutSaving(client: Client, sources: ScenarioSourceInput[], seeds: number): Promise<SimulationOutput[][]> {
+  return Promise.all(sources.map(async (source) => (await client.call('runs.simulate', { source, seeds })).results));
 }
 
+/**
+ * Runs the seeds without journaling them. Ctrl-C ends the command with 130 as
+ * for journaled runs: the runs live only in this process's workers and nothing
+ * is written, so ending the process ends them.
+ */
 async function simulateUnsaved(client: Client, source: ScenarioSourceInput, opts: SimulateOpts, io: Io): Promise<void> {
-  const seeds = (await simulateWithoutSaving(client, [source], opts.seeds))[0] ?? [];
-  if (opts.json) return io.out(JSON.stringify(opts.seeds > 1 ? seeds : seeds[0], null, 2));
+  const { catchInterrupt, INTERRUPTED_EXIT_CODE } = await import('../progress.ts');
+  const interrupt = catchInterrupt();
+  interrupt.onFire(() => {
+    io.err(`iommu-lab: interrupted by Ctrl-C; ${opts.seeds} run${opts.seeds === 1 ? '' : 's'} stopped, nothing journaled (--no-save)`);
+    process.exit(INTERRUPTED_EXIT_CODE);
+  });
+  try {
+    await reportUnsaved(client, source, opts, io);
+  } finally {
+    interrupt.stop();
+  }
+}
+
+async function reportUnsaved(client: Client, source: ScenarioSourceInput, opts: SimulateOpts, io: Io): Promise<void> {
+  const outputs = (await simulateWithoutSaving(client, [source], opts.seeds))[0] ?? [];
+  const seeds = outputs.map((o) => o.result);
+  const summary = opts.seeds > 1 ? await summaryOf(outputs.map((o) => o.metrics)) : undefined;
+  if (opts.json) return io.out(JSON.stringify(summary ? { results: seeds, summary } : seeds[0], null, 2));
   io.out(formatResults(seeds, seeds.length > 1 ? seeds.map((r) => `seed ${r.seed}`) : [seeds[0]?.scenario.name ?? 'result']));
+  if (summary) io.out(`\n${formatSeedSummary(summary)}`);
 }
 
 async function presetsCommand(client: Client, json: boolean, io: Io): Promise<void> {
@@ -179,7 +249,7 @@ async function presetsCommand(client: Client, json: boolean, io: Io): Promise<vo
 /** The quick look: both seed presets side by side, built-in costs, nothing journaled. */
 async function startCommand(client: Client, io: Io): Promise<void> {
   const names = ['seed-before-fix', 'seed-after-fix'];
-  const results = await simulateWithoutSaving(client, names.map((preset) => ({ preset })), 1);
+  const results = (await simulateWithoutSaving(client, names.map((preset) => ({ preset })), 1)).map((outputs) => outputs.map((o) => o.result));
   io.out('IOMMU Lab: strict vs lazy IOTLB invalidation on a nested first-level vIOMMU (iperf receive, 100 GbE)\n');
   io.out(formatResults(results.map((r) => r[0]!), names));
   io.out('\nTry: iommu-lab simulate --preset seed-after-fix --set viommu.backend=shadow-sl   |   iommu-lab presets   |   iommu-lab --help');
@@ -197,7 +267,7 @@ export function registerSimulate(program: Command, io: Io): void {
       .option('--name <name>', 'name the run (default: the preset or the scenario name)')
       .option('--tag <tag>', 'tag the run (repeatable)', collect, [] as string[])
       .option('--no-save', 'journal nothing (cost profiles still come from the journal)')
-      .option('--json', 'print the result object (an array with --seeds > 1)', false),
+      .option('--json', 'print the result object (with --seeds > 1: { results, summary }, the summary holding mean, sd, min and max per headline metric)', false),
   ).action((opts: SimulateOpts) => {
     const source = sourceFrom(opts);
     return withClient(opts, (client) => (opts.save ? simulateSaved(client, source, opts, io) : simulateUnsaved(client, source, opts, io)));
@@ -211,6 +281,6 @@ export function registerSimulate(program: Command, io: Io): void {
 
   program
     .command('start')
-    .description('the quick look: the seed setup before and after the v6.3 policy change, side by side')
+    .description('the quick look: the seed setup before and after the v6.3 policy change, side by side (built-in costs; journals nothing)')
     .action(() => withJournalFreeClient((client) => startCommand(client, io)));
 }

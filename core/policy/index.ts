@@ -19,4 +19,4 @@ export type { DmaPathFacts, IovaDepotRule, KernelFacts } from './kernel-facts.ts
 export { parseKernelVersion } from './version.ts';
 export { resolvePolicy } from './resolve.ts';
 export { resolveSmmuV3Policy, resolveVirtioIommuPolicy, virtioIommuDeferredFlush, VIRTIO_DEFERRED_FLUSH_COMMIT } from './virtio-iommu.ts';
-export { formatDecision } from './format.ts';
+export { formatDecision, kernelDomainType } from './format.ts';

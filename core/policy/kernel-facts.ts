@@ -34,6 +34,14 @@ const STABLE_BACKPORTS: readonly StableBackport[] = [
   { major: 6, minor: 2, sincePatch: 3, commit: FIRST_LEVEL_EXEMPTION_COMMIT, generation: 3 },
 ];
 
+/**
+ * The newest release whose changes the lab's kernel facts include (the TSQ
+ * limit of v6.16 in core/model, qi_batch of v6.12, the flush-queue and IOVA
+ * depot changes of v6.7 here). A later release is resolved like it: a change
+ * it made to these rules would not show, so the resolver says so.
+ */
+export const NEWEST_KNOWN_RELEASE: KernelVersion = { major: 6, minor: 16, patch: 0 };
+
 // Longterm branches alive when 29b32839725f went to stable whose uptake
 // could not be checked (4.14 and 4.19 took it: see STABLE_BACKPORTS).
 const UNVERIFIED_LONGTERM = ['4.4', '4.9'];
@@ -107,6 +115,13 @@ export interface KernelFacts {
   vtdHonoursIommuStrict: boolean;
   /** CONFIG_IOMMU_DEFAULT_DMA_STRICT/_LAZY, the TLB policy log line and iommu_set_dma_strict(void): v5.15. */
   dmaStrictnessKconfig: boolean;
+  /**
+   * IOMMU_DOMAIN_DMA_FQ, lazy as a domain type of its own: v5.15 (bf3aed4660c6 "iommu: Introduce
+   * explicit type for non-strict DMA domains"). Before, a lazy domain was an IOMMU_DOMAIN_DMA in
+   * non-strict mode, its flush queue chosen per domain by the driver (DOMAIN_ATTR_DMA_USE_FLUSH_QUEUE
+   * until v5.13).
+   */
+  dmaFqDomainType: boolean;
   logsTlbPolicy: boolean;
   cachingModeRule: CachingModeRule | null;
   /** CONFIG_INTEL_IOMMU_SCALABLE_MODE_DEFAULT_ON became default y in v5.15 (792fb43ce2c9), with sm_off. */
@@ -194,6 +209,7 @@ export function kernelFacts(v: KernelVersion): KernelFacts {
     inVerifiedRange: atLeast(v, 5, 4),
     vtdHonoursIommuStrict: atLeast(v, 5, 13),
     dmaStrictnessKconfig: v515,
+    dmaFqDomainType: v515,
     logsTlbPolicy: v515,
     cachingModeRule: cachingModeRule(v, generation.generation),
     scalableModeDefaultOn: v515,

@@ -47,6 +47,7 @@ function parseBool(ctx: Context, param: CmdlineParam): boolean | null {
     const forms = kstrtoboolForms(ctx.facts.kstrtoboolTrueFalse);
     const problem = param.value === null ? 'missing value' : `${JSON.stringify(param.value)} is not a boolean`;
     malformed(ctx, param, `${problem} (kstrtobool() accepts ${forms})`);
+    ctx.trace.ignore(param.index, param.raw);
   }
   return value;
 }
@@ -108,6 +109,7 @@ function x86IommuOption(ctx: Context, param: CmdlineParam, option: string): void
 function x86Iommu(ctx: Context, param: CmdlineParam): void {
   if (param.value === null) {
     malformed(ctx, param, 'missing value');
+    ctx.trace.ignore(param.index, param.raw);
     return;
   }
   const options = splitSubOptions(param.value);

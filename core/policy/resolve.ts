@@ -6,12 +6,12 @@
 import type { FirstLevelChoice } from './first-level.ts';
 import { firstLevelByDefault } from './first-level.ts';
 import type { KernelFacts } from './kernel-facts.ts';
-import { CM_RULE_COMMIT, FIRST_LEVEL_EXEMPTION_COMMIT, kernelFacts } from './kernel-facts.ts';
+import { CM_RULE_COMMIT, FIRST_LEVEL_EXEMPTION_COMMIT, kernelFacts, NEWEST_KNOWN_RELEASE } from './kernel-facts.ts';
 import type { CmdlineEffects } from './params.ts';
 import { applyCmdline } from './params.ts';
 import { Trace } from './trace.ts';
 import type { DomainType, KconfigDefault, PageTable, PolicyDecision, PolicyInput, ViommuCaps } from './types.ts';
-import { parseKernelVersion } from './version.ts';
+import { compareVersions, parseKernelVersion } from './version.ts';
 
 const KCONFIG_DEFAULTS: readonly KconfigDefault[] = ['strict', 'lazy', 'passthrough'];
 const CAP_FIELDS: readonly (keyof ViommuCaps)[] = ['cachingMode', 'scalableMode', 'firstLevel', 'secondLevel'];
@@ -71,7 +71,7 @@ function subsysInit(facts: KernelFacts, passthrough: boolean, strict: boolean, c
     trace.print(`iommu: DMA domain TLB invalidation policy: ${strict ? 'strict' : 'lazy'} mode${cmd.strict ? CMDLINE_SUFFIX : ''}`);
   }
   // IOMMU_DOMAIN_DMA_FQ exists from v5.15; before, the driver chose the flush queue per DMA domain.
-  const translated = !facts.dmaStrictnessKconfig ? `IOMMU_DOMAIN_DMA (${strict ? 'strict' : 'lazy'}; no DMA_FQ type before v5.15)`
+  const translated = !facts.dmaFqDomainType ? `IOMMU_DOMAIN_DMA (${strict ? 'strict' : 'lazy: non-strict mode, the driver gives the domain a flush queue'})`
     : strict ? 'IOMMU_DOMAIN_DMA (strict)' : 'IOMMU_DOMAIN_DMA_FQ (lazy)';
   const detail = passthrough ? 'IOMMU_DOMAIN_IDENTITY' : translated;
   trace.reason('iommu_subsys_init()', `default domain type ${detail}${cmd.passthrough ? `, from ${cmd.passthrough.via}` : ''}`);
@@ -135,9 +135,9 @@ interface Device {
   strict: boolean;
 }
 
-function deviceDomain(untrusted: boolean, passthrough: boolean, strict: boolean, trace: Trace): Device {
+function deviceDomain(facts: KernelFacts, untrusted: boolean, passthrough: boolean, strict: boolean, trace: Trace): Device {
   if (untrusted) {
-    trace.reason('iommu_get_def_domain_type() untrusted', 'external-facing device: always a strict IOMMU_DOMAIN_DMA, never identity or DMA_FQ');
+    trace.reason('iommu_get_def_domain_type() untrusted', `external-facing device: always a strict IOMMU_DOMAIN_DMA, never identity or ${facts.dmaFqDomainType ? 'DMA_FQ' : 'lazy'}`);
     return { domainType: 'dma', strict: true };
   }
   if (passthrough) return { domainType: 'identity', strict };
@@ -179,7 +179,7 @@ function withRemapping({ facts, input, cmd, passthrough, strictBefore, trace }: 
   const scalableMode = scalableModeInEffect(facts, input.caps, cmd, trace);
   const firstLevel = firstLevelByDefault(facts.firstLevelRule, scalableMode, input.caps, 'dma');
   const cm = cachingModeRule(facts, input.caps, firstLevel, cmd, trace);
-  const device = deviceDomain(input.untrusted, passthrough, strictBefore || cm.forced, trace);
+  const device = deviceDomain(facts, input.untrusted, passthrough, strictBefore || cm.forced, trace);
   const dmaPageTable: PageTable = firstLevel.firstLevel ? 'first-level' : 'second-level';
   const pageTable: PageTable = device.domainType === 'identity' ? 'none' : dmaPageTable;
   pageTableReason(pageTable, firstLevel, trace);
@@ -195,6 +195,11 @@ export function resolvePolicy(input: PolicyInput): PolicyDecision {
   const trace = new Trace();
 
   trace.reason('kernel version', facts.generation.text);
+  // A later stable update of the newest known branch is that release; a later branch is not known.
+  if (compareVersions({ ...kernel, patch: 0 }, NEWEST_KNOWN_RELEASE) > 0) {
+    const newest = `v${NEWEST_KNOWN_RELEASE.major}.${NEWEST_KNOWN_RELEASE.minor}`;
+    trace.warn(`kernel: v${kernel.major}.${kernel.minor} is newer than ${newest}, the newest release this lab knows; it is resolved with the rules of ${newest}, and a later change to them would not show`);
+  }
   if (!facts.inVerifiedRange) trace.warn(`kernel: rules were checked from v5.4 on; v${kernel.major}.${kernel.minor} is resolved like v5.4 apart from what is known for it (the caching-mode rule backports, no scalable mode before v5.0)`);
   unusableCapsWarning(input.caps, trace);
 

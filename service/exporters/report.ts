@@ -3,11 +3,14 @@
 // which they differ. The text and HTML renderers only format this.
 import type { JsonObject, JsonValue, Series } from '../../db/index.ts';
 import { flatten } from '../compare.ts';
+import { byMetricOrder, metricSpec } from '../protocol/metrics.ts';
 import { compareRunSets } from '../stats.ts';
 import type { CompareRunSetsOptions, MetricVerdict, RunSetComparison } from '../stats.ts';
 
 export interface ReportRun {
   id: string;
+  /** simulated or measured: says the unit of the series' time axis. */
+  kind?: string;
   name: string;
   seed: number;
   metrics: Readonly<Record<string, number>>;
@@ -97,4 +100,47 @@ export function changeLabel(m: MetricVerdict, format: (x: number) => string): st
   if (m.changePct === null) return m.changeKind === 'none' ? '0.0%' : 'n/a';
   const rounded = Number(m.changePct.toFixed(1));
   return `${rounded >= 0 ? '+' : '-'}${Math.abs(rounded).toFixed(1)}%`;
+}
+
+/** A value as the reports show it: shares (stored 0..1) in percent, as their unit says. */
+export function displayValue(metric: string, value: number): number {
+  return metricSpec(metric).share ? value * 100 : value;
+}
+
+/**
+ * A change worth a row of its own: a verdict of better, worse or changed, or
+ * a change no test could settle (one run a side, or from or to zero) that is
+ * beyond the threshold.
+ */
+export function isReportedChange(m: MetricVerdict, thresholdPct: number): boolean {
+  if (m.verdict === 'better' || m.verdict === 'worse' || m.verdict === 'changed') return true;
+  if (m.verdict !== 'inconclusive') return false;
+  return m.changeKind !== 'relative' || Math.abs(m.changePct ?? 0) > thresholdPct;
+}
+
+/** The metrics of a comparison as the reports present them, each group in catalog order. */
+export interface ReportRows {
+  /** The primary metric first, then every metric that changed. */
+  shown: MetricVerdict[];
+  /** Tested (or varying) without a change that counts. */
+  unchanged: MetricVerdict[];
+  /** The same value in every run of both sets. */
+  constant: MetricVerdict[];
+}
+
+export function reportRows(c: RunSetComparison): ReportRows {
+  const ordered = [...c.metrics].sort((a, b) => byMetricOrder(a.metric, b.metric));
+  const primary = ordered.filter((m) => m.family === 'primary');
+  const rest = ordered.filter((m) => m.family !== 'primary');
+  const changed = rest.filter((m) => isReportedChange(m, c.threshold * 100));
+  return {
+    shown: [...primary, ...changed],
+    unchanged: rest.filter((m) => !changed.includes(m) && m.verdict !== 'no change (constant)'),
+    constant: rest.filter((m) => m.verdict === 'no change (constant)'),
+  };
+}
+
+/** The time unit of a run's series: a simulation samples simulated milliseconds; an imported tool keeps its own clock (iperf3: seconds). */
+export function seriesTimeUnit(kind: string | undefined): 'ms' | 's' {
+  return kind === 'measured' ? 's' : 'ms';
 }

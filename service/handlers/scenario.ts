@@ -2,7 +2,7 @@
 // instant previews, and the policy resolver. None of these opens the journal
 // unless a scenario names a cost profile.
 import { BACKENDS, parseScenario, POLICIES, PRESETS, scenarioJsonSchema, WORKLOADS } from '../../core/index.ts';
-import { formatDecision, resolvePolicy, type PolicyInput } from '../../core/policy/index.ts';
+import { formatDecision, kernelDomainType, resolvePolicy, type PolicyInput } from '../../core/policy/index.ts';
 import type { DomainHandlers, LabContext } from '../context.ts';
 import { previewScenario } from '../preview.ts';
 import type { ParsedParams, Result } from '../protocol/methods.ts';
@@ -45,7 +45,7 @@ export function scenarioHandlers(ctx: LabContext): DomainHandlers<Methods> {
 
     'policy.explain': (p) => {
       const decision = resolvePolicy(policyInput(p));
-      return { decision, text: formatDecision(decision) };
+      return { decision, kernelDomainType: kernelDomainType(decision), text: formatDecision(decision) };
     },
   };
 }

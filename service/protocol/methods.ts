@@ -135,7 +135,11 @@ export const methods = {
   },
   'policy.resolve': { params: policyParams, result: policyDecisionSchema },
   /** The same decision, and the text the CLI prints for it (reasons and the dmesg lines). */
-  'policy.explain': { params: policyParams, result: z.object({ decision: policyDecisionSchema, text: z.string() }) },
+  /** kernelDomainType: the domain type as the kernel names it (no IOMMU_DOMAIN_DMA_FQ before v5.15, where `dma-fq` is a non-strict IOMMU_DOMAIN_DMA). */
+  'policy.explain': {
+    params: policyParams,
+    result: z.object({ decision: policyDecisionSchema, kernelDomainType: z.enum(['IOMMU_DOMAIN_IDENTITY', 'IOMMU_DOMAIN_DMA', 'IOMMU_DOMAIN_DMA_FQ']), text: z.string() }),
+  },
   /** Queues one run per seed; returns at once. Progress and the end come as events (or through runs.wait). */
   'runs.start': {
     params: startRunParams,

@@ -173,6 +173,8 @@ export const runSetComparisonSchema = z.object({
 export const reportRunSchema = z.object({
   id: z.string(),
   name: z.string(),
+  /** simulated or measured (the unit of the series' time axis); absent in reports made before it was kept. */
+  kind: z.string().optional(),
   seed: z.number(),
   metrics: z.record(z.string(), z.number()),
   scenario: jsonObjectSchema,

@@ -67,7 +67,7 @@ test('simulate rejects an invalid scenario naming every invalid field', async ()
   assert.match(r.err, /flushQueue\.kind: .*"per-cpu"\|"single"/);
 });
 
-test('simulate --json prints one result object, an array with --seeds', async () => {
+test('simulate --json prints one result object; with --seeds, the results and their summary', async () => {
   const one = await run('simulate', '--preset', 'seed-after-fix', '--set', 'durationMs=30', '--set', 'warmupMs=5', '--set', 'viommu.backend=shadow-sl', '--set', 'viommu.secondLevel=true', '--set', 'viommu.firstLevel=false', '--json');
   assert.equal(one.code, 0, one.err);
   const r = JSON.parse(one.out);
@@ -76,7 +76,7 @@ test('simulate --json prints one result object, an array with --seeds', async ()
   assert.ok(r.throughputGbps > 0);
 
   const many = await run('simulate', '--preset', 'seed-before-fix', '--set', 'durationMs=30', '--set', 'warmupMs=5', '--seeds', '3', '--json');
-  const arr = JSON.parse(many.out);
+  const arr = JSON.parse(many.out).results;
   assert.equal(arr.length, 3);
   assert.deepEqual(arr.map((x: { seed: number }) => x.seed), [1, 2, 3]);
 });
@@ -133,7 +133,7 @@ test('runs list|show|tag|note|delete and compare on one journal', async () => {
   const journal = join(journalDir, 'runs.db');
   const sim = await run('simulate', '--preset', 'seed-after-fix', '--set', 'durationMs=30', '--set', 'warmupMs=3', '--seeds', '2', '--journal', journal, '--json');
   assert.equal(sim.code, 0, sim.err);
-  const [a, b] = JSON.parse(sim.out).map((x: { runId: string }) => x.runId as string);
+  const [a, b] = JSON.parse(sim.out).results.map((x: { runId: string }) => x.runId as string);
   const short = a.slice(0, 8);
 
   const show = await run('runs', 'show', short, '--journal', journal);

@@ -91,7 +91,7 @@ test('two processes simulating into the same journal at once lose nothing', asyn
   const [a, b] = await Promise.all([cli(args('proc-a')).exited, cli(args('proc-b')).exited]);
   assert.equal(a.code, 0, a.err);
   assert.equal(b.code, 0, b.err);
-  const printed = [...JSON.parse(a.out), ...JSON.parse(b.out)].map((r: { runId: string }) => r.runId).sort();
+  const printed = [...JSON.parse(a.out).results, ...JSON.parse(b.out).results].map((r: { runId: string }) => r.runId).sort();
   const j = openJournal(journalPath);
   try {
     assert.deepEqual(j.checkIntegrity(), []);

@@ -88,6 +88,14 @@ describe('compareRunSets', () => {
     );
   });
 
+  test('the default primary of simulated fio runs is the IOPS of the direction they do, not the throughput they also report', () => {
+    const fio = (k: number, read: boolean) => [1, 2, 3].map((seed) => ({ seed, metrics: { throughputGbps: k + seed / 10, readIops: read ? 1000 * k + seed : 0, writeIops: read ? 0 : 900 * k + seed } }));
+    assert.equal(compareRunSets(fio(1, true), fio(2, true)).primary, 'readIops');
+    assert.equal(compareRunSets(fio(1, false), fio(2, false)).primary, 'writeIops', 'randwrite: no run reads');
+    const nic = (k: number) => [1, 2].map((seed) => ({ seed, metrics: { throughputGbps: k + seed, vmExitsPerSec: 1e5 } }));
+    assert.equal(compareRunSets(nic(1), nic(2)).primary, 'throughputGbps');
+  });
+
   test('a second, unchanged metric does not dilute the primary; secondaries share one family', () => {
     const seeds = [1, 2, 3, 4, 5, 6];
     const base = [50, 52, 49, 51, 53, 48];
