@@ -329,4 +329,20 @@ describe('NewRun', () => {
     await waitFor(() => expect(errorOf(select)).toMatch(/unknown cost profile "gone"; saved profiles: lab-a/), WAIT);
     expect((screen.getByRole('button', { name: 'Start run' }) as HTMLButtonElement).disabled).toBe(true);
   });
+
+  it('says in the action bar, beside Start, when the service refuses to start', async () => {
+    const lab = fakeLab();
+    const call = lab.api.call;
+    lab.api.call = (async (method: string, params: unknown) => {
+      if (method === 'runs.start') throw Object.assign(new Error('the journal is read-only'), { code: 'internal' });
+      return (call as (m: string, p: unknown) => Promise<unknown>)(method, params);
+    }) as typeof lab.api.call;
+    setup({}, lab);
+    await screen.findByLabelText('MTU');
+    const start = screen.getByRole('button', { name: 'Start run' }) as HTMLButtonElement;
+    await waitFor(() => expect(start.disabled).toBe(false), WAIT);
+    await fireEvent.click(start);
+    const bar = screen.getByRole('banner', { name: 'Start' });
+    await waitFor(() => expect(within(bar).getByRole('alert').textContent).toMatch(/^Not started: .*read-only/), WAIT);
+  });
 });
