@@ -94,11 +94,11 @@ describe('benchmarkSummary', () => {
 
   it('gives the latest value and the latest change, a regression included', () => {
     const s = benchmarkSummary({ points: [point(0, 50), point(1, 51), point(2, 40)], changes: [change(2, 'regression', -21.6), change(1, 'improvement', 2)], knownShifts: [] });
-    expect(s).toMatchObject({ latest: 40, points: 3, lastChange: { index: 2, kind: 'regression' } });
+    expect(s).toMatchObject({ latest: 40, points: 3, lastChange: { index: 2, kind: 'regression' }, trend: [50, 51, 40] });
   });
 
   it('says nothing where there is nothing', () => {
-    expect(benchmarkSummary({ points: [], changes: [], knownShifts: [] })).toEqual({ latest: null, points: 0, lastChange: null, regressions: [] });
+    expect(benchmarkSummary({ points: [], changes: [], knownShifts: [] })).toEqual({ latest: null, points: 0, lastChange: null, regressions: [], trend: [] });
   });
 });
 

@@ -102,8 +102,24 @@ export function acknowledgement(change: Pick<HistoryChange, 'kind' | 'changePct'
   return { label: `acknowledged: ${changeLabel(change)}`, before: change.pointId };
 }
 
-export function benchmarkSummary(analysis: Pick<HistoryAnalysis, 'points' | 'changes' | 'knownShifts'>): { latest: number | null; points: number; lastChange: HistoryChange | null; regressions: HistoryChange[] } {
+/** How many of the latest points the benchmark list's trend line shows. */
+export const TREND_POINTS = 40;
+
+export function benchmarkSummary(analysis: Pick<HistoryAnalysis, 'points' | 'changes' | 'knownShifts'>): {
+  latest: number | null;
+  points: number;
+  lastChange: HistoryChange | null;
+  regressions: HistoryChange[];
+  /** The latest values along the benchmark's axis, oldest first. */
+  trend: number[];
+} {
   const last = analysis.points.at(-1);
   const lastChange = analysis.changes.reduce<HistoryChange | null>((best, c) => (best === null || c.index > best.index ? c : best), null);
-  return { latest: last ? last.value : null, points: analysis.points.length, lastChange, regressions: unacknowledgedRegressions(analysis) };
+  return {
+    latest: last ? last.value : null,
+    points: analysis.points.length,
+    lastChange,
+    regressions: unacknowledgedRegressions(analysis),
+    trend: analysis.points.slice(-TREND_POINTS).map((p) => p.value),
+  };
 }

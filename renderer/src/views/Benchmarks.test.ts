@@ -49,6 +49,8 @@ describe('Benchmarks', () => {
     const row = (name: string) => screen.getByRole('link', { name }).closest('tr') as HTMLElement;
     await waitFor(() => expect(row('rx').querySelector('[data-regression]')?.textContent).toMatch(/unacknowledged -10\.0%/));
     expect(screen.getByRole('status').textContent).toMatch(/rx has a regression worse than 2% that nobody acknowledged/);
+    // The trend line says in words what it draws.
+    expect(within(row('rx')).getByRole('img').getAttribute('aria-label')).toBe('all 4 points, from 50 Gbit/s to 45 Gbit/s');
     // An improvement and a regression under the threshold raise no flag.
     expect(row('tx').querySelector('[data-regression]')?.textContent?.trim()).toBe('none');
     expect(row('small').querySelector('[data-regression]')?.textContent?.trim()).toBe('none');
