@@ -47,6 +47,13 @@ describe('journal keyboard', { skip: missing, timeout: 180_000 }, () => {
       return r.top >= g.top + 40 - 1 && r.bottom <= g.bottom + 1;
     })()`);
 
+  it('shows every column at 1280 px, the default scenario columns included', async () => {
+    const grid = page.getByRole('grid');
+    const overflow = await grid.evaluate((el) => el.scrollWidth - el.clientWidth);
+    assert.ok(overflow <= 0, `the journal scrolls sideways by ${overflow} px`);
+    for (const header of ['Throughput', 'VM exits', 'vCPU busy', 'VMM lock']) await grid.getByRole('columnheader', { name: new RegExp(header) }).waitFor();
+  });
+
   it('moves a visible cursor with j and k, keeps it in view and opens its run with Enter', async () => {
     assert.equal(await cursorIndex(), null, 'no cursor before a key is pressed');
     await page.keyboard.press('j');
