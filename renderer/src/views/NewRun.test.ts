@@ -345,4 +345,59 @@ describe('NewRun', () => {
     const bar = screen.getByRole('banner', { name: 'Start' });
     await waitFor(() => expect(within(bar).getByRole('alert').textContent).toMatch(/^Not started: .*read-only/), WAIT);
   });
+
+  it('offers the workers only when the service has a Redis, and blocks Start while none of this model is online', async () => {
+    let workers = [{ name: 'old', modelVersion: '0.9', compatible: false }];
+    const lab = fakeLab();
+    const call = lab.api.call;
+    lab.api.call = (async (method: string, params: unknown) => {
+      if (method === 'sweeps.workers') return { redis: 'redis://:***@lab-redis:6379', workers };
+      return (call as (m: string, p: unknown) => Promise<unknown>)(method, params);
+    }) as typeof lab.api.call;
+    setup({}, lab);
+    await screen.findByLabelText('MTU');
+    // A single run never offers the choice; a sweep does.
+    expect(screen.queryByRole('group', { name: 'Run on' })).toBeNull();
+    await fireEvent.click(screen.getByLabelText('Sweep'));
+    const runOn = await screen.findByRole('group', { name: 'Run on' });
+    expect(runOn.textContent?.replace(/\s+/g, ' ')).toMatch(/workers on redis:\/\/:\*\*\*@lab-redis:6379 \(0 compatible online, 1 of another model\)/);
+    const start = screen.getByRole('button', { name: 'Start sweep' }) as HTMLButtonElement;
+    await waitFor(() => expect(start.disabled).toBe(false), WAIT);
+    await fireEvent.click(within(runOn).getByRole('radio', { name: /workers on/ }));
+    await waitFor(() => expect(start.disabled).toBe(true), WAIT);
+    expect(screen.getByText(/No worker of this model is online/)).toBeTruthy();
+
+    // A worker of this model comes online: the next look finds it and Start sends the sweep to the workers.
+    workers = [...workers, { name: 'new', modelVersion: '2.0.0', compatible: true }];
+    await fireEvent.click(within(runOn).getByRole('radio', { name: /this machine/ }));
+    const toggle = screen.getByRole('checkbox', { name: 'Sweep' });
+    await fireEvent.click(toggle);
+    await fireEvent.click(toggle);
+    const again = await screen.findByRole('group', { name: 'Run on' });
+    await waitFor(() => expect(again.textContent).toMatch(/1 compatible online/), WAIT);
+    await fireEvent.click(within(again).getByRole('radio', { name: /workers on/ }));
+    await waitFor(() => expect(start.disabled).toBe(false), WAIT);
+    await fireEvent.click(start);
+    await waitFor(() => expect(lab.callsOf('sweeps.start').filter((c) => c.params.dryRun !== true)).toHaveLength(1), WAIT);
+    expect(lab.callsOf('sweeps.start').find((c) => c.params.dryRun !== true)?.params.runOn).toBe('workers');
+  });
+
+  it('shows no Run on choice when the service has no Redis', async () => {
+    const lab = fakeLab();
+    const call = lab.api.call;
+    let asked = 0;
+    lab.api.call = (async (method: string, params: unknown) => {
+      if (method === 'sweeps.workers') {
+        asked++;
+        return { redis: null, workers: [] };
+      }
+      return (call as (m: string, p: unknown) => Promise<unknown>)(method, params);
+    }) as typeof lab.api.call;
+    setup({}, lab);
+    await screen.findByLabelText('MTU');
+    await fireEvent.click(screen.getByLabelText('Sweep'));
+    await waitFor(() => expect(asked).toBeGreaterThan(0), WAIT);
+    await screen.findByText(/point x/);
+    expect(screen.queryByRole('group', { name: 'Run on' })).toBeNull();
+  });
 });
