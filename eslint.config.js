@@ -115,7 +115,9 @@ export default tseslint.config(
   // (main also the static-file rules it shares with `serve`).
   {
     files: ['electron/**/*.ts'],
-    rules: boundary('the desktop shell talks to the service only', ['cli', 'renderer', 'db', 'core', 'bench', 'test'], [
+    rules: boundary('the desktop shell talks to the service only', ['cli', 'db', 'core', 'bench', 'test'], [
+      // The menu is built from the page's command list: the one plain-data module it shares with the page.
+      { group: ['**/renderer/**', '!**/renderer/src', '!**/renderer/src/lib', '!**/renderer/src/lib/commands.ts'], message: 'electron/ loads of renderer/ only its command list (renderer/src/lib/commands.ts)' },
       { group: ['**/service/**', ...SERVICE_ENTRY, '!**/service/transport', '**/service/transport/*', '!**/service/transport/static-files.ts'], message: 'electron/ loads service/index.ts and service/protocol/ only' },
     ]),
   },

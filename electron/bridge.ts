@@ -8,20 +8,21 @@
 // event whose `data` is SERVICE_PORT_MESSAGE, `source` is its own window,
 // and takes `ports[0]`: a MessagePort speaking the wire messages of
 // service/protocol/index.ts as structured-clone objects.
+import type { CommandId } from '../renderer/src/lib/commands.ts';
 
 /** `data` of the window message that carries the service port. */
 export type ServicePortMessage = 'iommu-lab:service-port';
 
 /**
  * What the application menu asks the page to do; the shell has already shown
- * the native dialog. Export and backup need no page: the shell calls
- * `runs.export` / `journal.backup` itself. An import needs the user's
- * choices (which benchmark, what context), so the page gets the files' text
- * and calls `measurements.import` once per file.
+ * any native dialog. A command runs in the page as its own key or button would
+ * (renderer/src/lib/commands.ts is the one list behind both). An import needs
+ * the user's choices (which benchmark, what context), so the page gets the
+ * picked files' text and calls `measurements.import` once per file.
  */
 export type MenuCommand =
-  | { kind: 'import'; tool: 'iperf3' | 'fio'; files: { fileName: string; text: string }[] }
-  | { kind: 'theme'; dark: boolean };
+  | { kind: 'command'; id: CommandId }
+  | { kind: 'import'; files: { fileName: string; text: string }[] };
 
 export interface IommuLabBridge {
   /** `process.platform` of the desktop shell, for platform wording (Cmd vs Ctrl). */

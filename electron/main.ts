@@ -18,7 +18,6 @@ import {
   session,
   shell,
   utilityProcess,
-  type MenuItemConstructorOptions,
   type MessagePortMain,
   type Rectangle,
   type UtilityProcess,
@@ -27,6 +26,7 @@ import {
 import { contentTypeFor, isHtml, rendererCsp, resolveStaticPath } from '../service/transport/static-files.ts';
 import { LabClient, type Transport } from '../service/protocol/index.ts';
 import type { IpcChannel, MenuCommand } from './bridge.ts';
+import { menuTemplate } from './menu.ts';
 import type { ServiceHostStatus, ToServiceHost } from './service-host.ts';
 
 const APP_SCHEME = 'app';
@@ -209,21 +209,21 @@ function sendMenuCommand(command: MenuCommand): void {
   mainWindow?.webContents.send(MENU_CHANNEL, command);
 }
 
-async function importMeasurements(tool: 'iperf3' | 'fio'): Promise<void> {
+async function importResults(): Promise<void> {
   if (!mainWindow) return;
   const picked = await dialog.showOpenDialog(mainWindow, {
-    title: `Import ${tool} JSON`,
+    title: 'Import iperf3 -J or fio JSON results',
     properties: ['openFile', 'multiSelections'],
-    filters: [{ name: `${tool} JSON`, extensions: ['json'] }, { name: 'All files', extensions: ['*'] }],
+    filters: [{ name: 'iperf3 or fio JSON', extensions: ['json'] }, { name: 'All files', extensions: ['*'] }],
   });
   if (picked.canceled || picked.filePaths.length === 0) return;
   const files: { fileName: string; text: string }[] = [];
   for (const path of picked.filePaths) {
-    if ((await stat(path)).size > MAX_IMPORT_BYTES) throw new Error(`${basename(path)} is larger than 50 MiB: not the output of a single ${tool} run`);
+    if ((await stat(path)).size > MAX_IMPORT_BYTES) throw new Error(`${basename(path)} is larger than 50 MiB: not the output of a single iperf3 or fio run`);
     files.push({ fileName: basename(path), text: await readFile(path, 'utf8') });
   }
-  // The page asks which benchmark the results belong to, then calls measurements.import per file.
-  sendMenuCommand({ kind: 'import', tool, files });
+  // The page tells the tools apart as it does for dropped files, asks which benchmark they join, then imports each.
+  sendMenuCommand({ kind: 'import', files });
 }
 
 /** Offers to reveal a file the shell just wrote. */
@@ -298,50 +298,18 @@ async function showAbout(): Promise<void> {
   await (mainWindow ? dialog.showMessageBox(mainWindow, options) : dialog.showMessageBox(options));
 }
 
-function toggleDarkTheme(): void {
-  const dark = !nativeTheme.shouldUseDarkColors;
-  nativeTheme.themeSource = dark ? 'dark' : 'light';
-  sendMenuCommand({ kind: 'theme', dark });
-}
-
 function buildMenu(): Menu {
-  const isMac = process.platform === 'darwin';
   const run = (action: () => Promise<void>) => () => {
     action().catch((err: unknown) => dialog.showErrorBox('IOMMU Lab', (err as Error).message));
   };
-  const template: MenuItemConstructorOptions[] = [
-    ...(isMac ? [{ role: 'appMenu' as const }] : []),
+  // One list of commands behind the menu and the page's keys (electron/menu.ts).
+  const template = menuTemplate(
     {
-      label: 'File',
-      submenu: [
-        { label: 'Import iperf3 JSON…', click: run(() => importMeasurements('iperf3')) },
-        { label: 'Import fio JSON…', click: run(() => importMeasurements('fio')) },
-        { type: 'separator' },
-        { label: 'Export runs…', accelerator: 'CmdOrCtrl+E', click: run(exportRuns) },
-        { label: 'Backup journal…', click: run(backupJournal) },
-        { label: 'Merge a journal…', click: run(mergeJournal) },
-        { type: 'separator' },
-        isMac ? { role: 'close' } : { role: 'quit' },
-      ],
+      send: (id) => sendMenuCommand({ kind: 'command', id }),
+      shell: { 'import-results': run(importResults), 'export-runs': run(exportRuns), 'backup-journal': run(backupJournal), 'merge-journal': run(mergeJournal), about: run(showAbout) },
     },
-    { role: 'editMenu' },
-    {
-      label: 'View',
-      submenu: [
-        // Reload and devtools are for development builds only.
-        ...(app.isPackaged ? [] : [{ role: 'reload' as const }, { role: 'forceReload' as const }, { role: 'toggleDevTools' as const }, { type: 'separator' as const }]),
-        { label: 'Toggle Dark Theme', accelerator: 'CmdOrCtrl+Shift+D', click: toggleDarkTheme },
-        { type: 'separator' },
-        { role: 'resetZoom' },
-        { role: 'zoomIn' },
-        { role: 'zoomOut' },
-        { type: 'separator' },
-        { role: 'togglefullscreen' },
-      ],
-    },
-    { role: 'windowMenu' },
-    { role: 'help', submenu: [{ label: 'About IOMMU Lab', click: run(showAbout) }] },
-  ];
+    { isMac: process.platform === 'darwin', isPackaged: app.isPackaged },
+  );
   return Menu.buildFromTemplate(template);
 }
 

@@ -39,8 +39,8 @@ import { rxResidentMappings } from '../workloads/iperf-rx.ts';
 import { skbLayout } from '../workloads/iperf-tx.ts';
 import { acksPerTsoSkb, groPoll, rxSegmentsNs, txSkbNs } from '../workloads/stack.ts';
 
-/** Above this utilization of any server the queueing formulas are not trusted. */
-export const MAX_TRUSTED_UTILIZATION = 0.9;
+import { MAX_TRUSTED_UTILIZATION } from './range.ts';
+export { MAX_TRUSTED_UTILIZATION };
 
 export const SERVERS = ['bql', 'qLock', 'hwQueue', 'fqLock'] as const;
 export type ServerName = (typeof SERVERS)[number];

@@ -21,6 +21,9 @@ export type RunKind = (typeof RUN_KINDS)[number];
 export const BENCHMARK_SOURCES = ['simulated', 'iperf3', 'fio'] as const;
 export type BenchmarkSource = (typeof BENCHMARK_SOURCES)[number];
 
+/** The instant estimate holds while every serialization point is less busy than this share (0..1). */
+export { MAX_TRUSTED_UTILIZATION as ESTIMATE_MAX_UTILIZATION } from '../../core/analytic/range.ts';
+
 /**
  * Where journaled runs simulate: this machine's worker threads, or
  * `iommu-lab worker` processes that take jobs from the service's Redis

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alignSeries, benchmarkData, bucketAverage, seriesNames, seriesTimeUnit, type Aligned } from './charts.ts';
+import { alignSeries, benchmarkData, bucketAverage, seriesNames, seriesOnOneClock, seriesTimeUnit, type Aligned } from './charts.ts';
 
 describe('alignSeries', () => {
   it('puts runs with different t arrays on the sorted union, null where a run has no sample', () => {
@@ -89,5 +89,21 @@ describe('seriesTimeUnit', () => {
   it('reads a measured run in seconds (iperf3 intervals) and a simulated one in simulated ms', () => {
     expect(seriesTimeUnit('measured')).toBe('s');
     expect(seriesTimeUnit('simulated')).toBe('ms');
+  });
+});
+
+describe('seriesOnOneClock', () => {
+  const sim = { kind: 'simulated', series: { throughputGbps: { t: [100, 200], v: [40, 41] } } };
+  const iperf = { kind: 'measured', series: { throughputGbps: { t: [1, 2], v: [9, 9.5] } } };
+
+  it('keeps milliseconds when every run is simulated', () => {
+    expect(seriesOnOneClock([sim, sim])).toEqual({ unit: 'ms', series: [sim.series, sim.series] });
+  });
+
+  it('puts a simulation beside a measured run in seconds, without touching the values', () => {
+    const { unit, series } = seriesOnOneClock([sim, iperf]);
+    expect(unit).toBe('s');
+    expect(series[0]?.throughputGbps).toEqual({ t: [0.1, 0.2], v: [40, 41] });
+    expect(series[1]).toBe(iperf.series);
   });
 });

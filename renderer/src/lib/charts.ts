@@ -107,3 +107,20 @@ export function benchmarkData(points: readonly BenchmarkPointLike[], sources: re
 export function seriesTimeUnit(kind: string): 'ms' | 's' {
   return kind === 'measured' ? 's' : 'ms';
 }
+
+/**
+ * Several runs' series on one time axis: in their own unit when they share
+ * one, else in seconds (a simulated run's milliseconds divided by 1000), so a
+ * measured iperf3 run and a simulation overlay on the same clock.
+ */
+export function seriesOnOneClock(runs: readonly { kind: string; series: Record<string, Series> }[]): { unit: 'ms' | 's'; series: Record<string, Series>[] } {
+  const units = new Set(runs.map((r) => seriesTimeUnit(r.kind)));
+  const unit = units.size === 1 ? ([...units][0] as 'ms' | 's') : 's';
+  const series = runs.map((r) => {
+    if (seriesTimeUnit(r.kind) === unit) return r.series;
+    const scaled: Record<string, Series> = {};
+    for (const [name, s] of Object.entries(r.series)) scaled[name] = { t: s.t.map((t) => t / 1000), v: s.v };
+    return scaled;
+  });
+  return { unit, series };
+}

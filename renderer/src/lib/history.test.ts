@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { HistoryAnalysis } from '../../../service/history.ts';
-import { benchmarkSummary, changeByPoint, changeLabel, historyAxisLabels, historyChartData, historyMarkers, signedPct } from './history.ts';
+import { analyzeHistory, type HistoryAnalysis } from '../../../service/history.ts';
+import { acknowledgement, benchmarkSummary, REGRESSION_FLAG_PCT, unacknowledgedRegressions, changeByPoint, changeLabel, historyAxisLabels, historyChartData, historyMarkers, signedPct } from './history.ts';
 
 const at = (day: number): string => new Date(Date.UTC(2026, 0, day)).toISOString();
 
@@ -93,11 +93,44 @@ describe('benchmarkSummary', () => {
   const change = (index: number, kind: 'regression' | 'improvement', changePct: number) => ({ index, at: '', pointId: null, meanBefore: 1, meanAfter: 1, changePct, pValue: 0.01, kind });
 
   it('gives the latest value and the latest change, a regression included', () => {
-    const s = benchmarkSummary({ points: [point(0, 50), point(1, 51), point(2, 40)], changes: [change(2, 'regression', -21.6), change(1, 'improvement', 2)] });
-    expect(s).toMatchObject({ latest: 40, points: 3, lastChange: { index: 2, kind: 'regression' } });
+    const s = benchmarkSummary({ points: [point(0, 50), point(1, 51), point(2, 40)], changes: [change(2, 'regression', -21.6), change(1, 'improvement', 2)], knownShifts: [] });
+    expect(s).toMatchObject({ latest: 40, points: 3, lastChange: { index: 2, kind: 'regression' }, trend: [50, 51, 40] });
   });
 
   it('says nothing where there is nothing', () => {
-    expect(benchmarkSummary({ points: [], changes: [] })).toEqual({ latest: null, points: 0, lastChange: null });
+    expect(benchmarkSummary({ points: [], changes: [], knownShifts: [] })).toEqual({ latest: null, points: 0, lastChange: null, regressions: [], trend: [] });
+  });
+});
+
+describe('unacknowledgedRegressions', () => {
+  // A real analysis: 12 points near 50, a drop to 45 (-10%), then a small dip to 44.5 (-1%) and back.
+  const base = [50, 50.2, 49.9, 50.1, 50, 49.8, 50.2, 50, 49.9, 50.1, 50, 50.1];
+  const drop = [45, 45.1, 44.9, 45, 45.2, 44.8, 45, 45.1, 44.9, 45];
+  const input = (values: number[], markers: { label: string; pointId: string; side: 'before' }[] = []) => ({
+    benchmark: { name: 'rx', metric: 'throughputGbps', higherIsBetter: true },
+    points: values.map((value, i) => ({ id: `p${i}`, measuredAt: new Date(Date.UTC(2026, 0, 1, i)).toISOString(), value, source: 'simulated', runId: null })),
+    markers: markers.map((m, i) => ({ id: `m${i}`, at: new Date(Date.UTC(2026, 0, 1)).toISOString(), label: m.label, pointId: m.pointId, side: m.side, kernel: null })),
+  });
+
+  it('flags a regression worse than the threshold after the last marker, and forgets it once acknowledged', () => {
+    const found = unacknowledgedRegressions(analyzeHistory(input([...base, ...drop])));
+    expect(found).toHaveLength(1);
+    const [r] = found;
+    expect(r).toMatchObject({ kind: 'regression', pointId: 'p12' });
+    expect(r?.changePct).toBeLessThan(-REGRESSION_FLAG_PCT);
+    // Acknowledging places a marker before the regression's first point: the baseline restarts there.
+    const ack = acknowledgement(r!);
+    expect(ack).toEqual({ label: `acknowledged: regression ${signedPct(r!.changePct)}`, before: 'p12' });
+    const after = analyzeHistory(input([...base, ...drop], [{ label: ack!.label, pointId: ack!.before, side: 'before' }]));
+    expect(after.changes).toEqual([]);
+    expect(unacknowledgedRegressions(after)).toEqual([]);
+  });
+
+  it('ignores improvements and regressions smaller than the threshold', () => {
+    expect(unacknowledgedRegressions(analyzeHistory(input([...drop, ...base])))).toEqual([]);
+    const small = drop.map((v) => v + 4.6); // 49.6: under 1% below 50
+    const a = analyzeHistory(input([...base, ...base, ...small, ...small]));
+    expect(a.changes.every((c) => Math.abs(c.changePct ?? 100) < REGRESSION_FLAG_PCT)).toBe(true);
+    expect(unacknowledgedRegressions(a)).toEqual([]);
   });
 });

@@ -81,8 +81,45 @@ export function changeByPoint(analysis: Pick<HistoryAnalysis, 'points' | 'change
  * A benchmark's line in the list: its latest value, how many points, and its
  * latest detected change (a regression there is what a reader must see first).
  */
-export function benchmarkSummary(analysis: Pick<HistoryAnalysis, 'points' | 'changes'>): { latest: number | null; points: number; lastChange: HistoryChange | null } {
+/** A detected regression at least this much worse (percent) is flagged on the benchmark list until someone acknowledges it. */
+export const REGRESSION_FLAG_PCT = 2;
+
+/**
+ * Regressions nobody has acknowledged: detected changes for the worse by at least REGRESSION_FLAG_PCT
+ * after the last marker (a marker resets the baseline, so an acknowledgement is a marker placed
+ * before the regression's first point). Oldest first.
+ */
+export function unacknowledgedRegressions(analysis: Pick<HistoryAnalysis, 'changes' | 'knownShifts'>): HistoryChange[] {
+  const lastMarker = analysis.knownShifts.reduce((max, k) => (k.index !== null && k.index > max ? k.index : max), -1);
+  return analysis.changes
+    .filter((c) => c.kind === 'regression' && c.index > lastMarker && (c.changePct === null || Math.abs(c.changePct) >= REGRESSION_FLAG_PCT))
+    .sort((x, y) => x.index - y.index);
+}
+
+/** The marker that acknowledges a regression: before its first point, so the baseline restarts there. */
+export function acknowledgement(change: Pick<HistoryChange, 'kind' | 'changePct' | 'pointId'>): { label: string; before: string } | null {
+  if (change.pointId === null) return null;
+  return { label: `acknowledged: ${changeLabel(change)}`, before: change.pointId };
+}
+
+/** How many of the latest points the benchmark list's trend line shows. */
+export const TREND_POINTS = 40;
+
+export function benchmarkSummary(analysis: Pick<HistoryAnalysis, 'points' | 'changes' | 'knownShifts'>): {
+  latest: number | null;
+  points: number;
+  lastChange: HistoryChange | null;
+  regressions: HistoryChange[];
+  /** The latest values along the benchmark's axis, oldest first. */
+  trend: number[];
+} {
   const last = analysis.points.at(-1);
   const lastChange = analysis.changes.reduce<HistoryChange | null>((best, c) => (best === null || c.index > best.index ? c : best), null);
-  return { latest: last ? last.value : null, points: analysis.points.length, lastChange };
+  return {
+    latest: last ? last.value : null,
+    points: analysis.points.length,
+    lastChange,
+    regressions: unacknowledgedRegressions(analysis),
+    trend: analysis.points.slice(-TREND_POINTS).map((p) => p.value),
+  };
 }

@@ -1,6 +1,7 @@
 // State shared across views: the theme, the journal's run selection, the
 // shortcut overlay and requests a keyboard shortcut makes of a view.
 import { SvelteSet } from 'svelte/reactivity';
+import type { PageCommandId } from './commands.ts';
 
 export type ThemeChoice = 'system' | 'light' | 'dark';
 const THEME_KEY = 'iommu-lab.theme';
@@ -26,6 +27,24 @@ class Ui {
   showShortcuts = $state(false);
   /** Bumped by "/" so the journal focuses its search box. */
   focusSearch = $state(0);
+
+  /** Commands a view on screen runs itself (the journal's row cursor); the latest registration wins. */
+  #viewCommands = new Map<PageCommandId, () => void>();
+
+  /** A view takes a command while it is on screen; returns the function that gives it back. */
+  handle(id: PageCommandId, run: () => void): () => void {
+    this.#viewCommands.set(id, run);
+    return () => {
+      if (this.#viewCommands.get(id) === run) this.#viewCommands.delete(id);
+    };
+  }
+
+  /** Runs the command if a view on screen handles it; false when none does. */
+  runViewCommand(id: PageCommandId): boolean {
+    const run = this.#viewCommands.get(id);
+    run?.();
+    return run !== undefined;
+  }
 
   constructor() {
     if (typeof document === 'undefined') return;

@@ -190,13 +190,18 @@ describe('NewRun', () => {
     expect(params.source.config.device?.mtu).toBe(9000);
     expect(params).toMatchObject({ name: 'jumbo', seeds: 2, tags: ['mtu', 'jumbo'] });
 
-    const bars = await screen.findAllByRole('progressbar');
+    // One bar per run below the form (the action bar at the top has its own, counted apart).
+    const bars = await screen.findAllByRole('progressbar', { name: /^Progress of run / });
     expect(bars).toHaveLength(2);
     lab.emit('run.progress', { runId: 'run-0001-0000-0000', fraction: 0.5 });
     lab.emit('run.progress', { runId: 'someone-else', fraction: 0.9 });
     lab.emit('run.status', { runId: 'run-0002-0000-0000', status: 'done', error: null });
     await waitFor(() => expect(screen.getByText('1 of 2 ended')).toBeTruthy(), WAIT);
     expect((bars[0] as HTMLProgressElement).value).toBe(0.5);
+    // The action bar beside Start says the same where the user clicked, with a link to the runs.
+    const top = screen.getByRole('status', { name: 'Progress of the last start' });
+    expect(top.textContent).toMatch(/Runs running: 1\/2 ended/);
+    expect(within(top).getByRole('link', { name: 'Compare the 2 runs' }).getAttribute('href')).toBe('#/compare?ids=run-0001-0000-0000,run-0002-0000-0000');
 
     await fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
     await waitFor(() => expect(lab.callsOf('runs.cancel')[0]?.params).toEqual({ ids: ['run-0001-0000-0000'] }), WAIT);
@@ -323,5 +328,76 @@ describe('NewRun', () => {
     expect(select.selectedOptions[0]?.text).toBe('gone (not in the journal)');
     await waitFor(() => expect(errorOf(select)).toMatch(/unknown cost profile "gone"; saved profiles: lab-a/), WAIT);
     expect((screen.getByRole('button', { name: 'Start run' }) as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it('says in the action bar, beside Start, when the service refuses to start', async () => {
+    const lab = fakeLab();
+    const call = lab.api.call;
+    lab.api.call = (async (method: string, params: unknown) => {
+      if (method === 'runs.start') throw Object.assign(new Error('the journal is read-only'), { code: 'internal' });
+      return (call as (m: string, p: unknown) => Promise<unknown>)(method, params);
+    }) as typeof lab.api.call;
+    setup({}, lab);
+    await screen.findByLabelText('MTU');
+    const start = screen.getByRole('button', { name: 'Start run' }) as HTMLButtonElement;
+    await waitFor(() => expect(start.disabled).toBe(false), WAIT);
+    await fireEvent.click(start);
+    const bar = screen.getByRole('banner', { name: 'Start' });
+    await waitFor(() => expect(within(bar).getByRole('alert').textContent).toMatch(/^Not started: .*read-only/), WAIT);
+  });
+
+  it('offers the workers only when the service has a Redis, and blocks Start while none of this model is online', async () => {
+    let workers = [{ name: 'old', modelVersion: '0.9', compatible: false }];
+    const lab = fakeLab();
+    const call = lab.api.call;
+    lab.api.call = (async (method: string, params: unknown) => {
+      if (method === 'sweeps.workers') return { redis: 'redis://:***@lab-redis:6379', workers };
+      return (call as (m: string, p: unknown) => Promise<unknown>)(method, params);
+    }) as typeof lab.api.call;
+    setup({}, lab);
+    await screen.findByLabelText('MTU');
+    // A single run never offers the choice; a sweep does.
+    expect(screen.queryByRole('group', { name: 'Run on' })).toBeNull();
+    await fireEvent.click(screen.getByLabelText('Sweep'));
+    const runOn = await screen.findByRole('group', { name: 'Run on' });
+    expect(runOn.textContent?.replace(/\s+/g, ' ')).toMatch(/workers on redis:\/\/:\*\*\*@lab-redis:6379 \(0 compatible online, 1 of another model\)/);
+    const start = screen.getByRole('button', { name: 'Start sweep' }) as HTMLButtonElement;
+    await waitFor(() => expect(start.disabled).toBe(false), WAIT);
+    await fireEvent.click(within(runOn).getByRole('radio', { name: /workers on/ }));
+    await waitFor(() => expect(start.disabled).toBe(true), WAIT);
+    expect(screen.getByText(/No worker of this model is online/)).toBeTruthy();
+
+    // A worker of this model comes online: the next look finds it and Start sends the sweep to the workers.
+    workers = [...workers, { name: 'new', modelVersion: '2.0.0', compatible: true }];
+    await fireEvent.click(within(runOn).getByRole('radio', { name: /this machine/ }));
+    const toggle = screen.getByRole('checkbox', { name: 'Sweep' });
+    await fireEvent.click(toggle);
+    await fireEvent.click(toggle);
+    const again = await screen.findByRole('group', { name: 'Run on' });
+    await waitFor(() => expect(again.textContent).toMatch(/1 compatible online/), WAIT);
+    await fireEvent.click(within(again).getByRole('radio', { name: /workers on/ }));
+    await waitFor(() => expect(start.disabled).toBe(false), WAIT);
+    await fireEvent.click(start);
+    await waitFor(() => expect(lab.callsOf('sweeps.start').filter((c) => c.params.dryRun !== true)).toHaveLength(1), WAIT);
+    expect(lab.callsOf('sweeps.start').find((c) => c.params.dryRun !== true)?.params.runOn).toBe('workers');
+  });
+
+  it('shows no Run on choice when the service has no Redis', async () => {
+    const lab = fakeLab();
+    const call = lab.api.call;
+    let asked = 0;
+    lab.api.call = (async (method: string, params: unknown) => {
+      if (method === 'sweeps.workers') {
+        asked++;
+        return { redis: null, workers: [] };
+      }
+      return (call as (m: string, p: unknown) => Promise<unknown>)(method, params);
+    }) as typeof lab.api.call;
+    setup({}, lab);
+    await screen.findByLabelText('MTU');
+    await fireEvent.click(screen.getByLabelText('Sweep'));
+    await waitFor(() => expect(asked).toBeGreaterThan(0), WAIT);
+    await screen.findByText(/point x/);
+    expect(screen.queryByRole('group', { name: 'Run on' })).toBeNull();
   });
 });
