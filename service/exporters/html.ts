@@ -8,7 +8,8 @@ import type { Series } from '../../db/index.ts';
 import { lttb } from '../../core/analysis/index.ts';
 import { formatMetricValue, formatNumber, metricSpec } from '../protocol/metrics.ts';
 import type { MetricVerdict } from '../stats.ts';
-import { changeLabel, displayValue, methodSummary, reportRows, seriesTimeUnit, significanceLabel, type ComparisonReport, type ReportRun } from './report.ts';
+import { seriesTimeUnit } from '../protocol/constants.ts';
+import { changeLabel, displayValue, methodSummary, reportRows, significanceLabel, type ComparisonReport, type ReportRun } from './report.ts';
 import { formatValue } from './text.ts';
 import { metricNote } from './units.ts';
 

@@ -140,7 +140,3 @@ export function reportRows(c: RunSetComparison): ReportRows {
   };
 }
 
-/** The time unit of a run's series: a simulation samples simulated milliseconds; an imported tool keeps its own clock (iperf3: seconds). */
-export function seriesTimeUnit(kind: string | undefined): 'ms' | 's' {
-  return kind === 'measured' ? 's' : 'ms';
-}

@@ -18,6 +18,14 @@ export const MAX_COMPARE_RUNS = 50;
 
 export const RUN_KINDS = ['simulated', 'measured'] as const;
 export type RunKind = (typeof RUN_KINDS)[number];
+/**
+ * The unit of a run's series times: a simulation samples in simulated
+ * milliseconds; an imported measurement keeps the tool's own clock (iperf3
+ * intervals end at seconds since the test began).
+ */
+export function seriesTimeUnit(kind: string | undefined): 'ms' | 's' {
+  return kind === 'measured' ? 's' : 'ms';
+}
 export const BENCHMARK_SOURCES = ['simulated', 'iperf3', 'fio'] as const;
 export type BenchmarkSource = (typeof BENCHMARK_SOURCES)[number];
 

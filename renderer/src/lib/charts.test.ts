@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { alignSeries, benchmarkData, bucketAverage, seriesNames, seriesOnOneClock, seriesTimeUnit, type Aligned } from './charts.ts';
+import { seriesTimeUnit } from '../../../service/protocol/constants.ts';
+import { alignSeries, benchmarkData, bucketAverage, seriesNames, seriesOnOneClock, type Aligned } from './charts.ts';
 
 describe('alignSeries', () => {
   it('puts runs with different t arrays on the sorted union, null where a run has no sample', () => {

@@ -1,6 +1,7 @@
 // Data shaping for uPlot, kept pure so it can be tested without a DOM.
 // uPlot wants one shared x array and one y array per line, same length,
 // with null where a line has no point.
+import { seriesTimeUnit } from '../../../service/protocol/constants.ts';
 
 export interface Series {
   t: number[];
@@ -99,14 +100,6 @@ export function benchmarkData(points: readonly BenchmarkPointLike[], sources: re
   return [x, ...cols];
 }
 
-/**
- * The unit of a run's series times: a simulation samples in simulated
- * milliseconds; an imported measurement keeps the tool's own clock (iperf3
- * intervals end at seconds since the test began).
- */
-export function seriesTimeUnit(kind: string): 'ms' | 's' {
-  return kind === 'measured' ? 's' : 'ms';
-}
 
 /**
  * Several runs' series on one time axis: in their own unit when they share
