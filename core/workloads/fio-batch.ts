@@ -1,0 +1,365 @@
+// fio on bare-metal NVMe in batches: the same jobs, drives and DMA path as
+// fio.ts, stepped in ticks of tens of microseconds instead of I/O by I/O, so
+// that a run of 16M IOPS simulates faster than real time.
+//
+// The jobs run the same loop on identical CPUs against identical drives, so
+// the jobs of the drives behind one IOMMU unit are stepped together as one
+// group, one lane per job, over the unit's DMA domain (as fio-run.ts has it).
+// A group's I/Os in flight are cohorts: the I/Os it resubmitted in one step,
+// with their submission span, their drive slots (each drive's throughput
+// stage serves its I/Os in order at its IOPS or bandwidth ceiling; the I/Os
+// spread evenly over the drives) and their completion span (service time
+// +-25% around the drive's figure, or the end of their slots when the drives
+// are the bottleneck). Completions of a cohort are spread evenly over that
+// span and keep the order of its submissions. One I/O in a hundred takes the
+// drive's slow path and is a cohort of its own (seeded draws).
+//
+// Each tick a group reaps what completed since its last step, if its CPUs
+// are free: the completions are handled as they arrive while the CPUs keep
+// up, else one after another; unmaps and maps go to the domain in one run
+// each (core/guest/dma-batch.ts), where the shared invalidation queue is
+// charged exactly, block by block; the reaped I/Os are resubmitted at once.
+// A step may lie in the past of the tick (a group's clock runs on its own, as
+// the engine's processes do), so the tick's length bounds only the order in
+// which groups reach the shared queue, not any latency.
+//
+// Interrupts: one per completion that finds its CPU idle. With completions
+// arriving at a rate that keeps the CPUs busy a share rho of the time, a
+// CPU handles about 1/(1-rho) completions per interrupt (a busy period of
+// an M/D/1 queue, the one closed-form piece of the model); a saturated CPU
+// takes one interrupt per step; coalescing caps the rate at one per
+// aggregation time.
+import type { Prng } from '../engine/prng.ts';
+import type { Cpu, Simulator } from '../engine/simulator.ts';
+import type { DmaBatchDomain } from '../guest/dma-batch.ts';
+import { CAT } from '../model/accounting.ts';
+import type { Scenario } from '../model/scenario.ts';
+import { driveSlotNs, ioPages, readShare, SLOW_SHARE, type Drive, type FioContext } from './fio.ts';
+
+/** I/Os one group submitted in one step, in one direction. */
+interface Cohort {
+  n: number;
+  reaped: number;
+  read: boolean;
+  /** Submission span. */
+  submitLoNs: number;
+  submitHiNs: number;
+  /** Completion span: the k-th completion (from 1) of n at lo + (hi - lo) k / n. */
+  loNs: number;
+  hiNs: number;
+}
+
+export interface FioGroup {
+  index: number;
+  /** The drives of the group, identical; their throughput stages serve the group's I/Os side by side. */
+  drives: Drive[];
+  /** When the drives' stages, taken together, free up for the next I/O. */
+  nextSlotNs: number;
+  dma: DmaBatchDomain;
+  /** The CPUs of the drives' jobs, one job each. */
+  cpus: Cpu[];
+  prng: Prng;
+  /** When the group's CPUs are done with their last step. */
+  cursorNs: number;
+  /** Cohorts in flight, in submission order. */
+  cohorts: Cohort[];
+  /** Slow I/Os in flight (cohorts of one), a binary heap by completion. */
+  slow: Cohort[];
+  /** Reaped cohorts, for reuse. */
+  spare: Cohort[];
+  /** Share of reads not yet given to an I/O (exact read/write mix over the run). */
+  readCarry: number;
+  /** The CPU the next step's work is charged to (the lanes take turns). */
+  turn: number;
+  /** I/Os to go until the next slow one (start with `ioUntilSlow`). */
+  untilSlow: number;
+}
+
+/**
+ * Tick length: the shortest service time of the run (three quarters of the
+ * drive's figure), at most 100 us. An I/O resubmitted in a step then
+ * completes after the step's tick, so a step never misses a completion it
+ * could have reaped, and the order in which groups reach the shared queue is
+ * off by less than a tick.
+ */
+export function fioTickNs(s: Scenario): number {
+  const reads = readShare(s.workload);
+  const latencyUs = Math.min(reads > 0 ? s.device.readLatencyUs : Infinity, reads < 1 ? s.device.writeLatencyUs : Infinity);
+  return Math.min(100_000, 0.75 * 1000 * latencyUs);
+}
+
+/** Schedules the groups' first submissions and the ticks that step them to the end of the run. */
+export function startFioGroups(ctx: FioContext, sim: Simulator, groups: FioGroup[]): void {
+  const { scenario: s, costs, endNs, warmupNs, stats } = ctx;
+  const w = s.workload;
+  const d = s.device;
+  const pages = ioPages(w.bs);
+  const reads = readShare(w);
+  const read = { latencyNs: d.readLatencyUs * 1000, slotNs: driveSlotNs(d, w.bs, true) };
+  const write = { latencyNs: d.writeLatencyUs * 1000, slotNs: driveSlotNs(d, w.bs, false) };
+  const coalesceNs = d.interruptCoalescingUs * 1000;
+  const { nvmeSubmitNs: submitNs, nvmeCompleteNs: completeNs, nvmeIrqNs: irqNs } = costs;
+  const STACK = CAT.stack;
+  const tickNs = fioTickNs(s);
+
+  /** `n` I/Os submitted over [loNs, hiNs] go to the drive. */
+  const submit = (g: FioGroup, n: number, loNs: number, hiNs: number): void => {
+    g.readCarry += n * reads;
+    const nRead = Math.min(n, Math.floor(g.readCarry + 1e-9));
+    g.readCarry -= nRead;
+    toDrive(g, nRead, true, loNs, hiNs);
+    toDrive(g, n - nRead, false, loNs, hiNs);
+    ctx.held[g.index]! += n;
+  };
+
+  const toDrive = (g: FioGroup, n: number, isRead: boolean, loNs: number, hiNs: number): void => {
+    if (n === 0) return;
+    const { latencyNs } = isRead ? read : write;
+    // The I/Os spread evenly over the drives: the stages together take one every slot / drives.
+    const drives = g.drives;
+    const slotNs = (isRead ? read : write).slotNs / drives.length;
+    const firstSlotNs = Math.max(loNs, g.nextSlotNs);
+    g.nextSlotNs = Math.max(firstSlotNs + n * slotNs, hiNs + slotNs);
+    if (firstSlotNs >= warmupNs) for (const drive of drives) drive.busyNs += n * slotNs;
+    // The slow I/Os among them: one every geometric(SLOW_SHARE) I/Os of the group.
+    let slow = 0;
+    g.untilSlow -= n;
+    while (g.untilSlow <= 0) {
+      slow++;
+      g.untilSlow += ioUntilSlow(g.prng);
+    }
+    slow = Math.min(n, slow);
+    for (let i = 0; i < slow; i++) {
+      const atNs = loNs + g.prng.next() * (hiNs - loNs);
+      const serviceNs = latencyNs * (0.75 + 0.5 * g.prng.next()) + latencyNs * 2 * -Math.log(1 - g.prng.next());
+      const doneNs = Math.max(atNs + serviceNs, g.nextSlotNs);
+      heapPush(g.slow, cohort(g, 1, isRead, atNs, atNs, doneNs, doneNs));
+    }
+    const normal = n - slow;
+    if (normal === 0) return;
+    const lo = Math.max(loNs + 0.75 * latencyNs, firstSlotNs + slotNs);
+    g.cohorts.push(cohort(g, normal, isRead, loNs, hiNs, lo, Math.max(hiNs + 1.25 * latencyNs, firstSlotNs + normal * slotNs)));
+  };
+
+  // The pieces of one step, in parallel arrays (no allocation per step), and their order by first completion.
+  const pieceCohort: Cohort[] = [];
+  let pieceFrom = new Float64Array(16);
+  let pieceTo = new Float64Array(16);
+  let pieceLo = new Float64Array(16);
+  let pieceHi = new Float64Array(16);
+  let order = new Int32Array(16);
+  const growPieces = (): void => {
+    const grow = (a: Float64Array) => {
+      const b = new Float64Array(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    pieceFrom = grow(pieceFrom);
+    pieceTo = grow(pieceTo);
+    pieceLo = grow(pieceLo);
+    pieceHi = grow(pieceHi);
+    const grown = new Int32Array(order.length * 2);
+    grown.set(order);
+    order = grown;
+  };
+
+  // Filled by `addPiece` for the step under way (an object's fields: numbers a closure shares would be boxed at each write).
+  const cur = { pieces: 0, n: 0, firstNs: Infinity, lastDoneNs: 0 };
+  /** Completions `reaped` (included) to `done` (excluded) of cohort `c` go to this step. */
+  const addPiece = (c: Cohort, done: number): void => {
+    const pieces = cur.pieces;
+    if (pieces === pieceFrom.length) growPieces();
+    const span = (c.hiNs - c.loNs) / c.n;
+    const lo = c.loNs + span * (c.reaped + 1);
+    const hi = c.loNs + span * done;
+    pieceCohort[pieces] = c;
+    pieceFrom[pieces] = c.reaped;
+    pieceTo[pieces] = done;
+    pieceLo[pieces] = lo;
+    pieceHi[pieces] = hi;
+    // Insertion by first completion (cohorts are mostly in that order already).
+    let j = pieces;
+    while (j > 0 && pieceLo[order[j - 1]!]! > lo) {
+      order[j] = order[j - 1]!;
+      j--;
+    }
+    order[j] = pieces;
+    cur.pieces = pieces + 1;
+    cur.n += done - c.reaped;
+    if (lo < cur.firstNs) cur.firstNs = lo;
+    if (hi > cur.lastDoneNs) cur.lastDoneNs = hi;
+  };
+
+  /** One step of a group at tick `t`: reap what completed, unmap, resubmit, map. */
+  const step = (g: FioGroup, t: number): void => {
+    if (g.cursorNs >= t || g.cursorNs >= endNs) return;
+    cur.pieces = 0;
+    cur.n = 0;
+    cur.firstNs = Infinity;
+    cur.lastDoneNs = 0;
+    const cohorts = g.cohorts;
+    for (let i = 0; i < cohorts.length; i++) {
+      const c = cohorts[i]!;
+      if (c.loNs > t) continue;
+      const done = c.hiNs <= t ? c.n : Math.floor((c.n * (t - c.loNs)) / (c.hiNs - c.loNs));
+      if (done > c.reaped) addPiece(c, done);
+    }
+    const slow = g.slow;
+    const firstSlow = cur.pieces;
+    while (slow.length && slow[0]!.loNs <= t) addPiece(heapPop(slow), 1);
+    const { pieces, n, firstNs, lastDoneNs } = cur;
+    if (n === 0) return;
+    const startNs = Math.max(g.cursorNs, firstNs);
+    if (startNs >= endNs) {
+      for (let i = firstSlow; i < pieces; i++) heapPush(slow, pieceCohort[i]!);
+      return;
+    }
+
+    const lanes = g.cpus.length;
+    const width = Math.min(lanes, n);
+    const cpu = g.cpus[g.turn]!;
+    g.turn = (g.turn + 1) % lanes;
+    const ioNs = n * (completeNs + submitNs);
+    // fio reaps (completion, unmap) and resubmits (submission, map); while some lanes resubmit, the queue serves the others' unmaps.
+    const mapNs = g.dma.mapRun(cpu, n, pages);
+    const workDoneNs = g.dma.unmapRun(cpu, n, pages, startNs, lanes, ioNs + mapNs);
+    // Interrupts: lanes busy a share rho of the time the completions took to come handle about
+    // 1/(1 - rho) per interrupt (a busy period); saturated lanes take one interrupt each per step.
+    const spanNs = lastDoneNs - firstNs;
+    const rho = spanNs > 0 ? (workDoneNs - startNs) / spanNs : Infinity;
+    let irqs = rho >= 1 ? width : Math.min(n, Math.max(1, Math.round(n * (1 - rho))));
+    if (coalesceNs > 0) irqs = Math.min(irqs, width * Math.max(1, Math.ceil(spanNs / coalesceNs)));
+    cpu.acct[STACK]! += ioNs + irqs * irqNs;
+    const doneNs = workDoneNs + (irqs * irqNs) / width;
+    const perOpNs = ((doneNs - startNs) * width) / n;
+    const endStepNs = Math.max(doneNs, lastDoneNs + perOpNs);
+    // Each piece is reaped in order after the one before, and none before its completions came.
+    const busyNs = Math.max(0, doneNs - startNs - perOpNs);
+    let before = 0;
+    for (let i = 0; i < pieces; i++) {
+      const p = order[i]!;
+      const from = pieceFrom[p]!;
+      const k = pieceTo[p]! - from;
+      const seqLoNs = startNs + perOpNs + (busyNs * before) / n;
+      before += k;
+      const seqHiNs = startNs + perOpNs + (busyNs * before) / n;
+      const reapLoNs = Math.max(seqLoNs, pieceLo[p]! + perOpNs);
+      const reapHiNs = Math.max(seqHiNs, pieceHi[p]! + perOpNs);
+      const c = pieceCohort[p]!;
+      c.reaped = pieceTo[p]!;
+      // The I/Os reaped inside the measured span (fio counts an I/O when it reaps it).
+      const m = reapLoNs >= warmupNs && reapHiNs <= endNs ? k : measuredShare(k, reapLoNs, reapHiNs, warmupNs, endNs);
+      if (m === 0) continue;
+      if (c.read) {
+        stats.readIos += m;
+        stats.readBytes += m * w.bs;
+      } else {
+        stats.writeIos += m;
+        stats.writeBytes += m * w.bs;
+      }
+      // The k-th completion of a cohort belongs to its k-th submission.
+      const submitSpanNs = (c.submitHiNs - c.submitLoNs) / c.n;
+      // Recorded at the piece's quarter and three-quarter points, half of its I/Os each.
+      const half = m >> 1;
+      const reapSpanNs = reapHiNs - reapLoNs;
+      const firstNs = c.submitLoNs + submitSpanNs * from;
+      stats.recordClatTimes(c.read, reapLoNs + reapSpanNs * 0.25 - (firstNs + submitSpanNs * (k - 1) * 0.25), half);
+      stats.recordClatTimes(c.read, reapLoNs + reapSpanNs * 0.75 - (firstNs + submitSpanNs * (k - 1) * 0.75), m - half);
+    }
+    if (startNs >= warmupNs && startNs < endNs) stats.interrupts += irqs;
+    ctx.held[g.index]! -= n;
+    ctx.onComplete(n, n * w.bs);
+    let kept = 0;
+    for (let i = 0; i < cohorts.length; i++) {
+      const c = cohorts[i]!;
+      if (c.reaped < c.n) cohorts[kept++] = c;
+      else g.spare.push(c);
+    }
+    if (kept < cohorts.length) cohorts.length = kept;
+    for (let i = firstSlow; i < pieces; i++) g.spare.push(pieceCohort[i]!);
+    g.cursorNs = endStepNs;
+    submit(g, n, Math.min(startNs + perOpNs, endStepNs), endStepNs);
+  };
+
+  for (const g of groups) {
+    // fio fills its queue depth first.
+    const n = g.cpus.length * w.iodepth;
+    const startNs = g.prng.next() * 1000;
+    const cpu = g.cpus[0]!;
+    cpu.acct[STACK]! += n * submitNs;
+    const mapNs = g.dma.mapRun(cpu, n, pages);
+    const doneNs = startNs + (n * submitNs + mapNs) / g.cpus.length;
+    ctx.held[g.index] = 0;
+    submit(g, n, startNs, doneNs);
+    g.cursorNs = doneNs;
+  }
+
+  let ticks = 0;
+  const tick = (t: number): void => {
+    for (const g of groups) g.dma.timerCheck(g.cpus[0]!, t);
+    // The groups take turns at going first, so none is always first at the shared queue.
+    const first = ticks++ % groups.length;
+    for (let i = 0; i < groups.length; i++) step(groups[(first + i) % groups.length]!, t);
+    if (t < endNs) sim.at(Math.min(endNs, t + tickNs), tick);
+  };
+  sim.at(tickNs, tick);
+}
+
+/** Of `k` I/Os reaped evenly over [loNs, hiNs], those reaped in [fromNs, toNs]. */
+function measuredShare(k: number, loNs: number, hiNs: number, fromNs: number, toNs: number): number {
+  if (hiNs <= loNs) return loNs >= fromNs && loNs <= toNs ? k : 0;
+  const inside = Math.min(hiNs, toNs) - Math.max(loNs, fromNs);
+  return inside <= 0 ? 0 : Math.round((k * inside) / (hiNs - loNs));
+}
+
+const LOG_FAST_SHARE = Math.log(1 - SLOW_SHARE);
+
+/** I/Os up to and including the next slow one: geometric with parameter SLOW_SHARE. */
+export function ioUntilSlow(prng: Prng): number {
+  return 1 + Math.floor(Math.log(1 - prng.next()) / LOG_FAST_SHARE);
+}
+
+function heapPush(heap: Cohort[], c: Cohort): void {
+  let i = heap.length;
+  heap.push(c);
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (heap[parent]!.loNs <= c.loNs) break;
+    heap[i] = heap[parent]!;
+    i = parent;
+  }
+  heap[i] = c;
+}
+
+function heapPop(heap: Cohort[]): Cohort {
+  const top = heap[0]!;
+  const last = heap.pop()!;
+  const size = heap.length;
+  if (size === 0) return top;
+  let i = 0;
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= size) break;
+    const r = l + 1;
+    const child = r < size && heap[r]!.loNs < heap[l]!.loNs ? r : l;
+    if (heap[child]!.loNs >= last.loNs) break;
+    heap[i] = heap[child]!;
+    i = child;
+  }
+  heap[i] = last;
+  return top;
+}
+
+/** A cohort, reusing a reaped one of the group when there is one. */
+function cohort(g: FioGroup, n: number, read: boolean, submitLoNs: number, submitHiNs: number, loNs: number, hiNs: number): Cohort {
+  const c = g.spare.pop();
+  if (!c) return { n, reaped: 0, read, submitLoNs, submitHiNs, loNs, hiNs };
+  c.n = n;
+  c.reaped = 0;
+  c.read = read;
+  c.submitLoNs = submitLoNs;
+  c.submitHiNs = submitHiNs;
+  c.loNs = loNs;
+  c.hiNs = hiNs;
+  return c;
+}
