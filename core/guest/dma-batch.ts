@@ -36,8 +36,14 @@ export interface DmaBatchOptions {
   fqKind: 'per-cpu' | 'single';
   fqSlots: number;
   fqTimeoutNs: number;
-  /** CPUs that use the domain (one per-CPU ring each). */
+  /** CPUs that use the domains (one per-CPU ring each in the domain they use). */
   lanes: number;
+  /**
+   * Identical domains the lanes spread over evenly (one per drive, as the
+   * kernel has it): their rings fill together, so a ring-full flush and a
+   * timer flush are one submission per domain.
+   */
+  domains: number;
   /** Guest CPU per lazy unmap beyond the PTE clear (VT-d's gather tracking before v6.3). */
   lazyUnmapExtraNs: number;
 }
@@ -88,7 +94,7 @@ export class DmaBatchDomain {
     };
     this.subsPerInval = opts.ats && !opts.qiBatch ? 2 : 1;
     this.queueNsPerInval = opts.ats ? 2 * opts.serviceNs : opts.serviceNs;
-    this.ringCapacity = (opts.fqKind === 'single' ? 1 : opts.lanes) * (opts.fqSlots - 1);
+    this.ringCapacity = (opts.fqKind === 'single' ? opts.domains : opts.lanes) * (opts.fqSlots - 1);
   }
 
   /** `n` maps of `pages` each on `cpu`: the IOVAs and the PTEs. Returns the CPU time charged. */
@@ -204,25 +210,32 @@ export class DmaBatchDomain {
     this.flush(cpu, 'timer', due);
   }
 
-  /** One domain-wide flush requested at `atNs`: covers and frees every queued IOVA. Returns when it completed. */
+  /**
+   * One flush of every domain (flush_iotlb_all each), requested at `atNs`:
+   * covers and frees every queued IOVA. The CPU that asked waits for its own
+   * domain's flush, the first; returns when it completed.
+   */
   private flush(cpu: Cpu, trigger: 'full' | 'timer', atNs: number): number {
-    this.counters.add(trigger === 'full' ? this.ids.full : this.ids.timer);
+    const domains = this.opts.domains;
+    this.counters.add(trigger === 'full' ? this.ids.full : this.ids.timer, domains);
     const q = this.queue;
     const start = Math.max(atNs, q.freeAt);
     const serviceNs = this.queueNsPerInval;
-    q.freeAt = start + serviceNs;
-    const doneNs = q.freeAt;
-    cpu.acct[HW_QUEUE_WAIT]! += start - atNs;
-    cpu.acct[HW_INVALIDATION]! += serviceNs;
-    q.acquisitions += this.subsPerInval;
-    q.busyNs += serviceNs;
-    q.holdNs.recordTimes(serviceNs / this.subsPerInval, this.subsPerInval);
-    q.totalWaitNs += start - atNs;
-    if (start - atNs > q.maxWaitNs) q.maxWaitNs = start - atNs;
-    this.counters.add(this.ids.hardware);
-    if (this.opts.ats) this.counters.add(this.ids.devTlb);
-    this.counters.add(this.ids.submission, this.subsPerInval);
-    if (this.measuring) this.latency.invalidation.recordTimes((doneNs - atNs) / this.subsPerInval, this.subsPerInval);
+    const subs = domains * this.subsPerInval;
+    q.freeAt = start + domains * serviceNs;
+    const doneNs = start + serviceNs;
+    const waitNs = start - atNs;
+    cpu.acct[HW_QUEUE_WAIT]! += waitNs;
+    cpu.acct[HW_INVALIDATION]! += domains * serviceNs;
+    q.acquisitions += subs;
+    q.busyNs += domains * serviceNs;
+    q.holdNs.recordTimes(serviceNs / this.subsPerInval, subs);
+    q.totalWaitNs += waitNs * domains;
+    if (waitNs > q.maxWaitNs) q.maxWaitNs = waitNs;
+    this.counters.add(this.ids.hardware, domains);
+    if (this.opts.ats) this.counters.add(this.ids.devTlb, domains);
+    this.counters.add(this.ids.submission, subs);
+    if (this.measuring) this.latency.invalidation.recordTimes((doneNs - atNs) / this.subsPerInval, subs);
     this.maxFlushLatencyNs = Math.max(this.maxFlushLatencyNs, doneNs - atNs);
     const covered = this.queued;
     if (covered > 0) {

@@ -4,7 +4,7 @@
 //
 // The jobs run the same loop on identical CPUs against identical drives, so
 // the jobs of the drives behind one IOMMU unit are stepped together as one
-// group, one lane per job, over the unit's DMA domain (as fio-run.ts has it).
+// group, one lane per job, over the drives' DMA domains (one per drive).
 // A group's I/Os in flight are cohorts: the I/Os it resubmitted in one step,
 // with their submission span, their drive slots (each drive's throughput
 // stage serves its I/Os in order at its IOPS or bandwidth ceiling; the I/Os
@@ -224,10 +224,10 @@ export function startFioGroups(ctx: FioContext, sim: Simulator, groups: FioGroup
     const mapNs = g.dma.mapRun(cpu, n, pages);
     const workDoneNs = g.dma.unmapRun(cpu, n, pages, startNs, lanes, ioNs + mapNs);
     // Interrupts: lanes busy a share rho of the time the completions took to come handle about
-    // 1/(1 - rho) per interrupt (a busy period); saturated lanes take one interrupt each per step.
+    // 1/(1 - rho) per interrupt (a busy period); each lane that reaps takes one at least.
     const spanNs = lastDoneNs - firstNs;
     const rho = spanNs > 0 ? (workDoneNs - startNs) / spanNs : Infinity;
-    let irqs = rho >= 1 ? width : Math.min(n, Math.max(1, Math.round(n * (1 - rho))));
+    let irqs = Math.max(width, Math.round(n * (1 - Math.min(1, rho))));
     if (coalesceNs > 0) irqs = Math.min(irqs, width * Math.max(1, Math.ceil(spanNs / coalesceNs)));
     cpu.acct[STACK]! += ioNs + irqs * irqNs;
     const doneNs = workDoneNs + (irqs * irqNs) / width;

@@ -70,9 +70,9 @@ export function simulateFio(s: Scenario, opts: SimulateOptions = {}): Simulation
   // VT-d's superfluous gather tracking (before v6.3) is in intel_iommu_unmap(): not on SMMUv3 or virtio-iommu.
   const vtd = s.viommu.backend === 'virtio-iommu' ? false : s.viommu.backend !== 'none' || s.hardware.iommu === 'vtd';
   const lazyUnmapExtraNs = pathFacts.lazyGatherTracking && vtd ? costs.lazyGatherTrackingNs : 0;
-  const model = s.viommu.backend === 'none' ? batchModel() : perIoModel();
+  const model = s.viommu.backend === 'none' && opts.fioGrain !== 'per-io' ? batchModel() : perIoModel();
 
-  /** Bare metal: the jobs of the drives on each IOMMU unit stepped together in batches (fio-batch.ts), one DMA domain per unit. */
+  /** Bare metal: the jobs of the drives on each IOMMU unit stepped together in batches (fio-batch.ts), one DMA domain per drive. */
   function batchModel(): FioModel {
     const units = Math.min(s.viommu.units, d.drives);
     const serviceNs = s.hardware.iommu === 'smmuv3' ? costs.smmuCmdqSyncNs : costs.hwInvalidationNs;
@@ -89,6 +89,7 @@ export function simulateFio(s: Scenario, opts: SimulateOptions = {}): Simulation
         fqSlots: s.flushQueue.size,
         fqTimeoutNs: s.flushQueue.timeoutMs * MS,
         lanes,
+        domains: mine.length,
         lazyUnmapExtraNs,
       });
       // Each drive's jobs run on CPUs of their own, numbered by drive.
@@ -111,10 +112,10 @@ export function simulateFio(s: Scenario, opts: SimulateOptions = {}): Simulation
     };
   }
 
-  /** In a VM every I/O may exit to the VMM under shared locks: one process per job, I/O by I/O (fio.ts). */
+  /** In a VM every I/O may exit to the VMM under shared locks: one process per job, I/O by I/O (fio.ts); on bare metal, one domain and queue per unit. */
   function perIoModel(): FioModel {
     const backendOpts: BackendOptions = { hardware: s.hardware.iommu, iotlbSyncMap: s.viommu.iotlbSyncMap };
-    const domains = 1;
+    const domains = vmmPath.path === 'none' ? Math.min(s.viommu.units, d.drives) : 1;
     const dmas = Array.from({ length: domains }, () => {
       const fq = new FlushQueue(s.flushQueue.kind, s.flushQueue.size, cpus.length, warmupNs, staleWindow);
       const iova = new IovaAllocator(cpus.length, costs, counters, { rule: pathFacts.iovaDepot, onlineCpus: cpus.length, nowNs: () => sim.now });
