@@ -12,7 +12,7 @@
 // +-25% around the drive's figure, or the end of their slots when the drives
 // are the bottleneck). Completions of a cohort are spread evenly over that
 // span and keep the order of its submissions. One I/O in a hundred takes the
-// drive's slow path and is a cohort of its own (seeded draws).
+// drive's slow path and is followed on its own (seeded draws).
 //
 // Each tick a group reaps what completed since its last step, if its CPUs
 // are free: the completions are handled as they arrive while the CPUs keep
@@ -34,7 +34,7 @@ import type { Cpu, Simulator } from '../engine/simulator.ts';
 import type { DmaBatchDomain } from '../guest/dma-batch.ts';
 import { CAT } from '../model/accounting.ts';
 import type { Scenario } from '../model/scenario.ts';
-import { driveSlotNs, ioPages, readShare, SLOW_SHARE, type Drive, type FioContext } from './fio.ts';
+import { Completions, driveSlotNs, ioPages, readShare, SLOW_SHARE, type Drive, type FioContext } from './fio.ts';
 
 /** I/Os one group submitted in one step, in one direction. */
 interface Cohort {
@@ -63,8 +63,8 @@ export interface FioGroup {
   cursorNs: number;
   /** Cohorts in flight, in submission order. */
   cohorts: Cohort[];
-  /** Slow I/Os in flight (cohorts of one), a binary heap by completion. */
-  slow: Cohort[];
+  /** Slow I/Os in flight, one by one, earliest completion first. */
+  slow: Completions;
   /** Reaped cohorts, for reuse. */
   spare: Cohort[];
   /** Share of reads not yet given to an I/O (exact read/write mix over the run). */
@@ -133,7 +133,7 @@ export function startFioGroups(ctx: FioContext, sim: Simulator, groups: FioGroup
       const atNs = loNs + g.prng.next() * (hiNs - loNs);
       const serviceNs = latencyNs * (0.75 + 0.5 * g.prng.next()) + latencyNs * 2 * -Math.log(1 - g.prng.next());
       const doneNs = Math.max(atNs + serviceNs, g.nextSlotNs);
-      heapPush(g.slow, cohort(g, 1, isRead, atNs, atNs, doneNs, doneNs));
+      g.slow.push(doneNs, atNs, isRead);
     }
     const normal = n - slow;
     if (normal === 0) return;
@@ -161,6 +161,22 @@ export function startFioGroups(ctx: FioContext, sim: Simulator, groups: FioGroup
     const grown = new Int32Array(order.length * 2);
     grown.set(order);
     order = grown;
+  };
+
+  // The slow I/Os of the step under way.
+  let slowDone = new Float64Array(16);
+  let slowSubmitted = new Float64Array(16);
+  let slowRead = new Uint8Array(16);
+  const growSlow = (): void => {
+    const done = new Float64Array(slowDone.length * 2);
+    const submitted = new Float64Array(slowDone.length * 2);
+    const read = new Uint8Array(slowDone.length * 2);
+    done.set(slowDone);
+    submitted.set(slowSubmitted);
+    read.set(slowRead);
+    slowDone = done;
+    slowSubmitted = submitted;
+    slowRead = read;
   };
 
   // Filled by `addPiece` for the step under way (an object's fields: numbers a closure shares would be boxed at each write).
@@ -204,14 +220,24 @@ export function startFioGroups(ctx: FioContext, sim: Simulator, groups: FioGroup
       const done = c.hiNs <= t ? c.n : Math.floor((c.n * (t - c.loNs)) / (c.hiNs - c.loNs));
       if (done > c.reaped) addPiece(c, done);
     }
+    // The slow I/Os due: taken one by one.
     const slow = g.slow;
-    const firstSlow = cur.pieces;
-    while (slow.length && slow[0]!.loNs <= t) addPiece(heapPop(slow), 1);
+    let slowDue = 0;
+    while (slow.peek() <= t) {
+      if (slowDue === slowDone.length) growSlow();
+      const doneNs = slow.peek();
+      slowDone[slowDue] = doneNs;
+      slowSubmitted[slowDue] = slow.pop();
+      slowRead[slowDue++] = slow.lastRead ? 1 : 0;
+      cur.n++;
+      if (doneNs < cur.firstNs) cur.firstNs = doneNs;
+      if (doneNs > cur.lastDoneNs) cur.lastDoneNs = doneNs;
+    }
     const { pieces, n, firstNs, lastDoneNs } = cur;
     if (n === 0) return;
     const startNs = Math.max(g.cursorNs, firstNs);
     if (startNs >= endNs) {
-      for (let i = firstSlow; i < pieces; i++) heapPush(slow, pieceCohort[i]!);
+      for (let i = 0; i < slowDue; i++) slow.push(slowDone[i]!, slowSubmitted[i]!, slowRead[i] === 1);
       return;
     }
 
@@ -266,6 +292,20 @@ export function startFioGroups(ctx: FioContext, sim: Simulator, groups: FioGroup
       stats.recordClatTimes(c.read, reapLoNs + reapSpanNs * 0.25 - (firstNs + submitSpanNs * (k - 1) * 0.25), half);
       stats.recordClatTimes(c.read, reapLoNs + reapSpanNs * 0.75 - (firstNs + submitSpanNs * (k - 1) * 0.75), m - half);
     }
+    // A slow I/O is reaped when the lanes get to it after it came.
+    for (let i = 0; i < slowDue; i++) {
+      const reapNs = Math.max(slowDone[i]!, startNs) + perOpNs;
+      if (reapNs < warmupNs || reapNs > endNs) continue;
+      const isRead = slowRead[i] === 1;
+      if (isRead) {
+        stats.readIos++;
+        stats.readBytes += w.bs;
+      } else {
+        stats.writeIos++;
+        stats.writeBytes += w.bs;
+      }
+      stats.recordClatTimes(isRead, reapNs - slowSubmitted[i]!, 1);
+    }
     if (startNs >= warmupNs && startNs < endNs) stats.interrupts += irqs;
     ctx.held[g.index]! -= n;
     ctx.onComplete(n, n * w.bs);
@@ -276,7 +316,6 @@ export function startFioGroups(ctx: FioContext, sim: Simulator, groups: FioGroup
       else g.spare.push(c);
     }
     if (kept < cohorts.length) cohorts.length = kept;
-    for (let i = firstSlow; i < pieces; i++) g.spare.push(pieceCohort[i]!);
     g.cursorNs = endStepNs;
     submit(g, n, Math.min(startNs + perOpNs, endStepNs), endStepNs);
   };
@@ -317,37 +356,6 @@ const LOG_FAST_SHARE = Math.log(1 - SLOW_SHARE);
 /** I/Os up to and including the next slow one: geometric with parameter SLOW_SHARE. */
 export function ioUntilSlow(prng: Prng): number {
   return 1 + Math.floor(Math.log(1 - prng.next()) / LOG_FAST_SHARE);
-}
-
-function heapPush(heap: Cohort[], c: Cohort): void {
-  let i = heap.length;
-  heap.push(c);
-  while (i > 0) {
-    const parent = (i - 1) >> 1;
-    if (heap[parent]!.loNs <= c.loNs) break;
-    heap[i] = heap[parent]!;
-    i = parent;
-  }
-  heap[i] = c;
-}
-
-function heapPop(heap: Cohort[]): Cohort {
-  const top = heap[0]!;
-  const last = heap.pop()!;
-  const size = heap.length;
-  if (size === 0) return top;
-  let i = 0;
-  for (;;) {
-    const l = 2 * i + 1;
-    if (l >= size) break;
-    const r = l + 1;
-    const child = r < size && heap[r]!.loNs < heap[l]!.loNs ? r : l;
-    if (heap[child]!.loNs >= last.loNs) break;
-    heap[i] = heap[child]!;
-    i = child;
-  }
-  heap[i] = last;
-  return top;
 }
 
 /** A cohort, reusing a reaped one of the group when there is one. */

@@ -143,7 +143,7 @@ export function driveCeilingIops(s: Scenario): number {
 }
 
 /** In-flight completions of one job, earliest first (a binary heap over parallel arrays). */
-class Completions {
+export class Completions {
   private done: Float64Array;
   private submitted: Float64Array;
   private read: Uint8Array;
