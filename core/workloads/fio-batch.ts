@@ -34,7 +34,7 @@ import type { Cpu, Simulator } from '../engine/simulator.ts';
 import type { DmaBatchDomain } from '../guest/dma-batch.ts';
 import { CAT } from '../model/accounting.ts';
 import type { Scenario } from '../model/scenario.ts';
-import { Completions, driveSlotNs, ioPages, readShare, SLOW_SHARE, type Drive, type FioContext } from './fio.ts';
+import { driveSlotNs, ioPages, readShare, SLOW_SHARE, type Completions, type Drive, type FioContext } from './fio.ts';
 
 /** I/Os one group submitted in one step, in one direction. */
 interface Cohort {
