@@ -19,6 +19,9 @@
 // Batching: an interrupt reaps every completion present, and more arrive
 // while the CPU works, so a busy CPU handles many per interrupt (as NAPI does
 // for the NIC); completions ahead of the CPU cost no event.
+//
+// This is the I/O-by-I/O model, for VMs (and the reference the bare-metal
+// batch model is checked against); bare metal runs in batches (fio-batch.ts).
 import type { Prng } from '../engine/prng.ts';
 import type { Proc, ProcessBody } from '../engine/simulator.ts';
 import { LogHistogram } from '../engine/histogram.ts';
