@@ -76,16 +76,16 @@ export interface FioGroup {
 }
 
 /**
- * Tick length: the shortest service time of the run (three quarters of the
- * drive's figure), at most 100 us. An I/O resubmitted in a step then
- * completes after the step's tick, so a step never misses a completion it
- * could have reaped, and the order in which groups reach the shared queue is
- * off by less than a tick.
+ * How often the groups catch up with the global clock: the flush timer, the
+ * samplers and the end of the run see them at most this far behind. Groups
+ * share nothing (each has its own unit's queue), so it bounds no order.
  */
-export function fioTickNs(s: Scenario): number {
+export const FIO_TICK_NS = 250_000;
+
+/** The shortest service time of the run's I/Os: three quarters of the drive's figure, for the directions in use. */
+export function shortestServiceNs(s: Scenario): number {
   const reads = readShare(s.workload);
-  const latencyUs = Math.min(reads > 0 ? s.device.readLatencyUs : Infinity, reads < 1 ? s.device.writeLatencyUs : Infinity);
-  return Math.min(100_000, 0.75 * 1000 * latencyUs);
+  return 0.75 * 1000 * Math.min(reads > 0 ? s.device.readLatencyUs : Infinity, reads < 1 ? s.device.writeLatencyUs : Infinity);
 }
 
 /** Schedules the groups' first submissions and the ticks that step them to the end of the run. */
@@ -100,7 +100,8 @@ export function startFioGroups(ctx: FioContext, sim: Simulator, groups: FioGroup
   const coalesceNs = d.interruptCoalescingUs * 1000;
   const { nvmeSubmitNs: submitNs, nvmeCompleteNs: completeNs, nvmeIrqNs: irqNs } = costs;
   const STACK = CAT.stack;
-  const tickNs = fioTickNs(s);
+  const minServiceNs = shortestServiceNs(s);
+  const minSlotNs = Math.min(read.slotNs, write.slotNs);
 
   /** `n` I/Os submitted over [loNs, hiNs] go to the drive. */
   const submit = (g: FioGroup, n: number, loNs: number, hiNs: number): void => {
@@ -206,24 +207,38 @@ export function startFioGroups(ctx: FioContext, sim: Simulator, groups: FioGroup
     if (hi > cur.lastDoneNs) cur.lastDoneNs = hi;
   };
 
-  /** One step of a group at tick `t`: reap what completed, unmap, resubmit, map. */
-  const step = (g: FioGroup, t: number): void => {
-    if (g.cursorNs >= t || g.cursorNs >= endNs) return;
+  /**
+   * One step of a group towards time `t`: reap what completed, unmap,
+   * resubmit, map. A step reaps up to a horizon before which nothing it
+   * resubmits can complete (its earliest completion plus the shortest service
+   * time, or the drives' backlog), so it never misses a completion it could
+   * have reaped; returns true when it stopped short of `t`.
+   */
+  const step = (g: FioGroup, t: number): boolean => {
+    if (g.cursorNs >= t || g.cursorNs >= endNs) return false;
+    const cohorts = g.cohorts;
+    const slow = g.slow;
+    let earliestNs = slow.peek();
+    for (let i = 0; i < cohorts.length; i++) {
+      const c = cohorts[i]!;
+      const nextNs = c.loNs + ((c.hiNs - c.loNs) * (c.reaped + 1)) / c.n;
+      if (nextNs < earliestNs) earliestNs = nextNs;
+    }
+    if (earliestNs > t) return false;
+    const h = Math.min(t, Math.max(earliestNs + minServiceNs, g.nextSlotNs + minSlotNs / g.drives.length));
     cur.pieces = 0;
     cur.n = 0;
     cur.firstNs = Infinity;
     cur.lastDoneNs = 0;
-    const cohorts = g.cohorts;
     for (let i = 0; i < cohorts.length; i++) {
       const c = cohorts[i]!;
-      if (c.loNs > t) continue;
-      const done = c.hiNs <= t ? c.n : Math.floor((c.n * (t - c.loNs)) / (c.hiNs - c.loNs));
+      if (c.loNs > h) continue;
+      const done = c.hiNs <= h ? c.n : Math.floor((c.n * (h - c.loNs)) / (c.hiNs - c.loNs));
       if (done > c.reaped) addPiece(c, done);
     }
     // The slow I/Os due: taken one by one.
-    const slow = g.slow;
     let slowDue = 0;
-    while (slow.peek() <= t) {
+    while (slow.peek() <= h) {
       if (slowDue === slowDone.length) growSlow();
       const doneNs = slow.peek();
       slowDone[slowDue] = doneNs;
@@ -234,11 +249,11 @@ export function startFioGroups(ctx: FioContext, sim: Simulator, groups: FioGroup
       if (doneNs > cur.lastDoneNs) cur.lastDoneNs = doneNs;
     }
     const { pieces, n, firstNs, lastDoneNs } = cur;
-    if (n === 0) return;
+    if (n === 0) return h < t;
     const startNs = Math.max(g.cursorNs, firstNs);
     if (startNs >= endNs) {
       for (let i = 0; i < slowDue; i++) slow.push(slowDone[i]!, slowSubmitted[i]!, slowRead[i] === 1);
-      return;
+      return false;
     }
 
     const lanes = g.cpus.length;
@@ -318,6 +333,7 @@ export function startFioGroups(ctx: FioContext, sim: Simulator, groups: FioGroup
     if (kept < cohorts.length) cohorts.length = kept;
     g.cursorNs = endStepNs;
     submit(g, n, Math.min(startNs + perOpNs, endStepNs), endStepNs);
+    return h < t;
   };
 
   for (const g of groups) {
@@ -333,15 +349,14 @@ export function startFioGroups(ctx: FioContext, sim: Simulator, groups: FioGroup
     g.cursorNs = doneNs;
   }
 
-  let ticks = 0;
   const tick = (t: number): void => {
-    for (const g of groups) g.dma.timerCheck(g.cpus[0]!, t);
-    // The groups take turns at going first, so none is always first at the shared queue.
-    const first = ticks++ % groups.length;
-    for (let i = 0; i < groups.length; i++) step(groups[(first + i) % groups.length]!, t);
-    if (t < endNs) sim.at(Math.min(endNs, t + tickNs), tick);
+    for (const g of groups) {
+      g.dma.timerCheck(g.cpus[0]!, t);
+      while (step(g, t));
+    }
+    if (t < endNs) sim.at(Math.min(endNs, t + FIO_TICK_NS), tick);
   };
-  sim.at(tickNs, tick);
+  sim.at(Math.min(endNs, FIO_TICK_NS), tick);
 }
 
 /** Of `k` I/Os reaped evenly over [loNs, hiNs], those reaped in [fromNs, toNs]. */
