@@ -187,9 +187,9 @@ export class DmaBatchDomain {
         this.queuedLastNs = startNs + ((endNs - startNs) * (n - left)) / n;
       }
       if (left > 0) {
-        // Rings full: queue_iova() flushes the domain under fq->lock, and its CPU waits.
-        const doneNs = this.flush(cpu, 'full', atNs);
-        const stallNs = doneNs - atNs;
+        // Rings full: the next queue_iova() flushes the domain under fq->lock, and its CPU waits.
+        const fullNs = k > 0 ? this.queuedLastNs : atNs;
+        const stallNs = this.flush(cpu, 'full', fullNs) - fullNs;
         // With one ring every CPU of the domain waits for the lock; with per-CPU rings only the flusher.
         if (this.opts.fqKind === 'single') {
           cpu.acct[FQ_LOCK_SPIN]! += (width - 1) * stallNs;

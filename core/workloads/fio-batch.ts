@@ -1,6 +1,7 @@
 // fio on bare-metal NVMe in batches: the same jobs, drives and DMA path as
-// fio.ts, stepped in ticks of tens of microseconds instead of I/O by I/O, so
-// that a run of 16M IOPS simulates faster than real time.
+// fio.ts, stepped a batch of I/Os at a time instead of I/O by I/O, so that a
+// run of 16M IOPS simulates faster than real time (docs/MODEL.md, "Bare
+// metal in batches").
 //
 // The jobs run the same loop on identical CPUs against identical drives, so
 // the jobs of the drives behind one IOMMU unit are stepped together as one
@@ -14,21 +15,20 @@
 // span and keep the order of its submissions. One I/O in a hundred takes the
 // drive's slow path and is followed on its own (seeded draws).
 //
-// Each tick a group reaps what completed since its last step, if its CPUs
-// are free: the completions are handled as they arrive while the CPUs keep
-// up, else one after another; unmaps and maps go to the domain in one run
-// each (core/guest/dma-batch.ts), where the shared invalidation queue is
-// charged exactly, block by block; the reaped I/Os are resubmitted at once.
-// A step may lie in the past of the tick (a group's clock runs on its own, as
-// the engine's processes do), so the tick's length bounds only the order in
-// which groups reach the shared queue, not any latency.
+// A step reaps what completed up to a horizon before which nothing it
+// resubmits can complete, if the group's CPUs are free: the completions are
+// handled as they arrive while the CPUs keep up, else one after another;
+// unmaps and maps go to the domains in one run each (core/guest/dma-batch.ts),
+// where the unit's invalidation queue is charged exactly, block by block; the
+// reaped I/Os are resubmitted at once. A step may lie in the past of the
+// global clock (a group's clock runs on its own, as the engine's processes
+// do); a tick lets the groups catch up with it.
 //
 // Interrupts: one per completion that finds its CPU idle. With completions
 // arriving at a rate that keeps the CPUs busy a share rho of the time, a
-// CPU handles about 1/(1-rho) completions per interrupt (a busy period of
-// an M/D/1 queue, the one closed-form piece of the model); a saturated CPU
-// takes one interrupt per step; coalescing caps the rate at one per
-// aggregation time.
+// CPU handles about 1/(1-rho) completions per interrupt (a busy period, the
+// one closed-form piece of the model); each lane that reaps in a step takes
+// one at least; coalescing caps the rate at one per aggregation time.
 import type { Prng } from '../engine/prng.ts';
 import type { Cpu, Simulator } from '../engine/simulator.ts';
 import type { DmaBatchDomain } from '../guest/dma-batch.ts';
@@ -249,7 +249,7 @@ export function startFioGroups(ctx: FioContext, sim: Simulator, groups: FioGroup
       if (doneNs > cur.lastDoneNs) cur.lastDoneNs = doneNs;
     }
     const { pieces, n, firstNs, lastDoneNs } = cur;
-    if (n === 0) return h < t;
+    if (n === 0) return false;
     const startNs = Math.max(g.cursorNs, firstNs);
     if (startNs >= endNs) {
       for (let i = 0; i < slowDue; i++) slow.push(slowDone[i]!, slowSubmitted[i]!, slowRead[i] === 1);
