@@ -87,6 +87,11 @@ export class IovaAllocator {
       [c.loaded, c.prev] = [c.prev, c.loaded];
       return this.hit(c, +1);
     }
+    return this.loadedToDepot(c, cls);
+  }
+
+  /** Both magazines full: the loaded one goes to the depot (or, the depot full, back to the rbtree) and a fresh one takes the IOVA. */
+  private loadedToDepot(c: CpuCache, cls: number): number {
     c.loaded = 1;
     if (this.depotOptions.rule === 'unbounded-trimmed') {
       this.trim(cls);
@@ -139,7 +144,8 @@ export class IovaAllocator {
 
   /** `n` frees of one size in a row on one CPU: the outcome and counts of `n` calls of `free`. */
   freeMany(cpu: number, pages: number, n: number): number {
-    const c = this.caches[cpu]?.[sizeClass(pages)];
+    const cls = sizeClass(pages);
+    const c = this.caches[cpu]?.[cls];
     if (!c) {
       this.counters.add(this.ids.miss, n);
       return n * this.costs.iovaRbtreeNs;
@@ -155,7 +161,7 @@ export class IovaAllocator {
       } else if (c.prev < IOVA_MAG_SIZE) {
         [c.loaded, c.prev] = [c.prev, c.loaded];
       } else {
-        ns += this.free(cpu, pages);
+        ns += this.loadedToDepot(c, cls);
         n--;
       }
     }
