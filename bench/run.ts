@@ -3,7 +3,8 @@
 // seconds per wall second), events per second and peak memory. Each figure is
 // the median of several runs after a warm-up run, on one core (this thread).
 // Journal: bulk insert rate and page-query latency at 100k runs (journal.ts);
-// BENCH_SKIP_JOURNAL=1 leaves it out for a quick run, BENCH_ONLY_JOURNAL=1 runs it alone. CLI start-up: the
+// BENCH_SKIP_JOURNAL=1 leaves it out for a quick run, BENCH_ONLY_JOURNAL=1 runs it alone, BENCH_ONLY_NVME=1
+// runs nvme-bare-metal alone. CLI start-up: the
 // compiled command's --help, policy and runs list (1000 runs) against
 // `node -e 0`, whole process (cli-startup.ts). Distributed sweeps: runs per
 // second of a 200-run sweep in process and over Redis with 1 and 2 worker
@@ -64,14 +65,21 @@ const SKIP_JOURNAL = process.env.BENCH_SKIP_JOURNAL === '1';
 // BENCH_ONLY_JOURNAL=1: the journal figures alone (a run at 1M runs takes minutes; the rest would only add to it).
 const ONLY_JOURNAL = process.env.BENCH_ONLY_JOURNAL === '1';
 
+// BENCH_ONLY_NVME=1: the nvme-bare-metal figures alone (the speed of the fio batch model), nothing else.
+const ONLY_NVME = process.env.BENCH_ONLY_NVME === '1';
+
 const loadBefore = +loadavg()[0]!.toFixed(2);
+const nvme = () => ['strict', 'lazy'].map((policy) => benchPreset('nvme-bare-metal', { policy }, NVME_DURATION_MS));
 const results = ONLY_JOURNAL
   ? { skipped: 'BENCH_ONLY_JOURNAL=1' }
-  : [
-      ...['seed-before-fix', 'seed-after-fix'].map((name) => benchPreset(name)),
-      ...['strict', 'lazy'].map((policy) => benchPreset('nvme-bare-metal', { policy }, NVME_DURATION_MS)),
-    ];
+  : ONLY_NVME
+    ? nvme()
+    : [...['seed-before-fix', 'seed-after-fix'].map((name) => benchPreset(name)), ...nvme()];
 const loadAverage1m = { before: loadBefore, after: +loadavg()[0]!.toFixed(2) };
+if (ONLY_NVME) {
+  console.log(JSON.stringify({ node: process.version, repeats: REPEATS, loadAverage1m, simulation: results }, null, 2));
+  process.exit(0);
+}
 const cliStartup = ONLY_JOURNAL ? { skipped: 'BENCH_ONLY_JOURNAL=1' } : benchCliStartup({ repeats: REPEATS });
 const journal = SKIP_JOURNAL ? { skipped: 'BENCH_SKIP_JOURNAL=1' } : await benchJournal(JOURNAL_RUNS);
 const distributedSweep = ONLY_JOURNAL ? { skipped: 'BENCH_ONLY_JOURNAL=1' } : await benchDistributedSweep({ runs: Number(process.env.BENCH_SWEEP_RUNS ?? 200) });
