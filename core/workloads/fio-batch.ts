@@ -55,6 +55,8 @@ export interface FioGroup {
   drives: Drive[];
   /** When the drives' stages, taken together, free up for the next I/O. */
   nextSlotNs: number;
+  /** Throughput-stage time each of the drives used for I/Os started since the warm-up boundary. */
+  driveBusyNs: number;
   dma: DmaBatchDomain;
   /** The CPUs of the drives' jobs, one job each. */
   cpus: Cpu[];
@@ -117,11 +119,10 @@ export function startFioGroups(ctx: FioContext, sim: Simulator, groups: FioGroup
     if (n === 0) return;
     const { latencyNs } = isRead ? read : write;
     // The I/Os spread evenly over the drives: the stages together take one every slot / drives.
-    const drives = g.drives;
-    const slotNs = (isRead ? read : write).slotNs / drives.length;
+    const slotNs = (isRead ? read : write).slotNs / g.drives.length;
     const firstSlotNs = Math.max(loNs, g.nextSlotNs);
     g.nextSlotNs = Math.max(firstSlotNs + n * slotNs, hiNs + slotNs);
-    if (firstSlotNs >= warmupNs) for (const drive of drives) drive.busyNs += n * slotNs;
+    if (firstSlotNs >= warmupNs) g.driveBusyNs += n * slotNs;
     // The slow I/Os among them: one every geometric(SLOW_SHARE) I/Os of the group.
     let slow = 0;
     g.untilSlow -= n;

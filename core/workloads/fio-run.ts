@@ -95,7 +95,7 @@ export function simulateFio(s: Scenario, opts: SimulateOptions = {}): Simulation
       // Each drive's jobs run on CPUs of their own, numbered by drive.
       const laneCpus = mine.flatMap((drive) => cpus.slice(drive.index * w.numjobs, (drive.index + 1) * w.numjobs));
       const prng = new Prng(s.seed, u);
-      return { index: u, drives: mine, nextSlotNs: 0, dma, cpus: laneCpus, prng, cursorNs: 0, cohorts: [], slow: new Completions(lanes * w.iodepth), spare: [], readCarry: 0, turn: 0, untilSlow: ioUntilSlow(prng) };
+      return { index: u, drives: mine, nextSlotNs: 0, driveBusyNs: 0, dma, cpus: laneCpus, prng, cursorNs: 0, cohorts: [], slow: new Completions(lanes * w.iodepth), spare: [], readCarry: 0, turn: 0, untilSlow: ioUntilSlow(prng) };
     });
     startFioGroups(ctx, sim, groups);
     const dmas = groups.map((g) => g.dma);
@@ -108,6 +108,9 @@ export function simulateFio(s: Scenario, opts: SimulateOptions = {}): Simulation
       inFlight: () => ({ maps: 0, unmaps: 0, submissions: 0 }),
       startMeasuring: () => {
         for (const dma of dmas) dma.measuring = true;
+      },
+      finish: () => {
+        for (const g of groups) for (const drive of g.drives) drive.busyNs = g.driveBusyNs;
       },
     };
   }
@@ -149,6 +152,7 @@ export function simulateFio(s: Scenario, opts: SimulateOptions = {}): Simulation
       startMeasuring: () => {
         for (const dma of dmas) dma.startMeasuring();
       },
+      finish: () => {},
     };
   }
   const resources = model.resources;
@@ -160,6 +164,7 @@ export function simulateFio(s: Scenario, opts: SimulateOptions = {}): Simulation
   const series = sampleSeries(s, sim, counters, model.occupancy);
   const measured = measurement.run(endNs, jobs, opts);
   const { measuredNs, perSec, cpu } = measured;
+  model.finish();
 
   const locks = lockStats(resources(), measuredNs);
   const ios = stats.readIos + stats.writeIos;
@@ -276,6 +281,8 @@ interface FioModel {
   live(): number;
   inFlight(): { maps: number; unmaps: number; submissions: number };
   startMeasuring(): void;
+  /** After the run: what the model keeps in its own terms goes where the result reads it. */
+  finish(): void;
 }
 
 function sampleSeries(s: Scenario, sim: Simulator, counters: Counters<CounterName>, occupancy: () => number): SimulationResult['series'] {
