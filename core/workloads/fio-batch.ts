@@ -34,7 +34,7 @@ import type { Cpu, Simulator } from '../engine/simulator.ts';
 import type { DmaBatchDomain } from '../guest/dma-batch.ts';
 import { CAT } from '../model/accounting.ts';
 import type { Scenario } from '../model/scenario.ts';
-import { driveSlotNs, ioPages, readShare, SLOW_SHARE, type Completions, type Drive, type FioContext } from './fio.ts';
+import { driveSlotNs, ioPages, readShare, SLOW_SHARE, type Drive, type FioContext } from './fio.ts';
 
 /** I/Os one group submitted in one step, in one direction. */
 interface Cohort {
@@ -47,6 +47,15 @@ interface Cohort {
   /** Completion span: the k-th completion (from 1) of n at lo + (hi - lo) k / n. */
   loNs: number;
   hiNs: number;
+}
+
+/** The slow I/Os one group submitted in one step, in one direction, by completion time. */
+interface SlowCohort {
+  n: number;
+  reaped: number;
+  read: boolean;
+  doneNs: Float64Array;
+  submittedNs: Float64Array;
 }
 
 export interface FioGroup {
@@ -65,8 +74,10 @@ export interface FioGroup {
   cursorNs: number;
   /** Cohorts in flight, in submission order. */
   cohorts: Cohort[];
-  /** Slow I/Os in flight, one by one, earliest completion first. */
-  slow: Completions;
+  /** Slow I/Os in flight, each with its own completion time. */
+  slow: SlowCohort[];
+  /** Reaped slow cohorts, for reuse. */
+  slowSpare: SlowCohort[];
   /** Reaped cohorts, for reuse. */
   spare: Cohort[];
   /** Share of reads not yet given to an I/O (exact read/write mix over the run). */
@@ -131,11 +142,23 @@ export function startFioGroups(ctx: FioContext, sim: Simulator, groups: FioGroup
       g.untilSlow += ioUntilSlow(g.prng);
     }
     slow = Math.min(n, slow);
-    for (let i = 0; i < slow; i++) {
-      const atNs = loNs + g.prng.next() * (hiNs - loNs);
-      const serviceNs = latencyNs * (0.75 + 0.5 * g.prng.next()) + latencyNs * 2 * -Math.log(1 - g.prng.next());
-      const doneNs = Math.max(atNs + serviceNs, g.nextSlotNs);
-      g.slow.push(doneNs, atNs, isRead);
+    if (slow > 0) {
+      const sc = slowCohort(g, slow, isRead);
+      for (let i = 0; i < slow; i++) {
+        const atNs = loNs + g.prng.next() * (hiNs - loNs);
+        const serviceNs = latencyNs * (0.75 + 0.5 * g.prng.next()) + latencyNs * 2 * -Math.log(1 - g.prng.next());
+        const doneNs = Math.max(atNs + serviceNs, g.nextSlotNs);
+        // Insertion by completion time (a handful per step).
+        let j = i;
+        while (j > 0 && sc.doneNs[j - 1]! > doneNs) {
+          sc.doneNs[j] = sc.doneNs[j - 1]!;
+          sc.submittedNs[j] = sc.submittedNs[j - 1]!;
+          j--;
+        }
+        sc.doneNs[j] = doneNs;
+        sc.submittedNs[j] = atNs;
+      }
+      g.slow.push(sc);
     }
     const normal = n - slow;
     if (normal === 0) return;
@@ -163,22 +186,6 @@ export function startFioGroups(ctx: FioContext, sim: Simulator, groups: FioGroup
     const grown = new Int32Array(order.length * 2);
     grown.set(order);
     order = grown;
-  };
-
-  // The slow I/Os of the step under way.
-  let slowDone = new Float64Array(16);
-  let slowSubmitted = new Float64Array(16);
-  let slowRead = new Uint8Array(16);
-  const growSlow = (): void => {
-    const done = new Float64Array(slowDone.length * 2);
-    const submitted = new Float64Array(slowDone.length * 2);
-    const read = new Uint8Array(slowDone.length * 2);
-    done.set(slowDone);
-    submitted.set(slowSubmitted);
-    read.set(slowRead);
-    slowDone = done;
-    slowSubmitted = submitted;
-    slowRead = read;
   };
 
   // Filled by `addPiece` for the step under way (an object's fields: numbers a closure shares would be boxed at each write).
@@ -219,7 +226,11 @@ export function startFioGroups(ctx: FioContext, sim: Simulator, groups: FioGroup
     if (g.cursorNs >= t || g.cursorNs >= endNs) return false;
     const cohorts = g.cohorts;
     const slow = g.slow;
-    let earliestNs = slow.peek();
+    let earliestNs = Infinity;
+    for (let i = 0; i < slow.length; i++) {
+      const sc = slow[i]!;
+      if (sc.doneNs[sc.reaped]! < earliestNs) earliestNs = sc.doneNs[sc.reaped]!;
+    }
     for (let i = 0; i < cohorts.length; i++) {
       const c = cohorts[i]!;
       const nextNs = c.loNs + ((c.hiNs - c.loNs) * (c.reaped + 1)) / c.n;
@@ -237,25 +248,22 @@ export function startFioGroups(ctx: FioContext, sim: Simulator, groups: FioGroup
       const done = c.hiNs <= h ? c.n : Math.floor((c.n * (h - c.loNs)) / (c.hiNs - c.loNs));
       if (done > c.reaped) addPiece(c, done);
     }
-    // The slow I/Os due: taken one by one.
+    // The slow I/Os due, one by one: their count per slow cohort.
     let slowDue = 0;
-    while (slow.peek() <= h) {
-      if (slowDue === slowDone.length) growSlow();
-      const doneNs = slow.peek();
-      slowDone[slowDue] = doneNs;
-      slowSubmitted[slowDue] = slow.pop();
-      slowRead[slowDue++] = slow.lastRead ? 1 : 0;
-      cur.n++;
-      if (doneNs < cur.firstNs) cur.firstNs = doneNs;
-      if (doneNs > cur.lastDoneNs) cur.lastDoneNs = doneNs;
+    for (let i = 0; i < slow.length; i++) {
+      const sc = slow[i]!;
+      let k = sc.reaped;
+      while (k < sc.n && sc.doneNs[k]! <= h) k++;
+      if (k === sc.reaped) continue;
+      if (sc.doneNs[sc.reaped]! < cur.firstNs) cur.firstNs = sc.doneNs[sc.reaped]!;
+      if (sc.doneNs[k - 1]! > cur.lastDoneNs) cur.lastDoneNs = sc.doneNs[k - 1]!;
+      slowDue += k - sc.reaped;
     }
+    cur.n += slowDue;
     const { pieces, n, firstNs, lastDoneNs } = cur;
     if (n === 0) return false;
+    // Nothing begins after the run's end: the first completion is before the horizon, the horizon no later than the end.
     const startNs = Math.max(g.cursorNs, firstNs);
-    if (startNs >= endNs) {
-      for (let i = 0; i < slowDue; i++) slow.push(slowDone[i]!, slowSubmitted[i]!, slowRead[i] === 1);
-      return false;
-    }
 
     const lanes = g.cpus.length;
     const width = Math.min(lanes, n);
@@ -309,18 +317,26 @@ export function startFioGroups(ctx: FioContext, sim: Simulator, groups: FioGroup
       stats.recordClatTimes(c.read, reapLoNs + reapSpanNs * 0.75 - (firstNs + submitSpanNs * (k - 1) * 0.75), m - half);
     }
     // A slow I/O is reaped when the lanes get to it after it came.
-    for (let i = 0; i < slowDue; i++) {
-      const reapNs = Math.max(slowDone[i]!, startNs) + perOpNs;
-      if (reapNs < warmupNs || reapNs > endNs) continue;
-      const isRead = slowRead[i] === 1;
-      if (isRead) {
-        stats.readIos++;
-        stats.readBytes += w.bs;
-      } else {
-        stats.writeIos++;
-        stats.writeBytes += w.bs;
+    if (slowDue > 0) {
+      let kept = 0;
+      for (let i = 0; i < slow.length; i++) {
+        const sc = slow[i]!;
+        for (; sc.reaped < sc.n && sc.doneNs[sc.reaped]! <= h; sc.reaped++) {
+          const reapNs = Math.max(sc.doneNs[sc.reaped]!, startNs) + perOpNs;
+          if (reapNs < warmupNs || reapNs > endNs) continue;
+          if (sc.read) {
+            stats.readIos++;
+            stats.readBytes += w.bs;
+          } else {
+            stats.writeIos++;
+            stats.writeBytes += w.bs;
+          }
+          stats.recordClatTimes(sc.read, reapNs - sc.submittedNs[sc.reaped]!, 1);
+        }
+        if (sc.reaped < sc.n) slow[kept++] = sc;
+        else g.slowSpare.push(sc);
       }
-      stats.recordClatTimes(isRead, reapNs - slowSubmitted[i]!, 1);
+      slow.length = kept;
     }
     if (startNs >= warmupNs && startNs < endNs) stats.interrupts += irqs;
     ctx.held[g.index]! -= n;
@@ -372,6 +388,19 @@ const LOG_FAST_SHARE = Math.log(1 - SLOW_SHARE);
 /** I/Os up to and including the next slow one: geometric with parameter SLOW_SHARE. */
 export function ioUntilSlow(prng: Prng): number {
   return 1 + Math.floor(Math.log(1 - prng.next()) / LOG_FAST_SHARE);
+}
+
+/** A slow cohort for `n` I/Os, reusing a reaped one of the group when there is one. */
+function slowCohort(g: FioGroup, n: number, read: boolean): SlowCohort {
+  let sc = g.slowSpare.pop();
+  if (!sc || sc.doneNs.length < n) {
+    const capacity = Math.max(8, n);
+    sc = { n, reaped: 0, read, doneNs: new Float64Array(capacity), submittedNs: new Float64Array(capacity) };
+  }
+  sc.n = n;
+  sc.reaped = 0;
+  sc.read = read;
+  return sc;
 }
 
 /** A cohort, reusing a reaped one of the group when there is one. */

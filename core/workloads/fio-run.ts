@@ -28,7 +28,7 @@ import type { Scenario } from '../model/scenario.ts';
 import { MODEL_VERSION } from '../model/version.ts';
 import { lockStats, runWarnings, summarizeUs } from '../simulate.ts';
 import { measureFromWarmup, type SimulateOptions } from '../measure.ts';
-import { Completions, driveCeilingIops, fioJob, FioStats, type Drive, type FioContext } from './fio.ts';
+import { driveCeilingIops, fioJob, FioStats, type Drive, type FioContext } from './fio.ts';
 import { ioUntilSlow, startFioGroups, type FioGroup } from './fio-batch.ts';
 
 const MS = 1e6;
@@ -95,7 +95,7 @@ export function simulateFio(s: Scenario, opts: SimulateOptions = {}): Simulation
       // Each drive's jobs run on CPUs of their own, numbered by drive.
       const laneCpus = mine.flatMap((drive) => cpus.slice(drive.index * w.numjobs, (drive.index + 1) * w.numjobs));
       const prng = new Prng(s.seed, u);
-      return { index: u, drives: mine, nextSlotNs: 0, driveBusyNs: 0, dma, cpus: laneCpus, prng, cursorNs: 0, cohorts: [], slow: new Completions(lanes * w.iodepth), spare: [], readCarry: 0, turn: 0, untilSlow: ioUntilSlow(prng) };
+      return { index: u, drives: mine, nextSlotNs: 0, driveBusyNs: 0, dma, cpus: laneCpus, prng, cursorNs: 0, cohorts: [], slow: [], slowSpare: [], spare: [], readCarry: 0, turn: 0, untilSlow: ioUntilSlow(prng) };
     });
     startFioGroups(ctx, sim, groups);
     const dmas = groups.map((g) => g.dma);

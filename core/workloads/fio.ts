@@ -146,7 +146,7 @@ export function driveCeilingIops(s: Scenario): number {
 }
 
 /** In-flight completions of one job, earliest first (a binary heap over parallel arrays). */
-export class Completions {
+class Completions {
   private done: Float64Array;
   private submitted: Float64Array;
   private read: Uint8Array;
