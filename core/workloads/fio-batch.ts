@@ -146,7 +146,7 @@ export function startFioGroups(ctx: FioContext, sim: Simulator, groups: FioGroup
       const sc = slowCohort(g, slow, isRead);
       for (let i = 0; i < slow; i++) {
         const atNs = loNs + g.prng.next() * (hiNs - loNs);
-        const serviceNs = latencyNs * (0.75 + 0.5 * g.prng.next()) + latencyNs * 2 * -Math.log(1 - g.prng.next());
+        const serviceNs = latencyNs * (0.75 + 0.5 * g.prng.next()) + latencyNs * 2 * exponential(g.prng.next());
         const doneNs = Math.max(atNs + serviceNs, g.nextSlotNs);
         // Insertion by completion time (a handful per step).
         let j = i;
@@ -336,7 +336,8 @@ export function startFioGroups(ctx: FioContext, sim: Simulator, groups: FioGroup
         if (sc.reaped < sc.n) slow[kept++] = sc;
         else g.slowSpare.push(sc);
       }
-      slow.length = kept;
+      // pop(), not a length write: the engine shrinks an array's store on a length write.
+      while (slow.length > kept) slow.pop();
     }
     if (startNs >= warmupNs && startNs < endNs) stats.interrupts += irqs;
     ctx.held[g.index]! -= n;
@@ -347,7 +348,7 @@ export function startFioGroups(ctx: FioContext, sim: Simulator, groups: FioGroup
       if (c.reaped < c.n) cohorts[kept++] = c;
       else g.spare.push(c);
     }
-    if (kept < cohorts.length) cohorts.length = kept;
+    while (cohorts.length > kept) cohorts.pop();
     g.cursorNs = endStepNs;
     submit(g, n, Math.min(startNs + perOpNs, endStepNs), endStepNs);
     return h < t;
@@ -383,11 +384,23 @@ function measuredShare(k: number, loNs: number, hiNs: number, fromNs: number, to
   return inside <= 0 ? 0 : Math.round((k * inside) / (hiNs - loNs));
 }
 
-const LOG_FAST_SHARE = Math.log(1 - SLOW_SHARE);
+/** -ln(1 - u) at u = i / 4096: exponential draws by interpolation, a logarithm only in the last 1/4096 of the tail. */
+const EXP_STEPS = 4096;
+const EXP_TABLE = Float64Array.from({ length: EXP_STEPS }, (_, i) => -Math.log(1 - i / EXP_STEPS));
+
+/** A unit-mean exponential draw from a uniform `u` in [0, 1). */
+function exponential(u: number): number {
+  const x = u * EXP_STEPS;
+  const i = x | 0;
+  if (i >= EXP_STEPS - 1) return -Math.log(1 - u);
+  return EXP_TABLE[i]! + (x - i) * (EXP_TABLE[i + 1]! - EXP_TABLE[i]!);
+}
+
+const FAST_RATE = -Math.log(1 - SLOW_SHARE);
 
 /** I/Os up to and including the next slow one: geometric with parameter SLOW_SHARE. */
 export function ioUntilSlow(prng: Prng): number {
-  return 1 + Math.floor(Math.log(1 - prng.next()) / LOG_FAST_SHARE);
+  return 1 + Math.floor(exponential(prng.next()) / FAST_RATE);
 }
 
 /** A slow cohort for `n` I/Os, reusing a reaped one of the group when there is one. */
