@@ -297,6 +297,7 @@ export function startFioGroups(ctx: FioContext, sim: Simulator, groups: FioGroup
       const reapHiNs = Math.max(seqHiNs, pieceHi[p]! + perOpNs);
       const c = pieceCohort[p]!;
       c.reaped = pieceTo[p]!;
+      ctx.onReaped?.(k * w.bs, reapLoNs, reapHiNs);
       // The I/Os reaped inside the measured span (fio counts an I/O when it reaps it).
       const m = reapLoNs >= warmupNs && reapHiNs <= endNs ? k : measuredShare(k, reapLoNs, reapHiNs, warmupNs, endNs);
       if (m === 0) continue;
@@ -323,6 +324,7 @@ export function startFioGroups(ctx: FioContext, sim: Simulator, groups: FioGroup
         const sc = slow[i]!;
         for (; sc.reaped < sc.n && sc.doneNs[sc.reaped]! <= h; sc.reaped++) {
           const reapNs = Math.max(sc.doneNs[sc.reaped]!, startNs) + perOpNs;
+          ctx.onReaped?.(w.bs, reapNs, reapNs);
           if (reapNs < warmupNs || reapNs > endNs) continue;
           if (sc.read) {
             stats.readIos++;

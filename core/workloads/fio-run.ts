@@ -97,6 +97,10 @@ export function simulateFio(s: Scenario, opts: SimulateOptions = {}): Simulation
       const prng = new Prng(s.seed, u);
       return { index: u, drives: mine, nextSlotNs: 0, driveBusyNs: 0, dma, cpus: laneCpus, prng, cursorNs: 0, cohorts: [], slow: [], slowSpare: [], spare: [], readCarry: 0, turn: 0, untilSlow: ioUntilSlow(prng) };
     });
+    // Bytes by reap time, one bin per sample interval: the steps run ahead of or behind the clock the sampler reads.
+    const intervalNs = s.sampleIntervalMs * MS;
+    const reapedBytes = new Float64Array(Math.ceil(endNs / intervalNs));
+    ctx.onReaped = (bytes, fromNs, toNs) => spreadOverBins(reapedBytes, intervalNs, bytes, fromNs, toNs);
     startFioGroups(ctx, sim, groups);
     const dmas = groups.map((g) => g.dma);
     return {
@@ -109,8 +113,10 @@ export function simulateFio(s: Scenario, opts: SimulateOptions = {}): Simulation
       startMeasuring: () => {
         for (const dma of dmas) dma.measuring = true;
       },
-      finish: () => {
+      finish: (series) => {
         for (const g of groups) for (const drive of g.drives) drive.busyNs = g.driveBusyNs;
+        // The sample at t covers (t - interval, t].
+        series.throughputGbps = series.tMs.map((tMs) => ((reapedBytes[Math.round((tMs * MS) / intervalNs) - 1] ?? 0) * 8) / intervalNs);
       },
     };
   }
@@ -164,7 +170,7 @@ export function simulateFio(s: Scenario, opts: SimulateOptions = {}): Simulation
   const series = sampleSeries(s, sim, counters, model.occupancy);
   const measured = measurement.run(endNs, jobs, opts);
   const { measuredNs, perSec, cpu } = measured;
-  model.finish();
+  model.finish(series);
 
   const locks = lockStats(resources(), measuredNs);
   const ios = stats.readIos + stats.writeIos;
@@ -271,6 +277,21 @@ function classifyFioBottleneck(r: SimulationResult, st: StorageResult): { kind: 
   };
 }
 
+/** Adds `bytes` spread evenly over [fromNs, toNs] to bins of `binNs` from time 0 (what falls past the last bin is dropped). */
+function spreadOverBins(bins: Float64Array, binNs: number, bytes: number, fromNs: number, toNs: number): void {
+  if (toNs <= fromNs) {
+    const bin = Math.floor(fromNs / binNs);
+    if (bin >= 0 && bin < bins.length) bins[bin]! += bytes;
+    return;
+  }
+  const perNs = bytes / (toNs - fromNs);
+  const last = Math.min(bins.length - 1, Math.floor(toNs / binNs));
+  for (let bin = Math.max(0, Math.floor(fromNs / binNs)); bin <= last; bin++) {
+    const overlapNs = Math.min(toNs, (bin + 1) * binNs) - Math.max(fromNs, bin * binNs);
+    if (overlapNs > 0) bins[bin]! += perNs * overlapNs;
+  }
+}
+
 /** What the result needs of either model of the DMA path. */
 interface FioModel {
   resources(): Resource<ResourceName>[];
@@ -282,7 +303,7 @@ interface FioModel {
   inFlight(): { maps: number; unmaps: number; submissions: number };
   startMeasuring(): void;
   /** After the run: what the model keeps in its own terms goes where the result reads it. */
-  finish(): void;
+  finish(series: SimulationResult['series']): void;
 }
 
 function sampleSeries(s: Scenario, sim: Simulator, counters: Counters<CounterName>, occupancy: () => number): SimulationResult['series'] {

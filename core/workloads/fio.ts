@@ -112,6 +112,12 @@ export interface FioContext {
   held: number[];
   /** Completed I/Os and their bytes, for the time series. */
   onComplete: (ios: number, bytes: number) => void;
+  /**
+   * The batch model's steps run ahead of or behind the clock: it gives the
+   * bytes a step reaps with their span, evenly from `fromNs` to `toNs`, and
+   * the time series is drawn from these after the run.
+   */
+  onReaped?: (bytes: number, fromNs: number, toNs: number) => void;
 }
 
 export interface FioJob {
