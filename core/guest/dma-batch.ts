@@ -97,6 +97,11 @@ export class DmaBatchDomain {
     this.ringCapacity = (opts.fqKind === 'single' ? opts.domains : opts.lanes) * (opts.fqSlots - 1);
   }
 
+  /** The invalidation queue's time per strict unmap (0 when unmaps do not wait for it). */
+  get queueNsPerUnmap(): number {
+    return this.mode === 'strict' ? this.queueNsPerInval : 0;
+  }
+
   /** `n` maps of `pages` each on `cpu`: the IOVAs and the PTEs. Returns the CPU time charged. */
   mapRun(cpu: Cpu, n: number, pages: number): number {
     this.counters.add(this.ids.map, n);

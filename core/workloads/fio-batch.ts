@@ -215,6 +215,27 @@ export function startFioGroups(ctx: FioContext, sim: Simulator, groups: FioGroup
     if (hi > cur.lastDoneNs) cur.lastDoneNs = hi;
   };
 
+  /** Keeps the step's first `max` completions in their order (the pieces past them shrink to nothing); true if it dropped any. */
+  const keepFirst = (max: number): boolean => {
+    if (cur.n <= max) return false;
+    let kept = 0;
+    let lastDoneNs = 0;
+    for (let i = 0; i < cur.pieces; i++) {
+      const p = order[i]!;
+      const k = Math.min(pieceTo[p]! - pieceFrom[p]!, max - kept);
+      if (k < pieceTo[p]! - pieceFrom[p]!) {
+        const c = pieceCohort[p]!;
+        pieceTo[p] = pieceFrom[p]! + k;
+        pieceHi[p] = c.loNs + ((c.hiNs - c.loNs) * pieceTo[p]!) / c.n;
+      }
+      kept += k;
+      if (k > 0 && pieceHi[p]! > lastDoneNs) lastDoneNs = pieceHi[p]!;
+    }
+    cur.n = kept;
+    cur.lastDoneNs = lastDoneNs;
+    return true;
+  };
+
   /**
    * One step of a group towards time `t`: reap what completed, unmap,
    * resubmit, map. A step reaps up to a horizon before which nothing it
@@ -248,6 +269,11 @@ export function startFioGroups(ctx: FioContext, sim: Simulator, groups: FioGroup
       const done = c.hiNs <= h ? c.n : Math.floor((c.n * (h - c.loNs)) / (c.hiNs - c.loNs));
       if (done > c.reaped) addPiece(c, done);
     }
+    // Strict: a step's unmaps take the queue up to the clock's time at most, so the group runs no further ahead
+    // of the clock than one unmap (the counters at the warm-up and at the end see it where it is); the
+    // completions past that wait for the next step.
+    const queueNs = g.dma.queueNsPerUnmap;
+    const truncated = queueNs > 0 && keepFirst(Math.max(1, Math.ceil((t - g.cursorNs) / queueNs)));
     // The slow I/Os due, one by one: their count per slow cohort.
     let slowDue = 0;
     for (let i = 0; i < slow.length; i++) {
@@ -274,10 +300,13 @@ export function startFioGroups(ctx: FioContext, sim: Simulator, groups: FioGroup
     const mapNs = g.dma.mapRun(cpu, n, pages);
     const workDoneNs = g.dma.unmapRun(cpu, n, pages, startNs, lanes, ioNs + mapNs);
     // Interrupts: lanes busy a share rho of the time the completions took to come handle about
-    // 1/(1 - rho) per interrupt (a busy period); each lane that reaps takes one at least.
+    // 1/(1 - rho) per interrupt (a busy period).
+    // (Lanes still busy with the last step when the first completion came count as busy from then.)
     const spanNs = lastDoneNs - firstNs;
-    const rho = spanNs > 0 ? (workDoneNs - startNs) / spanNs : Infinity;
-    let irqs = Math.max(width, Math.round(n * (1 - Math.min(1, rho))));
+    const rho = spanNs > 0 ? (Math.max(0, g.cursorNs - firstNs) + workDoneNs - startNs) / spanNs : Infinity;
+    // A lane reaps its whole share of the I/Os in flight per interrupt at most: a step that reaps a part of them wakes that part of the lanes.
+    const lanesWoken = Math.max(1, Math.round((width * n) / Math.max(n, ctx.held[g.index]!)));
+    let irqs = Math.max(lanesWoken, Math.round(n * (1 - Math.min(1, rho))));
     if (coalesceNs > 0) irqs = Math.min(irqs, width * Math.max(1, Math.ceil(spanNs / coalesceNs)));
     cpu.acct[STACK]! += ioNs + irqs * irqNs;
     const doneNs = workDoneNs + (irqs * irqNs) / width;
@@ -353,7 +382,7 @@ export function startFioGroups(ctx: FioContext, sim: Simulator, groups: FioGroup
     while (cohorts.length > kept) cohorts.pop();
     g.cursorNs = endStepNs;
     submit(g, n, Math.min(startNs + perOpNs, endStepNs), endStepNs);
-    return h < t;
+    return truncated || h < t;
   };
 
   for (const g of groups) {
@@ -376,7 +405,8 @@ export function startFioGroups(ctx: FioContext, sim: Simulator, groups: FioGroup
     }
     if (t < endNs) sim.at(Math.min(endNs, t + FIO_TICK_NS), tick);
   };
-  sim.at(Math.min(endNs, FIO_TICK_NS), tick);
+  // A nanosecond before each round time, so the warm-up boundary and the samplers there find the groups caught up.
+  sim.at(Math.min(endNs, FIO_TICK_NS - 1), tick);
 }
 
 /** Of `k` I/Os reaped evenly over [loNs, hiNs], those reaped in [fromNs, toNs]. */

@@ -35,7 +35,8 @@ test('the batch model agrees with the I/O-by-I/O model on bare metal: IOPS, the 
       assert.equal(batch.bottleneck.kind, perIo.bottleneck.kind, at);
       assert.ok(Math.abs(batch.locks.iommuQueue.utilization - perIo.locks.iommuQueue.utilization) < 0.03, `${at}: queue utilization`);
       assert.ok(Math.abs(batch.cpu.activeUtilization - perIo.cpu.activeUtilization) < 0.06, `${at}: CPU ${batch.cpu.activeUtilization} vs ${perIo.cpu.activeUtilization}`);
-      assert.ok(Math.abs(batch.cpu.breakdown.hwQueueWait - perIo.cpu.breakdown.hwQueueWait) < 0.03, `${at}: spinning for the queue`);
+      // (A lane of a group spins through a whole block; an I/O-by-I/O job that has resubmitted its batch sleeps a little before its next: 3% of the time at 8 drives.)
+      assert.ok(Math.abs(batch.cpu.breakdown.hwQueueWait - perIo.cpu.breakdown.hwQueueWait) < 0.05, `${at}: spinning for the queue`);
       // The time series counts bytes when they are reaped, however long a step's run: no lumps at the steps.
       const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
       const steady = (r: SimulationResult) => r.series.throughputGbps.filter((_, i) => r.series.tMs[i]! > r.scenario.warmupMs);
@@ -58,14 +59,16 @@ test('the batch model agrees with the I/O-by-I/O model on bare metal: IOPS, the 
   }
 });
 
-test('strict at 8 drives: fio\'s completion latency is the cycle of the queue (Little\'s law), the tail past it', () => {
-  const r = bare({ policy: 'strict' });
-  const s = r.storage!;
+test('completion latency: the cycle of the queue under strict (Little\'s law), the drive\'s slow path in the tail otherwise', () => {
+  const strict = bare({ policy: 'strict' }).storage!;
   // Every job keeps iodepth I/Os in flight: the mean time from submission to reap is depth over rate.
-  const cycleUs = ((s.jobs * r.scenario.workload.iodepth) / s.iops) * 1e6;
-  assert.ok(within(s.readClatUs.mean, cycleUs, 0.05), `clat mean ${s.readClatUs.mean} us vs cycle ${cycleUs} us`);
-  assert.ok(s.readClatUs.p99_9 > s.readClatUs.p99 && s.readClatUs.p99 >= s.readClatUs.p50, 'slow I/Os make the tail');
-  assert.equal(s.clatHistogram.count.reduce((a, b) => a + b, 0), s.readClatUs.count);
+  const cycleUs = ((strict.jobs * 32) / strict.iops) * 1e6;
+  assert.ok(within(strict.readClatUs.mean, cycleUs, 0.05), `clat mean ${strict.readClatUs.mean} us vs cycle ${cycleUs} us`);
+  assert.ok(strict.readClatUs.p99_9 >= strict.readClatUs.p99 && strict.readClatUs.p99 >= strict.readClatUs.p50);
+  // Where the drives set the pace, one I/O in a hundred takes the slow path: p99.9 well past p99.
+  const lazy = bare({ policy: 'lazy' }).storage!;
+  assert.ok(lazy.readClatUs.p99_9 > 2 * lazy.readClatUs.p99, `p99.9 ${lazy.readClatUs.p99_9} vs p99 ${lazy.readClatUs.p99}`);
+  for (const s of [strict, lazy]) assert.equal(s.clatHistogram.count.reduce((a, b) => a + b, 0), s.readClatUs.count);
 });
 
 test('a batch run takes one event per tick, whatever the IOPS', () => {
