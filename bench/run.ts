@@ -3,7 +3,8 @@
 // seconds per wall second), events per second and peak memory. Each figure is
 // the median of several runs after a warm-up run, on one core (this thread).
 // Journal: bulk insert rate and page-query latency at 100k runs (journal.ts);
-// BENCH_SKIP_JOURNAL=1 leaves it out for a quick run, BENCH_ONLY_JOURNAL=1 runs it alone. CLI start-up: the
+// BENCH_SKIP_JOURNAL=1 leaves it out for a quick run, BENCH_ONLY_JOURNAL=1 runs it alone, BENCH_ONLY_NVME=1
+// runs nvme-bare-metal alone. CLI start-up: the
 // compiled command's --help, policy and runs list (1000 runs) against
 // `node -e 0`, whole process (cli-startup.ts). Distributed sweeps: runs per
 // second of a 200-run sweep in process and over Redis with 1 and 2 worker
@@ -25,21 +26,26 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-// NVMe runs simulate every I/O (16.5M per simulated second on nvme-bare-metal): a shorter span.
-const NVME_DURATION_MS = Number(process.env.BENCH_NVME_DURATION_MS ?? 50);
+// nvme-bare-metal runs its 16.5M I/Os per simulated second in batches (core/workloads/fio-batch.ts): the
+// seed presets' span; a span of tens of milliseconds would time the run's fixed set-up more than the I/Os.
+const NVME_DURATION_MS = Number(process.env.BENCH_NVME_DURATION_MS ?? DURATION_MS);
 
 function benchPreset(name: string, patch: Record<string, unknown> = {}, durationMs = DURATION_MS) {
   const scenario = mergeDeep(mergeDeep(findPreset(name)!.scenario, patch), { durationMs, warmupMs: 0 });
   simulate(scenario); // warm-up: JIT
   const walls: number[] = [];
+  const cpus: number[] = [];
   let segments = 0;
   let ios = 0;
   let events = 0;
   let peakRss = process.memoryUsage().rss;
   for (let i = 0; i < REPEATS; i++) {
     const t0 = process.hrtime.bigint();
+    const cpu0 = process.cpuUsage();
     const r = simulate(scenario);
     walls.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    const cpu = process.cpuUsage(cpu0);
+    cpus.push((cpu.user + cpu.system) / 1e6);
     segments = (r.packetsPerSec * r.measuredMs) / 1000;
     ios = r.storage ? (r.storage.iops * r.measuredMs) / 1000 : 0;
     events = r.engine.events;
@@ -52,7 +58,8 @@ function benchPreset(name: string, patch: Record<string, unknown> = {}, duration
     simulatedMs: durationMs,
     wallMsMedian: +(wall * 1000).toFixed(1),
     realTimeFactor: +(durationMs / 1000 / wall).toFixed(2),
-    ...(ios ? { ioPerWallSec: Math.round(ios / wall) } : { segmentsPerWallSec: Math.round(segments / wall) }),
+    // NVMe: also the process's CPU time, which a loaded machine inflates less than wall time.
+    ...(ios ? { ioPerWallSec: Math.round(ios / wall), cpuMsMedian: +(median(cpus) * 1000).toFixed(1), realTimeFactorByCpu: +(durationMs / 1000 / median(cpus)).toFixed(2) } : { segmentsPerWallSec: Math.round(segments / wall) }),
     eventsPerWallSec: Math.round(events / wall),
     peakRssMiB: +(peakRss / 2 ** 20).toFixed(1),
   };
@@ -63,14 +70,21 @@ const SKIP_JOURNAL = process.env.BENCH_SKIP_JOURNAL === '1';
 // BENCH_ONLY_JOURNAL=1: the journal figures alone (a run at 1M runs takes minutes; the rest would only add to it).
 const ONLY_JOURNAL = process.env.BENCH_ONLY_JOURNAL === '1';
 
+// BENCH_ONLY_NVME=1: the nvme-bare-metal figures alone (the speed of the fio batch model), nothing else.
+const ONLY_NVME = process.env.BENCH_ONLY_NVME === '1';
+
 const loadBefore = +loadavg()[0]!.toFixed(2);
+const nvme = () => ['strict', 'lazy'].map((policy) => benchPreset('nvme-bare-metal', { policy }, NVME_DURATION_MS));
 const results = ONLY_JOURNAL
   ? { skipped: 'BENCH_ONLY_JOURNAL=1' }
-  : [
-      ...['seed-before-fix', 'seed-after-fix'].map((name) => benchPreset(name)),
-      ...['strict', 'lazy'].map((policy) => benchPreset('nvme-bare-metal', { policy }, NVME_DURATION_MS)),
-    ];
+  : ONLY_NVME
+    ? nvme()
+    : [...['seed-before-fix', 'seed-after-fix'].map((name) => benchPreset(name)), ...nvme()];
 const loadAverage1m = { before: loadBefore, after: +loadavg()[0]!.toFixed(2) };
+if (ONLY_NVME) {
+  console.log(JSON.stringify({ node: process.version, repeats: REPEATS, loadAverage1m, simulation: results }, null, 2));
+  process.exit(0);
+}
 const cliStartup = ONLY_JOURNAL ? { skipped: 'BENCH_ONLY_JOURNAL=1' } : benchCliStartup({ repeats: REPEATS });
 const journal = SKIP_JOURNAL ? { skipped: 'BENCH_SKIP_JOURNAL=1' } : await benchJournal(JOURNAL_RUNS);
 const distributedSweep = ONLY_JOURNAL ? { skipped: 'BENCH_ONLY_JOURNAL=1' } : await benchDistributedSweep({ runs: Number(process.env.BENCH_SWEEP_RUNS ?? 200) });

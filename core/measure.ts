@@ -12,6 +12,12 @@ export interface SimulateOptions {
   onProgress?: (fraction: number) => void;
   /** Polled while running; returning true stops the run (it then throws `SimulationStopped`). */
   shouldStop?: () => boolean;
+  /**
+   * fio on bare metal: 'batch' (the default) steps the jobs in batches;
+   * 'per-io' runs them I/O by I/O as in a VM, many times slower: the
+   * reference the batch model is checked against.
+   */
+  fioGrain?: 'batch' | 'per-io';
 }
 
 export class SimulationStopped extends Error {

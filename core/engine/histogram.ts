@@ -19,6 +19,16 @@ export class LogHistogram {
     this.counts[bucketOf(v)]!++;
   }
 
+  /** Records `times` equal values at once (a batch of operations that share one figure). */
+  recordTimes(value: number, times: number): void {
+    if (times <= 0) return;
+    const v = Math.max(value, 0);
+    this.count += times;
+    this.sum += v * times;
+    if (v > this.max) this.max = v;
+    this.counts[bucketOf(v)]! += times;
+  }
+
   reset(): void {
     this.counts.fill(0);
     this.count = 0;

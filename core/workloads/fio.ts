@@ -19,6 +19,9 @@
 // Batching: an interrupt reaps every completion present, and more arrive
 // while the CPU works, so a busy CPU handles many per interrupt (as NAPI does
 // for the NIC); completions ahead of the CPU cost no event.
+//
+// This is the I/O-by-I/O model, for VMs (and the reference the bare-metal
+// batch model is checked against); bare metal runs in batches (fio-batch.ts).
 import type { Prng } from '../engine/prng.ts';
 import type { Proc, ProcessBody } from '../engine/simulator.ts';
 import { LogHistogram } from '../engine/histogram.ts';
@@ -30,7 +33,7 @@ import { PAGE_BYTES } from './context.ts';
 
 const MIB = 1024 * 1024;
 /** Share of I/Os that take the drive's slow path (internal housekeeping, read retries): a few times the service time. */
-const SLOW_SHARE = 0.01;
+export const SLOW_SHARE = 0.01;
 
 export interface Drive {
   index: number;
@@ -42,6 +45,23 @@ export interface Drive {
 
 /** Quarter-octave bins from 1 us to about 2^20 us (one second); the last holds everything slower. */
 const CLAT_BINS = 81;
+
+/** Quarter-octave steps: 2^(1/4), 2^(2/4), 2^(3/4). */
+const Q1 = 2 ** 0.25;
+const Q2 = 2 ** 0.5;
+const Q3 = 2 ** 0.75;
+const POW2 = Float64Array.from({ length: 31 }, (_, i) => 2 ** i);
+
+/** The bin of a latency: ceil(4 log2(us)), from the exponent (clz) and three comparisons instead of a logarithm. */
+function clatBin(ns: number): number {
+  const us = ns / 1000;
+  if (us <= 1) return 0;
+  if (us >= 2 ** 30) return CLAT_BINS - 1;
+  const exp = 31 - Math.clz32(us);
+  const frac = us / POW2[exp]!;
+  const quarter = frac === 1 ? 0 : frac <= Q1 ? 1 : frac <= Q2 ? 2 : frac <= Q3 ? 3 : 4;
+  return Math.min(CLAT_BINS - 1, 4 * exp + quarter);
+}
 
 /** What the jobs report, counted from the warm-up boundary (by completion time). */
 export class FioStats {
@@ -56,8 +76,13 @@ export class FioStats {
   readonly clatBins = new Float64Array(CLAT_BINS);
   recordClat(read: boolean, ns: number): void {
     (read ? this.readClat : this.writeClat).record(ns);
-    const bin = Math.min(CLAT_BINS - 1, Math.max(0, Math.ceil(4 * Math.log2(Math.max(ns, 1) / 1000))));
-    this.clatBins[bin]!++;
+    this.clatBins[clatBin(ns)]!++;
+  }
+  /** `times` I/Os with one completion latency (the batch model's share of a reaped run). */
+  recordClatTimes(read: boolean, ns: number, times: number): void {
+    if (times <= 0) return;
+    (read ? this.readClat : this.writeClat).recordTimes(ns, times);
+    this.clatBins[clatBin(ns)]! += times;
   }
   /** Upper edges (us) and counts of the non-empty span of bins. */
   clatHistogram(): { upperUs: number[]; count: number[] } {
@@ -86,7 +111,13 @@ export interface FioContext {
   /** I/Os in flight per job (mapped, not yet unmapped), for conservation checks. */
   held: number[];
   /** Completed I/Os and their bytes, for the time series. */
-  onComplete: (bytes: number) => void;
+  onComplete: (ios: number, bytes: number) => void;
+  /**
+   * The batch model's steps run ahead of or behind the clock: it gives the
+   * bytes a step reaps with their span, evenly from `fromNs` to `toNs`, and
+   * the time series is drawn from these after the run.
+   */
+  onReaped?: (bytes: number, fromNs: number, toNs: number) => void;
 }
 
 export interface FioJob {
@@ -248,7 +279,7 @@ export function* fioJob(ctx: FioContext, proc: Proc, job: FioJob): ProcessBody {
         }
         stats.recordClat(read, proc.t - submitted);
       }
-      ctx.onComplete(w.bs);
+      ctx.onComplete(1, w.bs);
     }
     for (let i = 0; i < reaped && proc.t < endNs; i++) {
       proc.spend(STACK, costs.nvmeSubmitNs);
