@@ -65,6 +65,11 @@ interface RunRecord {
   notes: readonly string[];
 }
 
+/** A run's metrics as stored (migration 006): one JSON object, names sorted. */
+function metricsJson(metrics: Record<string, number>): string {
+  return canonicalJson(metrics);
+}
+
 function encodeAll(series: Record<string, Series>, encoding: SeriesEncoding, field: string): EncodedSeries[] {
   return Object.entries(series).map(([name, s]) => {
     const data = encodeSeries(s, encoding);
@@ -359,12 +364,12 @@ export class RunStore {
         r.startedAt, r.finishedAt, r.durationMs, r.error, r.owner]);
       docRows.push([seq, r.scenarioJson, r.resultJson]);
       for (const t of new Set(r.tags)) tagRows.push([seq, t]);
-      for (const [name, value] of Object.entries(r.metrics)) metricRows.push([seq, name, value]);
+      if (Object.keys(r.metrics).length > 0) metricRows.push([seq, metricsJson(r.metrics)]);
     });
     this.#insertRows('runs', RUN_COLUMNS, runRows);
     this.#insertRows('run_documents', ['run_seq', 'scenario_json', 'result_json'], docRows);
     this.#insertRows('run_tags', ['run_seq', 'tag'], tagRows);
-    this.#insertRows('run_metrics', ['run_seq', 'name', 'value'], metricRows);
+    this.#insertRows('run_metrics', ['run_seq', 'metrics_json'], metricRows);
     records.forEach((r, i) => {
       const blob = this.sql.prepare('INSERT INTO run_series (run_seq, name, encoding, points, data) VALUES (?, ?, ?, ?, ?)');
       for (const s of r.series) blob.run(first + i, s.name, s.encoding, s.points, s.data);
@@ -384,8 +389,7 @@ export class RunStore {
   }
 
   #insertOutputs(seq: number, metrics: Record<string, number>, series: readonly EncodedSeries[]): void {
-    const metric = this.sql.prepare('INSERT INTO run_metrics (run_seq, name, value) VALUES (?, ?, ?)');
-    for (const [name, value] of Object.entries(metrics)) metric.run(seq, name, value);
+    if (Object.keys(metrics).length > 0) this.sql.prepare('INSERT INTO run_metrics (run_seq, metrics_json) VALUES (?, ?)').run(seq, metricsJson(metrics));
     const blob = this.sql.prepare('INSERT INTO run_series (run_seq, name, encoding, points, data) VALUES (?, ?, ?, ?, ?)');
     for (const s of series) blob.run(seq, s.name, s.encoding, s.points, s.data);
   }
