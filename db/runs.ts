@@ -65,9 +65,20 @@ interface RunRecord {
   notes: readonly string[];
 }
 
-/** A run's metrics as stored (migration 006): one JSON object, names sorted. */
+/** A run's metrics as stored (migration 006): one JSON object, in the order given (finite numbers: JSON keeps them exactly). */
 function metricsJson(metrics: Record<string, number>): string {
-  return canonicalJson(metrics);
+  return JSON.stringify(metrics);
+}
+
+/** A scenario as stored: canonical JSON, and its hash (the default scenario hash). */
+interface StoredScenario {
+  json: string;
+  hash: string;
+}
+
+function storedScenario(scenario: Record<string, unknown>): StoredScenario {
+  const json = canonicalJson(scenario);
+  return { json, hash: sha256Hex(json) };
 }
 
 function encodeAll(series: Record<string, Series>, encoding: SeriesEncoding, field: string): EncodedSeries[] {
@@ -88,7 +99,7 @@ export class RunStore {
   insertRun(input: NewRun): string {
     const run = v.parseInput(v.newRun, input, 'run');
     const now = nowIso();
-    const record = this.#record(run, {
+    const record = this.#record(run, storedScenario(run.scenario), {
       status: run.status,
       startedAt: run.status === 'running' ? now : null,
       finishedAt: null,
@@ -110,12 +121,19 @@ export class RunStore {
    */
   insertRunsBulk(inputs: readonly ImportedRun[]): string[] {
     if (!Array.isArray(inputs)) throw new JournalInputError('runs', 'must be an array');
-    // Runs of a sweep share a few scenarios: hash each distinct one once.
-    const hashes = new Map<string, string>();
+    // Runs of a sweep share a few scenario objects: check, serialize and hash each distinct one once.
+    const scenarios = new Map<unknown, StoredScenario>();
     const records = inputs.map((input, i) => {
-      const run = v.parseInput(v.importedRun, input, `runs[${i}]`);
+      const run = v.parseInput(v.importedRunShallowScenario, input, `runs[${i}]`);
+      const given = (input as { scenario: unknown }).scenario;
+      let scenario = scenarios.get(given);
+      if (scenario === undefined) {
+        scenario = storedScenario(v.parseInput(v.jsonObject, given, `runs[${i}].scenario`));
+        scenarios.set(given, scenario);
+      }
       return this.#record(
         run,
+        scenario,
         {
           status: run.status,
           startedAt: run.startedAt ?? null,
@@ -128,7 +146,6 @@ export class RunStore {
           series: encodeAll(run.series ?? {}, run.seriesEncoding, `runs[${i}].series`),
           notes: run.notes,
         },
-        hashes,
       );
     });
     return this.sql.write(() => this.#insertMany(records));
@@ -284,16 +301,10 @@ export class RunStore {
   }
 
   #record(
-    run: z.output<typeof v.newRun> | z.output<typeof v.importedRun>,
+    run: z.output<typeof v.newRun> | z.output<typeof v.importedRunShallowScenario>,
+    scenario: StoredScenario,
     rest: Omit<RunRecord, 'id' | 'experimentId' | 'name' | 'kind' | 'seed' | 'modelVersion' | 'scenarioHash' | 'scenarioJson' | 'createdAt' | 'tags'>,
-    hashes?: Map<string, string>,
   ): RunRecord {
-    const scenarioJson = canonicalJson(run.scenario);
-    let scenarioHash = run.scenarioHash ?? hashes?.get(scenarioJson);
-    if (scenarioHash === undefined) {
-      scenarioHash = sha256Hex(scenarioJson);
-      hashes?.set(scenarioJson, scenarioHash);
-    }
     return {
       id: run.id ?? randomUUID(),
       experimentId: run.experimentId ?? null,
@@ -301,8 +312,8 @@ export class RunStore {
       kind: run.kind,
       seed: run.seed,
       modelVersion: run.modelVersion,
-      scenarioHash,
-      scenarioJson,
+      scenarioHash: run.scenarioHash ?? scenario.hash,
+      scenarioJson: scenario.json,
       createdAt: run.createdAt ?? nowIso(),
       tags: run.tags,
       ...rest,
