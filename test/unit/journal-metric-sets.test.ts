@@ -1,0 +1,132 @@
+// Schema 6: a run's metrics in one row. A journal written with the schema-5
+// layout (one row per metric) migrates keeping every value to the bit; sorting
+// and range filters on the key metrics read their expression indexes.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { openJournal } from '../../db/index.ts';
+import { INDEXED_METRICS, MIGRATIONS } from '../../db/migrations/index.ts';
+import { KEY_METRICS } from '../../service/protocol/index.ts';
+import { cleanupTempDirs, doneRun, scenario, tempDir } from '../fixtures/journal-helpers.ts';
+
+after(cleanupTempDirs);
+
+/** Deterministic doubles of every kind: fractions with 17 significant digits, tiny, huge, negative, integers. */
+function valuesFor(run: number): Record<string, number> {
+  let x = (run + 1) * 2654435761;
+  const next = (): number => {
+    x = (x * 1103515245 + 12345) % 2 ** 31;
+    return x / 2 ** 31;
+  };
+  return {
+    throughputGbps: next() * 100,
+    vmExitsPerSec: Math.round(next() * 1e6),
+    cpuUtilization: next(),
+    'vmExitsPerSec.iotlb': 0.1 + 0.2 + run,
+    staleWindowP99Us: next() * 1e-300,
+    hugeValue: -next() * 1e300,
+    zero: 0,
+    third: (run + 1) / 3,
+  };
+}
+
+const uuid = (i: number): string => `0b4f6a52-7c1e-4d8a-b2f3-${String(i).padStart(12, '0')}`;
+
+/** A journal at schema 5, written as schema 5 wrote it: runs, their documents, and one run_metrics row per metric. */
+function writeSchema5Journal(path: string, runs: number): void {
+  const db = new Database(path);
+  try {
+    for (const step of MIGRATIONS.slice(0, 5)) {
+      db.exec(step.sql);
+      db.pragma(`user_version = ${step.version}`);
+    }
+    const run = db.prepare(`INSERT INTO runs (id, name, status, seed, model_version, scenario_hash, created_at, duration_ms)
+                            VALUES (?, ?, ?, ?, '0.1.0', 'h', ?, 100)`);
+    const doc = db.prepare('INSERT INTO run_documents (run_seq, scenario_json, result_json) VALUES (?, ?, ?)');
+    const metric = db.prepare('INSERT INTO run_metrics (run_seq, name, value) VALUES (?, ?, ?)');
+    db.transaction(() => {
+      for (let i = 0; i < runs; i++) {
+        // Every fourth run failed: it has no metrics.
+        const failed = i % 4 === 3;
+        const seq = Number(run.run(uuid(i), `run ${i}`, failed ? 'failed' : 'done', i, new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString()).lastInsertRowid);
+        doc.run(seq, JSON.stringify(scenario()), failed ? null : '{}');
+        if (!failed) for (const [name, value] of Object.entries(valuesFor(i))) metric.run(seq, name, value);
+      }
+    })();
+  } finally {
+    db.close();
+  }
+}
+
+describe('schema 6: metrics in one row per run', () => {
+  test('a schema-5 journal migrates keeping every metric value to the bit, and runs without metrics keep none', () => {
+    const path = join(tempDir(), 'v5.sqlite');
+    const RUNS = 40;
+    writeSchema5Journal(path, RUNS);
+    const journal = openJournal(path);
+    try {
+      assert.equal(journal.schemaVersion, 6);
+      for (let i = 0; i < RUNS; i++) {
+        const metrics = journal.runs.getRun(uuid(i)).metrics;
+        const expected = i % 4 === 3 ? {} : valuesFor(i);
+        assert.deepEqual(Object.keys(metrics).sort(), Object.keys(expected).sort(), `run ${i}: the same names`);
+        for (const [name, value] of Object.entries(expected)) assert.ok(Object.is(metrics[name], value), `run ${i} ${name}: ${metrics[name]} is ${value}`);
+      }
+      // Documents for analyses read the same values.
+      const [doc] = journal.experiments.runDocuments([uuid(5)]);
+      assert.ok(Object.is(doc?.metrics.third, 6 / 3) && Object.is(doc?.metrics.hugeValue, valuesFor(5).hugeValue));
+      // Sorting and ranges over the migrated values, an indexed metric and one read by a scan.
+      const done = Array.from({ length: RUNS }, (_, i) => i).filter((i) => i % 4 !== 3);
+      const byThroughput = [...done].sort((a, b) => valuesFor(b).throughputGbps - valuesFor(a).throughputGbps).map(uuid);
+      assert.deepEqual(journal.runs.listRuns({ sort: { by: 'metric:throughputGbps', dir: 'desc' }, page: { limit: 1000 } }).rows.slice(0, done.length).map((r) => r.id), byThroughput);
+      const thirds = done.filter((i) => (i + 1) / 3 >= 5 && (i + 1) / 3 <= 10).map(uuid).sort();
+      assert.deepEqual(journal.runs.listRuns({ filter: { metric: [{ name: 'third', min: 5, max: 10 }] }, page: { limit: 1000 } }).rows.map((r) => r.id).sort(), thirds);
+      assert.deepEqual(journal.checkIntegrity(), []);
+    } finally {
+      journal.close();
+    }
+    const raw = new Database(path, { readonly: true });
+    try {
+      assert.equal(raw.prepare('SELECT count(*) FROM run_metrics').pluck().get(), RUNS - RUNS / 4, 'one row per run with metrics');
+    } finally {
+      raw.close();
+    }
+  });
+
+  test('the journal table\'s sortable metrics are the indexed ones, and a sorted page or a range reads the index', () => {
+    assert.deepEqual([...INDEXED_METRICS].sort(), [...KEY_METRICS].sort());
+    const path = join(tempDir(), 'plan.sqlite');
+    const journal = openJournal(path);
+    try {
+      journal.runs.insertRunsBulk([doneRun('a', { throughputGbps: 9, latencyP99Us: 100 }), doneRun('b', { throughputGbps: 7 })]);
+    } finally {
+      journal.close();
+    }
+    const db = new Database(path, { readonly: true });
+    try {
+      const plan = (sql: string): string => db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all().map((p) => (p as { detail: string }).detail).join('\n');
+      for (const m of INDEXED_METRICS) {
+        const index = new RegExp(`USING (COVERING )?INDEX run_metrics_by_${m.toLowerCase()}`);
+        assert.match(plan(`SELECT run_seq FROM run_metrics s WHERE json_extract(s.metrics_json, '$.${m}') >= 1 ORDER BY json_extract(s.metrics_json, '$.${m}') DESC`), index);
+      }
+    } finally {
+      db.close();
+    }
+  });
+
+  test('a run completed through the lifecycle stores its metrics in one row; deleting or failing leaves none', () => {
+    const journal = openJournal(join(tempDir(), 'life.sqlite'));
+    try {
+      const id = journal.runs.insertRun({ name: 'x', scenario: scenario(), modelVersion: '0.1.0', seed: 1 });
+      journal.runs.completeRun(id, { result: {}, metrics: { throughputGbps: 1 / 3, 'vmExitsPerSec.iotlb': 5 }, durationMs: 1 });
+      assert.deepEqual(journal.runs.getRun(id).metrics, { throughputGbps: 1 / 3, 'vmExitsPerSec.iotlb': 5 });
+      assert.deepEqual(journal.runs.listRuns({ filter: { metric: [{ name: 'vmExitsPerSec.iotlb', min: 5, max: 5 }] } }).rows.map((r) => r.id), [id]);
+      assert.deepEqual(journal.runs.listRuns({ filter: { metric: [{ name: 'vmExitsPerSec.iotlb', min: 5.5 }] } }).total, 0);
+      journal.runs.deleteRuns([id]);
+      assert.deepEqual(journal.checkIntegrity(), []);
+    } finally {
+      journal.close();
+    }
+  });
+});
