@@ -40,7 +40,7 @@ interface RunDocumentRow {
   effective: string | null;
 }
 
-const RUN_DOCUMENT_SELECT = `SELECT r.seq, r.id, r.name, r.status, r.seed, r.experiment_id, d.scenario_json,
+const RUN_DOCUMENT_SELECT = `SELECT r.seq, r.id, r.name, r.status, r.seed, r.experiment_id, json(d.scenario_json) AS scenario_json,
   json_extract(d.result_json, '$.policy.effective') AS effective
   FROM runs r JOIN run_documents d ON d.run_seq = r.seq`;
 
@@ -122,7 +122,7 @@ export class ExperimentStore {
   }
 
   #withMetrics(rows: readonly RunDocumentRow[]): RunDocument[] {
-    const metricsOf = this.sql.prepare<string>('SELECT metrics_json FROM run_metrics WHERE run_seq = ?').pluck();
+    const metricsOf = this.sql.prepare<string>('SELECT json(metrics_jsonb) FROM run_metrics WHERE run_seq = ?').pluck();
     return rows.map((r) => ({
       id: r.id,
       name: r.name,

@@ -7,7 +7,7 @@
 // page sorted by an indexed metric walks its index (migration 006) in order
 // and tests each candidate, stopping after offset + limit matches.
 import type { z } from 'zod';
-import { INDEXED_METRICS, INDEXED_SCENARIO_PATHS, metricValueSql } from './migrations/index.ts';
+import { INDEXED_METRICS, INDEXED_SCENARIO_PATHS, metricValueSql, type IndexedMetric } from './migrations/index.ts';
 import { loadMetrics, loadTags, SUMMARY_COLUMNS, toSummary } from './run-rows.ts';
 import type { RunRow } from './run-rows.ts';
 import type { Sql } from './statements.ts';
@@ -88,9 +88,9 @@ interface Fragment {
  * 006); any other reads its JSON path, bound (a scan).
  */
 function metricValue(name: string, table: string): Fragment {
-  if ((INDEXED_METRICS as readonly string[]).includes(name)) return { sql: metricValueSql(name as (typeof INDEXED_METRICS)[number], table), params: [] };
+  if ((INDEXED_METRICS as readonly string[]).includes(name)) return { sql: metricValueSql(name as IndexedMetric, table), params: [] };
   // Metric names hold no quote or backslash (validate.ts), so quoting makes any of them one path key.
-  return { sql: `json_extract(${table}.metrics_json, ?)`, params: [`$."${name}"`] };
+  return { sql: `json_extract(${table}.metrics_jsonb, ?)`, params: [`$."${name}"`] };
 }
 
 /** `value >= ? [AND value <= ?]` for the run_metrics row `table`; a condition without bounds asks that the run has the metric. */

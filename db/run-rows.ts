@@ -61,7 +61,7 @@ export function loadMetrics(sql: Sql, seqs: readonly number[], names?: readonly 
   const out = new Map<number, Record<string, number>>(seqs.map((s) => [s, {}]));
   if (seqs.length === 0 || names?.length === 0) return out;
   const rows = sql
-    .prepare<{ run_seq: number; metrics_json: string }>('SELECT run_seq, metrics_json FROM run_metrics WHERE run_seq IN (SELECT value FROM json_each(?))')
+    .prepare<{ run_seq: number; metrics_json: string }>('SELECT run_seq, json(metrics_jsonb) AS metrics_json FROM run_metrics WHERE run_seq IN (SELECT value FROM json_each(?))')
     .all(JSON.stringify(seqs));
   for (const row of rows) {
     if (out.has(row.run_seq)) out.set(row.run_seq, parseMetrics(row.metrics_json, names));
@@ -69,7 +69,7 @@ export function loadMetrics(sql: Sql, seqs: readonly number[], names?: readonly 
   return out;
 }
 
-/** A run's stored metrics object (migration 006), or only `names` of it. */
+/** A run's metrics object as json() renders it (migration 006), or only `names` of it. */
 export function parseMetrics(json: string, names?: readonly string[]): Record<string, number> {
   const all = JSON.parse(json) as Record<string, number>;
   if (names === undefined) return all;

@@ -65,7 +65,7 @@ interface RunRecord {
   notes: readonly string[];
 }
 
-/** A run's metrics as stored (migration 006): one JSON object, in the order given (finite numbers: JSON keeps them exactly). */
+/** A run's metrics as written (migration 006 stores them as JSONB): one JSON object, in the order given (finite numbers: JSON keeps them exactly). */
 function metricsJson(metrics: Record<string, number>): string {
   return JSON.stringify(metrics);
 }
@@ -203,7 +203,7 @@ export class RunStore {
     const runId = v.parseInput(v.uuid, id, 'id');
     const row = this.sql
       .prepare<RunRow & { scenario_json: string; result_json: string | null }>(
-        `SELECT ${SUMMARY_COLUMNS}, d.scenario_json, d.result_json FROM runs r JOIN run_documents d ON d.run_seq = r.seq WHERE r.id = ?`,
+        `SELECT ${SUMMARY_COLUMNS}, json(d.scenario_json) AS scenario_json, d.result_json FROM runs r JOIN run_documents d ON d.run_seq = r.seq WHERE r.id = ?`,
       )
       .get(runId);
     if (!row) throw new NotFoundError('run', runId);
@@ -333,7 +333,7 @@ export class RunStore {
         .run(r.id, r.experimentId, r.name, r.status, r.kind, r.seed, r.modelVersion, r.scenarioHash, r.createdAt,
           r.startedAt, r.finishedAt, r.durationMs, r.error, r.owner).lastInsertRowid,
     );
-    this.sql.prepare('INSERT INTO run_documents (run_seq, scenario_json, result_json) VALUES (?, ?, ?)').run(seq, r.scenarioJson, r.resultJson);
+    this.sql.prepare('INSERT INTO run_documents (run_seq, scenario_json, result_json) VALUES (?, jsonb(?), ?)').run(seq, r.scenarioJson, r.resultJson);
     const tag = this.sql.prepare('INSERT OR IGNORE INTO run_tags (run_seq, tag) VALUES (?, ?)');
     for (const t of r.tags) tag.run(seq, t);
     this.#insertOutputs(seq, r.metrics, r.series);
@@ -378,9 +378,9 @@ export class RunStore {
       if (Object.keys(r.metrics).length > 0) metricRows.push([seq, metricsJson(r.metrics)]);
     });
     this.#insertRows('runs', RUN_COLUMNS, runRows);
-    this.#insertRows('run_documents', ['run_seq', 'scenario_json', 'result_json'], docRows);
+    this.#insertRows('run_documents', ['run_seq', 'scenario_json', 'result_json'], docRows, ['?', 'jsonb(?)', '?']);
     this.#insertRows('run_tags', ['run_seq', 'tag'], tagRows);
-    this.#insertRows('run_metrics', ['run_seq', 'metrics_json'], metricRows);
+    this.#insertRows('run_metrics', ['run_seq', 'metrics_jsonb'], metricRows, ['?', 'jsonb(?)']);
     records.forEach((r, i) => {
       const blob = this.sql.prepare('INSERT INTO run_series (run_seq, name, encoding, points, data) VALUES (?, ?, ?, ?, ?)');
       for (const s of r.series) blob.run(first + i, s.name, s.encoding, s.points, s.data);
@@ -389,10 +389,14 @@ export class RunStore {
     return ids;
   }
 
-  /** `rows` into `table`, ROWS_PER_STATEMENT rows per statement (one prepared shape, plus one for the remainder). */
-  #insertRows(table: string, columns: readonly string[], rows: readonly unknown[][]): void {
-    const statement = (n: number) =>
-      this.sql.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array.from({ length: n }, () => `(${columns.map(() => '?').join(', ')})`).join(', ')}`);
+  /**
+   * `rows` into `table`, ROWS_PER_STATEMENT rows per statement (one prepared
+   * shape, plus one for the remainder); `values` are the columns' placeholders
+   * (default `?`, `jsonb(?)` for a JSONB column).
+   */
+  #insertRows(table: string, columns: readonly string[], rows: readonly unknown[][], values: readonly string[] = columns.map(() => '?')): void {
+    const row = `(${values.join(', ')})`;
+    const statement = (n: number) => this.sql.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array.from({ length: n }, () => row).join(', ')}`);
     for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
       const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
       statement(chunk.length).run(...chunk.flat());
@@ -400,7 +404,7 @@ export class RunStore {
   }
 
   #insertOutputs(seq: number, metrics: Record<string, number>, series: readonly EncodedSeries[]): void {
-    if (Object.keys(metrics).length > 0) this.sql.prepare('INSERT INTO run_metrics (run_seq, metrics_json) VALUES (?, ?)').run(seq, metricsJson(metrics));
+    if (Object.keys(metrics).length > 0) this.sql.prepare('INSERT INTO run_metrics (run_seq, metrics_jsonb) VALUES (?, jsonb(?))').run(seq, metricsJson(metrics));
     const blob = this.sql.prepare('INSERT INTO run_series (run_seq, name, encoding, points, data) VALUES (?, ?, ?, ?, ?)');
     for (const s of series) blob.run(seq, s.name, s.encoding, s.points, s.data);
   }

@@ -11,7 +11,7 @@ export type { Migration } from './types.ts';
 
 export const MIGRATIONS: readonly Migration[] = [initial, kindAndBenchmarks, scenarioFieldIndexes, costProfiles, historyAxes, metricSets];
 export { INDEXED_SCENARIO_PATHS } from './003_scenario_field_indexes.ts';
-export { INDEXED_METRICS, metricValueSql } from './006_metric_sets.ts';
+export { INDEXED_METRICS, metricValueSql, type IndexedMetric } from './006_metric_sets.ts';
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
 

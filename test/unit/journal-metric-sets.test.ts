@@ -78,7 +78,7 @@ describe('schema 6: metrics in one row per run', () => {
       assert.ok(Object.is(doc?.metrics.third, 6 / 3) && Object.is(doc?.metrics.hugeValue, valuesFor(5).hugeValue));
       // Sorting and ranges over the migrated values, an indexed metric and one read by a scan.
       const done = Array.from({ length: RUNS }, (_, i) => i).filter((i) => i % 4 !== 3);
-      const byThroughput = [...done].sort((a, b) => valuesFor(b).throughputGbps - valuesFor(a).throughputGbps).map(uuid);
+      const byThroughput = [...done].sort((a, b) => (valuesFor(b).throughputGbps ?? 0) - (valuesFor(a).throughputGbps ?? 0)).map(uuid);
       assert.deepEqual(journal.runs.listRuns({ sort: { by: 'metric:throughputGbps', dir: 'desc' }, page: { limit: 1000 } }).rows.slice(0, done.length).map((r) => r.id), byThroughput);
       const thirds = done.filter((i) => (i + 1) / 3 >= 5 && (i + 1) / 3 <= 10).map(uuid).sort();
       assert.deepEqual(journal.runs.listRuns({ filter: { metric: [{ name: 'third', min: 5, max: 10 }] }, page: { limit: 1000 } }).rows.map((r) => r.id).sort(), thirds);
@@ -108,7 +108,7 @@ describe('schema 6: metrics in one row per run', () => {
       const plan = (sql: string): string => db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all().map((p) => (p as { detail: string }).detail).join('\n');
       for (const m of INDEXED_METRICS) {
         const index = new RegExp(`USING (COVERING )?INDEX run_metrics_by_${m.toLowerCase()}`);
-        assert.match(plan(`SELECT run_seq FROM run_metrics s WHERE json_extract(s.metrics_json, '$.${m}') >= 1 ORDER BY json_extract(s.metrics_json, '$.${m}') DESC`), index);
+        assert.match(plan(`SELECT run_seq FROM run_metrics s WHERE json_extract(s.metrics_jsonb, '$.${m}') >= 1 ORDER BY json_extract(s.metrics_jsonb, '$.${m}') DESC`), index);
       }
     } finally {
       db.close();
