@@ -202,6 +202,36 @@ function count(sql: Sql, c: CompiledFilter): number {
   return sql.prepare<{ n: number }>(`SELECT count(*) AS n FROM runs r WHERE 1${w.sql}`).get(...w.params)?.n ?? 0;
 }
 
+/** Counts kept per connection while the file is unchanged (see cachedCount). */
+const COUNTS_KEPT = 64;
+/** A filter this long (a text search matching many runs) is counted afresh rather than kept. */
+const COUNT_KEY_MAX = 4096;
+const countCaches = new WeakMap<Sql, { stamp: string; byFilter: Map<string, number> }>();
+
+/**
+ * count(), remembered until the file changes: a table paging through one
+ * filter asks for the same total with every page, and at a million runs a
+ * count reads up to a million index entries (tens of ms) where a page reads
+ * a few hundred.
+ */
+function cachedCount(sql: Sql, c: CompiledFilter): number {
+  const stamp = sql.changeStamp();
+  const key = JSON.stringify([c.row, c.rowParams, c.sets.map((s) => [s.select, s.params])]);
+  if (stamp === undefined || key.length > COUNT_KEY_MAX) return count(sql, c);
+  let cache = countCaches.get(sql);
+  if (cache?.stamp !== stamp) {
+    cache = { stamp, byFilter: new Map() };
+    countCaches.set(sql, cache);
+  }
+  let n = cache.byFilter.get(key);
+  if (n === undefined) {
+    n = count(sql, c);
+    if (cache.byFilter.size >= COUNTS_KEPT) cache.byFilter.clear();
+    cache.byFilter.set(key, n);
+  }
+  return n;
+}
+
 /**
  * The seqs of every run matching `input` (its page ignored), in the query's
  * order: 8 bytes a run, so an export can walk a million runs page by page
@@ -213,7 +243,7 @@ export function matchingSeqs(sql: Sql, input: Omit<RunQuery, 'page'> = {}): numb
   const sortMetric = q.sort.by.startsWith('metric:') ? q.sort.by.slice('metric:'.length) : undefined;
   const dir = q.sort.dir === 'asc' ? 'ASC' : 'DESC';
   if (sortMetric !== undefined) {
-    const total = count(sql, filter);
+    const total = cachedCount(sql, filter);
     if (total === 0) return [];
     // LIMIT -1: no limit.
     return pageByMetric(sql, filter, q.filter.metric ?? [], sortMetric, dir, -1, 0, total, 'r.seq').map((r) => r.seq);
@@ -238,7 +268,7 @@ export function listRuns(sql: Sql, input: RunQuery = {}): RunPage {
   const q = v.parseInput(v.runQuery, input, 'query');
   const { limit, offset } = q.page;
   const filter = compileFilter(sql, q.filter);
-  const total = count(sql, filter);
+  const total = cachedCount(sql, filter);
 
   const sortMetric = q.sort.by.startsWith('metric:') ? q.sort.by.slice('metric:'.length) : undefined;
   const dir = q.sort.dir === 'asc' ? 'ASC' : 'DESC';

@@ -130,3 +130,34 @@ describe('schema 6: metrics in one row per run', () => {
     }
   });
 });
+
+describe('page totals while the journal changes', () => {
+  test('a total is counted again after a write by this journal, by another connection, or a rolled-back transaction', () => {
+    const path = join(tempDir(), 'totals.sqlite');
+    const journal = openJournal(path);
+    const other = openJournal(path);
+    try {
+      const q = { filter: { metric: [{ name: 'throughputGbps', min: 5 }] } };
+      journal.runs.insertRunsBulk([doneRun('a', { throughputGbps: 9 })]);
+      assert.equal(journal.runs.listRuns(q).total, 1);
+      assert.equal(journal.runs.listRuns(q).total, 1, 'the same, asked again');
+      journal.runs.insertRunsBulk([doneRun('b', { throughputGbps: 8 })]);
+      assert.equal(journal.runs.listRuns(q).total, 2, 'after a write of its own');
+      other.runs.insertRunsBulk([doneRun('c', { throughputGbps: 7 }), doneRun('low', { throughputGbps: 1 })]);
+      assert.equal(journal.runs.listRuns(q).total, 3, 'after a commit by another connection');
+      assert.throws(() =>
+        journal.transaction(() => {
+          journal.runs.insertRunsBulk([doneRun('d', { throughputGbps: 6 })]);
+          assert.equal(journal.runs.listRuns(q).total, 4, 'inside the transaction, its own uncommitted run');
+          throw new Error('roll back');
+        }),
+      /roll back/);
+      assert.equal(journal.runs.listRuns(q).total, 3, 'the rolled-back run is not counted');
+      other.runs.deleteRuns([journal.runs.listRuns({ filter: { text: 'c' } }).rows[0]!.id]);
+      assert.equal(journal.runs.listRuns(q).total, 2, 'after a deletion by another connection');
+    } finally {
+      other.close();
+      journal.close();
+    }
+  });
+});
