@@ -354,8 +354,6 @@ export class RunStore {
       if (seen.has(id)) throw new JournalInputError('run.id', `${id} is already in the journal`);
       seen.add(id);
     }
-    const existing = this.sql.prepare<string>('SELECT id FROM runs WHERE id IN (SELECT value FROM json_each(?)) LIMIT 1').pluck().get(JSON.stringify(ids));
-    if (existing !== undefined) throw new JournalInputError('run.id', `${existing} is already in the journal`);
     const experiments = [...new Set(records.map((r) => r.experimentId).filter((e): e is string => e !== null))];
     if (experiments.length > 0) {
       const known = new Set(
@@ -377,7 +375,18 @@ export class RunStore {
       for (const t of new Set(r.tags)) tagRows.push([seq, t]);
       if (Object.keys(r.metrics).length > 0) metricRows.push([seq, metricsJson(r.metrics)]);
     });
-    this.#insertRows('runs', RUN_COLUMNS, runRows);
+    try {
+      this.#insertRows('runs', RUN_COLUMNS, runRows);
+    } catch (err) {
+      // An id already here: the unique index says so (no lookup of every id first); which one, asked only
+      // now, among the runs that were here before (seq < first: earlier chunks of this call are in too).
+      if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;
+      const existing = this.sql
+        .prepare<string>('SELECT id FROM runs WHERE seq < ? AND id IN (SELECT value FROM json_each(?)) LIMIT 1')
+        .pluck()
+        .get(first, JSON.stringify(ids));
+      throw existing === undefined ? err : new JournalInputError('run.id', `${existing} is already in the journal`);
+    }
     this.#insertRows('run_documents', ['run_seq', 'scenario_json', 'result_json'], docRows, ['?', 'jsonb(?)', '?']);
     this.#insertRows('run_tags', ['run_seq', 'tag'], tagRows);
     this.#insertRows('run_metrics', ['run_seq', 'metrics_jsonb'], metricRows, ['?', 'jsonb(?)']);

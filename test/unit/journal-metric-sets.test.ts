@@ -161,3 +161,19 @@ describe('page totals while the journal changes', () => {
     }
   });
 });
+
+describe('bulk insert of runs already in the journal', () => {
+  test('an id already here in a later chunk of a large batch is named, and nothing of the batch is written', () => {
+    const journal = openJournal(join(tempDir(), 'dup.sqlite'));
+    try {
+      const [existing] = journal.runs.insertRunsBulk([doneRun('first', { throughputGbps: 1 })]);
+      const batch = Array.from({ length: 450 }, (_, i) => doneRun(`new ${i}`, { throughputGbps: i }));
+      batch.push(doneRun('again', { throughputGbps: 2 }, { id: existing }));
+      assert.throws(() => journal.runs.insertRunsBulk(batch), (err: Error) => err.name === 'JournalInputError' && err.message.includes(`${existing} is already in the journal`));
+      assert.equal(journal.runs.listRuns().total, 1);
+      assert.deepEqual(journal.checkIntegrity(), []);
+    } finally {
+      journal.close();
+    }
+  });
+});
