@@ -125,6 +125,8 @@ export class RunStore {
     const scenarios = new Map<unknown, StoredScenario>();
     const records = inputs.map((input, i) => {
       const run = v.parseInput(v.importedRunShallowScenario, input, `runs[${i}]`);
+      const metrics: Record<string, number> =
+        run.metrics === undefined ? {} : v.isValidMetrics(run.metrics) ? run.metrics : v.parseInput(v.metrics, run.metrics, `runs[${i}].metrics`);
       const given = (input as { scenario: unknown }).scenario;
       let scenario = scenarios.get(given);
       if (scenario === undefined) {
@@ -142,7 +144,7 @@ export class RunStore {
           error: run.error ?? null,
           owner: ACTIVE.includes(run.status) ? this.owner : null,
           resultJson: run.result ? canonicalJson(run.result) : null,
-          metrics: run.metrics ?? {},
+          metrics,
           series: encodeAll(run.series ?? {}, run.seriesEncoding, `runs[${i}].series`),
           notes: run.notes,
         },

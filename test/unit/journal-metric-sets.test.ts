@@ -177,3 +177,34 @@ describe('bulk insert of runs already in the journal', () => {
     }
   });
 });
+
+describe('bulk insert checks, done once per distinct scenario and without zod for valid metrics', () => {
+  const isInputError = (field: string, message: RegExp) => (err: unknown) =>
+    err instanceof Error && err.name === 'JournalInputError' && (err as { field?: string }).field === field && message.test(err.message);
+
+  test('a bad metric name, a non-finite value, metrics that are not an object, a bad scenario member: each named, nothing written', () => {
+    const path = join(tempDir(), 'checks.sqlite');
+    const journal = openJournal(path);
+    try {
+      const ok = doneRun('ok', { throughputGbps: 1 });
+      assert.throws(() => journal.runs.insertRunsBulk([ok, doneRun('bad name', { 'a b': 1 })]), isInputError('runs[1].metrics["a b"]', /not a valid key: it must be a metric name/));
+      assert.throws(() => journal.runs.insertRunsBulk([ok, doneRun('inf', { x: Number.POSITIVE_INFINITY })]), isInputError('runs[1].metrics.x', /finite number/));
+      assert.throws(
+        () => journal.runs.insertRunsBulk([ok, { ...doneRun('number', {}), metrics: 5 as unknown as Record<string, number> }]),
+        isInputError('runs[1].metrics', /must be an object of metric name -> number/),
+      );
+      // One scenario object shared by two runs, bad deep inside: checked once, named at the first run using it.
+      const shared = { ...scenario(), device: { queues: Number.NaN } };
+      assert.throws(
+        () => journal.runs.insertRunsBulk([ok, doneRun('s1', {}, { scenario: shared }), doneRun('s2', {}, { scenario: shared })]),
+        isInputError('runs[1].scenario.device.queues', /finite number, got NaN/),
+      );
+      assert.equal(journal.runs.listRuns().total, 0);
+      // The same metric names again, now valid, go in (the names found valid before are not trusted for other names).
+      journal.runs.insertRunsBulk([ok, doneRun('two', { throughputGbps: 2, 'vmExitsPerSec.iotlb': 3 })]);
+      assert.equal(journal.runs.listRuns().total, 2);
+    } finally {
+      journal.close();
+    }
+  });
+});
