@@ -176,42 +176,40 @@ export const newRun = z.object({
 
 export const noteBody = text(100_000);
 
-const importedRunFields = {
-  ...runFields,
-  status: z.enum(RUN_STATUSES, { error: oneOf(RUN_STATUSES) }),
-  startedAt: timestamp.nullish(),
-  finishedAt: timestamp.nullish(),
-  durationMs: durationMs.nullish(),
-  error: z.string({ error: 'must be a string' }).max(100_000).nullish(),
-  result: jsonObject.nullish(),
-  metrics: metrics.optional(),
-  series: seriesMap.optional(),
-  seriesEncoding: seriesEncoding.default('f64le'),
-  notes: z.array(noteBody).max(1000).default([]),
-};
-
 // Metrics and series exist only for completed runs; failed or cancelled runs keep none.
-function outputsOnlyWhenDone(run: { status: string; metrics?: object | undefined; series?: object | undefined }, ctx: z.RefinementCtx): void {
+function outputsOnlyWhenDone(run: { status: string; metrics?: unknown; series?: object | undefined }, ctx: z.RefinementCtx): void {
   if (run.status === 'done') return;
   for (const field of ['metrics', 'series'] as const) {
     const value = run[field];
-    if (value !== undefined && Object.keys(value).length > 0) {
+    if (typeof value === 'object' && value !== null && Object.keys(value).length > 0) {
       ctx.addIssue({ code: 'custom', path: [field], message: `must be empty unless status is done (status is ${run.status})` });
     }
   }
 }
 
-export const importedRun = z.object(importedRunFields).superRefine(outputsOnlyWhenDone);
-
 /**
- * importedRun with the scenario checked as an object only and the metrics
- * not checked: bulk inserts check the contents of each distinct scenario
- * object once with jsonObject (runs of a sweep share a few), not once per run,
- * and the metrics with isValidMetrics (falling back to `metrics` for the error).
+ * A run to import, but for two parts the caller checks itself: the scenario
+ * is checked here as an object only, and the metrics not at all. Bulk inserts
+ * check the contents of each distinct scenario object once with jsonObject
+ * (runs of a sweep share a few), not once per run, and the metrics with
+ * isValidMetrics, falling back to `metrics` for the error.
  */
 export const importedRunShallowScenario = z
-  .object({ ...importedRunFields, scenario: anyObject, metrics: z.unknown().optional() })
-  .superRefine((run, ctx) => outputsOnlyWhenDone({ ...run, metrics: typeof run.metrics === 'object' && run.metrics !== null ? run.metrics : undefined }, ctx));
+  .object({
+    ...runFields,
+    scenario: anyObject,
+    status: z.enum(RUN_STATUSES, { error: oneOf(RUN_STATUSES) }),
+    startedAt: timestamp.nullish(),
+    finishedAt: timestamp.nullish(),
+    durationMs: durationMs.nullish(),
+    error: z.string({ error: 'must be a string' }).max(100_000).nullish(),
+    result: jsonObject.nullish(),
+    metrics: z.unknown().optional(),
+    series: seriesMap.optional(),
+    seriesEncoding: seriesEncoding.default('f64le'),
+    notes: z.array(noteBody).max(1000).default([]),
+  })
+  .superRefine(outputsOnlyWhenDone);
 
 export const completion = z.object({
   result: jsonObject,
