@@ -2,9 +2,11 @@
 // presets and nvme-bare-metal strict and lazy: simulated segments (or I/Os) per wall second, real-time factor (simulated
 // seconds per wall second), events per second and peak memory. Each figure is
 // the median of several runs after a warm-up run, on one core (this thread).
-// Journal: bulk insert rate and page-query latency at 100k runs (journal.ts);
-// BENCH_SKIP_JOURNAL=1 leaves it out for a quick run, BENCH_ONLY_JOURNAL=1 runs it alone, BENCH_ONLY_NVME=1
-// runs nvme-bare-metal alone. CLI start-up: the
+// Journal: bulk insert rate (overall and over the last tenth), page-query
+// latency (first call, then p50/p95 of repeats) and a CSV export at 100k runs,
+// BENCH_JOURNAL_RUNS=1000000 for a million (journal.ts);
+// BENCH_SKIP_JOURNAL=1 leaves it out for a quick run, BENCH_ONLY_JOURNAL=1 runs it alone,
+// BENCH_ONLY_NVME=1 runs nvme-bare-metal alone. CLI start-up: the
 // compiled command's --help, policy and runs list (1000 runs) against
 // `node -e 0`, whole process (cli-startup.ts). Distributed sweeps: runs per
 // second of a 200-run sweep in process and over Redis with 1 and 2 worker

@@ -2,6 +2,7 @@
 // the documents an analysis of one needs (scenario, metrics, effective policy).
 import { randomUUID } from 'node:crypto';
 import { parseJson } from './codec.ts';
+import { parseMetrics } from './run-rows.ts';
 import { JournalInputError, NotFoundError } from './errors.ts';
 import type { Sql } from './statements.ts';
 import { nowIso } from './time.ts';
@@ -39,9 +40,11 @@ interface RunDocumentRow {
   effective: string | null;
 }
 
-const RUN_DOCUMENT_SELECT = `SELECT r.seq, r.id, r.name, r.status, r.seed, r.experiment_id, d.scenario_json,
+const RUN_DOCUMENT_SELECT = `SELECT r.seq, r.id, r.name, r.status, r.seed, r.experiment_id, json(d.scenario_json) AS scenario_json,
   json_extract(d.result_json, '$.policy.effective') AS effective
   FROM runs r JOIN run_documents d ON d.run_seq = r.seq`;
+
+const parseMetricsOf = (json: string | undefined): Record<string, number> => (json === undefined ? {} : parseMetrics(json));
 
 interface ExperimentRow {
   id: string;
@@ -119,7 +122,7 @@ export class ExperimentStore {
   }
 
   #withMetrics(rows: readonly RunDocumentRow[]): RunDocument[] {
-    const metricsOf = this.sql.prepare<{ name: string; value: number }>('SELECT name, value FROM run_metrics WHERE run_seq = ?');
+    const metricsOf = this.sql.prepare<string>('SELECT json(metrics_jsonb) FROM run_metrics WHERE run_seq = ?').pluck();
     return rows.map((r) => ({
       id: r.id,
       name: r.name,
@@ -128,7 +131,7 @@ export class ExperimentStore {
       experimentId: r.experiment_id,
       scenario: parseJson<JsonObject>(r.scenario_json),
       effectivePolicy: r.effective,
-      metrics: Object.fromEntries(metricsOf.all(r.seq).map((m) => [m.name, m.value])),
+      metrics: parseMetricsOf(metricsOf.get(r.seq) as string | undefined),
     }));
   }
 

@@ -59,8 +59,8 @@ const PER_CHUNK: readonly Step[] = [
     INSERT INTO main.run_documents (run_seq, scenario_json, result_json)
     SELECT mr.dst_seq, x.scenario_json, x.result_json FROM src.run_documents x JOIN temp.merge_runs mr ON mr.src_seq = x.run_seq WHERE mr.is_new`],
   [null, `
-    INSERT INTO main.run_metrics (run_seq, name, value)
-    SELECT mr.dst_seq, x.name, x.value FROM src.run_metrics x JOIN temp.merge_runs mr ON mr.src_seq = x.run_seq WHERE mr.is_new`],
+    INSERT INTO main.run_metrics (run_seq, metrics_jsonb)
+    SELECT mr.dst_seq, x.metrics_jsonb FROM src.run_metrics x JOIN temp.merge_runs mr ON mr.src_seq = x.run_seq WHERE mr.is_new`],
   [null, `
     INSERT INTO main.run_series (run_seq, name, encoding, points, data)
     SELECT mr.dst_seq, x.name, x.encoding, x.points, x.data FROM src.run_series x JOIN temp.merge_runs mr ON mr.src_seq = x.run_seq WHERE mr.is_new`],

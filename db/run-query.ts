@@ -4,10 +4,10 @@
 // A filter is split into conditions on runs columns (status, kind,
 // experiment) and sets of run seqs (tags, metric ranges, scenario values,
 // text). Counting intersects the sets without touching runs when it can; a
-// page sorted by a metric walks run_metrics (name, value) in order and tests
-// each candidate, stopping after offset + limit matches.
+// page sorted by an indexed metric walks its index (migration 006) in order
+// and tests each candidate, stopping after offset + limit matches.
 import type { z } from 'zod';
-import { INDEXED_SCENARIO_PATHS } from './migrations/index.ts';
+import { INDEXED_METRICS, INDEXED_SCENARIO_PATHS, metricValueSql, type IndexedMetric } from './migrations/index.ts';
 import { loadMetrics, loadTags, SUMMARY_COLUMNS, toSummary } from './run-rows.ts';
 import type { RunRow } from './run-rows.ts';
 import type { Sql } from './statements.ts';
@@ -76,17 +76,39 @@ function textMatches(sql: Sql, text: string): number[] | undefined {
   return matches && [...matches];
 }
 
-/** `name = ? [AND value >= ?] [AND value <= ?]` over the given columns. */
-function metricRange(m: MetricCondition, name: string, value: string): { sql: string; params: unknown[] } {
-  const conds = [`${name} = ?`];
-  const params: unknown[] = [m.name];
+/** A fragment of SQL with its parameters, in order. */
+interface Fragment {
+  sql: string;
+  params: unknown[];
+}
+
+/**
+ * Metric `name` of the run_metrics row `table`: an indexed metric's
+ * expression is written literally so SQLite matches its index (migration
+ * 006); any other reads its JSON path, bound (a scan).
+ */
+function metricValue(name: string, table: string): Fragment {
+  if ((INDEXED_METRICS as readonly string[]).includes(name)) return { sql: metricValueSql(name as IndexedMetric, table), params: [] };
+  // Metric names hold no quote or backslash (validate.ts), so quoting makes any of them one path key.
+  return { sql: `json_extract(${table}.metrics_jsonb, ?)`, params: [`$."${name}"`] };
+}
+
+/** `value >= ? [AND value <= ?]` for the run_metrics row `table`; a condition without bounds asks that the run has the metric. */
+function metricRange(m: MetricCondition, table: string): Fragment {
+  const value = metricValue(m.name, table);
+  const conds: string[] = [];
+  const params: unknown[] = [];
   if (m.min !== undefined) {
-    conds.push(`${value} >= ?`);
-    params.push(m.min);
+    conds.push(`${value.sql} >= ?`);
+    params.push(...value.params, m.min);
   }
   if (m.max !== undefined) {
-    conds.push(`${value} <= ?`);
-    params.push(m.max);
+    conds.push(`${value.sql} <= ?`);
+    params.push(...value.params, m.max);
+  }
+  if (conds.length === 0) {
+    conds.push(`${value.sql} IS NOT NULL`);
+    params.push(...value.params);
   }
   return { sql: conds.join(' AND '), params };
 }
@@ -116,7 +138,7 @@ function compileFilter(sql: Sql, f: Filter): CompiledFilter {
     });
   }
   for (const m of f.metric ?? []) {
-    const range = metricRange(m, 'name', 'value');
+    const range = metricRange(m, 'run_metrics');
     out.sets.push({
       select: `SELECT run_seq AS seq FROM run_metrics WHERE ${range.sql}`,
       test: (seq) => `EXISTS (SELECT 1 FROM run_metrics WHERE run_seq = ${seq} AND ${range.sql})`,
@@ -180,6 +202,36 @@ function count(sql: Sql, c: CompiledFilter): number {
   return sql.prepare<{ n: number }>(`SELECT count(*) AS n FROM runs r WHERE 1${w.sql}`).get(...w.params)?.n ?? 0;
 }
 
+/** Counts kept per connection while the file is unchanged (see cachedCount). */
+const COUNTS_KEPT = 64;
+/** A filter this long (a text search matching many runs) is counted afresh rather than kept. */
+const COUNT_KEY_MAX = 4096;
+const countCaches = new WeakMap<Sql, { stamp: string; byFilter: Map<string, number> }>();
+
+/**
+ * count(), remembered until the file changes: a table paging through one
+ * filter asks for the same total with every page, and at a million runs a
+ * count reads up to a million index entries (tens of ms) where a page reads
+ * a few hundred.
+ */
+function cachedCount(sql: Sql, c: CompiledFilter): number {
+  const stamp = sql.changeStamp();
+  const key = JSON.stringify([c.row, c.rowParams, c.sets.map((s) => [s.select, s.params])]);
+  if (stamp === undefined || key.length > COUNT_KEY_MAX) return count(sql, c);
+  let cache = countCaches.get(sql);
+  if (cache?.stamp !== stamp) {
+    cache = { stamp, byFilter: new Map() };
+    countCaches.set(sql, cache);
+  }
+  let n = cache.byFilter.get(key);
+  if (n === undefined) {
+    n = count(sql, c);
+    if (cache.byFilter.size >= COUNTS_KEPT) cache.byFilter.clear();
+    cache.byFilter.set(key, n);
+  }
+  return n;
+}
+
 /**
  * The seqs of every run matching `input` (its page ignored), in the query's
  * order: 8 bytes a run, so an export can walk a million runs page by page
@@ -191,7 +243,7 @@ export function matchingSeqs(sql: Sql, input: Omit<RunQuery, 'page'> = {}): numb
   const sortMetric = q.sort.by.startsWith('metric:') ? q.sort.by.slice('metric:'.length) : undefined;
   const dir = q.sort.dir === 'asc' ? 'ASC' : 'DESC';
   if (sortMetric !== undefined) {
-    const total = count(sql, filter);
+    const total = cachedCount(sql, filter);
     if (total === 0) return [];
     // LIMIT -1: no limit.
     return pageByMetric(sql, filter, q.filter.metric ?? [], sortMetric, dir, -1, 0, total, 'r.seq').map((r) => r.seq);
@@ -216,7 +268,7 @@ export function listRuns(sql: Sql, input: RunQuery = {}): RunPage {
   const q = v.parseInput(v.runQuery, input, 'query');
   const { limit, offset } = q.page;
   const filter = compileFilter(sql, q.filter);
-  const total = count(sql, filter);
+  const total = cachedCount(sql, filter);
 
   const sortMetric = q.sort.by.startsWith('metric:') ? q.sort.by.slice('metric:'.length) : undefined;
   const dir = q.sort.dir === 'asc' ? 'ASC' : 'DESC';
@@ -260,10 +312,12 @@ function pageByMetric(
 ): RunRow[] {
   const rest: CompiledFilter = { ...filter, sets: filter.sets.filter((s) => s.metric !== metric) };
   const own = conditions.filter((m) => m.name === metric);
-  const ranges = own.map((m) => metricRange(m, 's.name', 's.value'));
-  const sConds = ['s.name = ?', ...ranges.map((r) => r.sql)];
-  const sParams: unknown[] = [metric, ...ranges.flatMap((r) => r.params)];
-  const order = `ORDER BY s.value ${dir}, s.run_seq ${dir} LIMIT ? OFFSET ?`;
+  const value = metricValue(metric, 's');
+  const has: Fragment = { sql: `${value.sql} IS NOT NULL`, params: value.params };
+  const ranges = own.length > 0 ? own.map((m) => metricRange(m, 's')) : [has];
+  const sConds = ranges.map((r) => r.sql).join(' AND ');
+  const sParams = ranges.flatMap((r) => r.params);
+  const order = `ORDER BY ${value.sql} ${dir}, s.run_seq ${dir} LIMIT ? OFFSET ?`;
 
   let withMetric: RunRow[];
   if (total > SORT_MATCHES_MAX) {
@@ -273,15 +327,15 @@ function pageByMetric(
     const tests = rest.sets.map((s) => s.test('s.run_seq'));
     withMetric = sql
       .prepare<RunRow>(`SELECT ${columns} FROM run_metrics s CROSS JOIN runs r ON r.seq = s.run_seq
-                        WHERE ${sConds.join(' AND ')}${and(rest.row)}${and(tests)} ${order}`)
-      .all(...sParams, ...rest.rowParams, ...rest.sets.flatMap((s) => s.params), limit, offset);
+                        WHERE ${sConds}${and(rest.row)}${and(tests)} ${order}`)
+      .all(...sParams, ...rest.rowParams, ...rest.sets.flatMap((s) => s.params), ...value.params, limit, offset);
   } else {
     // Few matches: let SQLite start from the most selective condition and sort them.
     const w = whereIn(rest);
     withMetric = sql
-      .prepare<RunRow>(`SELECT ${columns} FROM runs r JOIN run_metrics s ON s.run_seq = r.seq AND ${sConds.join(' AND ')}
+      .prepare<RunRow>(`SELECT ${columns} FROM runs r JOIN run_metrics s ON s.run_seq = r.seq AND ${sConds}
                         WHERE 1${w.sql} ${order}`)
-      .all(...sParams, ...w.params, limit, offset);
+      .all(...sParams, ...w.params, ...value.params, limit, offset);
   }
   // A full page, or a condition on the sort metric (which excludes runs without it): done.
   if (withMetric.length === limit || own.length > 0) return withMetric;
@@ -292,13 +346,13 @@ function pageByMetric(
     withMetric.length > 0
       ? offset + withMetric.length
       : (sql
-          .prepare<{ n: number }>(`SELECT count(*) AS n FROM runs r WHERE EXISTS (SELECT 1 FROM run_metrics s WHERE s.run_seq = r.seq AND s.name = ?)${w.sql}`)
-          .get(metric, ...w.params)?.n ?? 0);
+          .prepare<{ n: number }>(`SELECT count(*) AS n FROM runs r WHERE EXISTS (SELECT 1 FROM run_metrics s WHERE s.run_seq = r.seq AND ${has.sql})${w.sql}`)
+          .get(...has.params, ...w.params)?.n ?? 0);
   const without = sql
     .prepare<RunRow>(
-      `SELECT ${columns} FROM runs r WHERE NOT EXISTS (SELECT 1 FROM run_metrics s WHERE s.run_seq = r.seq AND s.name = ?)${w.sql}
+      `SELECT ${columns} FROM runs r WHERE NOT EXISTS (SELECT 1 FROM run_metrics s WHERE s.run_seq = r.seq AND ${has.sql})${w.sql}
        ORDER BY r.created_at DESC, r.seq DESC LIMIT ? OFFSET ?`,
     )
-    .all(metric, ...w.params, limit - withMetric.length, Math.max(0, offset - having));
+    .all(...has.params, ...w.params, limit - withMetric.length, Math.max(0, offset - having));
   return [...withMetric, ...without];
 }

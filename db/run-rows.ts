@@ -60,20 +60,20 @@ export function loadTags(sql: Sql, seqs: readonly number[]): Map<number, string[
 export function loadMetrics(sql: Sql, seqs: readonly number[], names?: readonly string[]): Map<number, Record<string, number>> {
   const out = new Map<number, Record<string, number>>(seqs.map((s) => [s, {}]));
   if (seqs.length === 0 || names?.length === 0) return out;
-  const rows = names
-    ? sql
-        .prepare<{ run_seq: number; name: string; value: number }>(
-          'SELECT run_seq, name, value FROM run_metrics WHERE run_seq IN (SELECT value FROM json_each(?)) AND name IN (SELECT value FROM json_each(?))',
-        )
-        .all(JSON.stringify(seqs), JSON.stringify(names))
-    : sql
-        .prepare<{ run_seq: number; name: string; value: number }>(
-          'SELECT run_seq, name, value FROM run_metrics WHERE run_seq IN (SELECT value FROM json_each(?)) ORDER BY run_seq, name',
-        )
-        .all(JSON.stringify(seqs));
+  const rows = sql
+    .prepare<{ run_seq: number; metrics_json: string }>('SELECT run_seq, json(metrics_jsonb) AS metrics_json FROM run_metrics WHERE run_seq IN (SELECT value FROM json_each(?))')
+    .all(JSON.stringify(seqs));
   for (const row of rows) {
-    const metrics = out.get(row.run_seq);
-    if (metrics) metrics[row.name] = row.value;
+    if (out.has(row.run_seq)) out.set(row.run_seq, parseMetrics(row.metrics_json, names));
   }
   return out;
+}
+
+/** A run's metrics object as json() renders it (migration 006), or only `names` of it. */
+export function parseMetrics(json: string, names?: readonly string[]): Record<string, number> {
+  const all = JSON.parse(json) as Record<string, number>;
+  if (names === undefined) return all;
+  const picked: Record<string, number> = {};
+  for (const name of names) if (Object.hasOwn(all, name)) picked[name] = all[name] as number;
+  return picked;
 }

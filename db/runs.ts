@@ -65,6 +65,22 @@ interface RunRecord {
   notes: readonly string[];
 }
 
+/** A run's metrics as written (migration 006 stores them as JSONB): one JSON object, in the order given (finite numbers: JSON keeps them exactly). */
+function metricsJson(metrics: Record<string, number>): string {
+  return JSON.stringify(metrics);
+}
+
+/** A scenario as stored: canonical JSON, and its hash (the default scenario hash). */
+interface StoredScenario {
+  json: string;
+  hash: string;
+}
+
+function storedScenario(scenario: Record<string, unknown>): StoredScenario {
+  const json = canonicalJson(scenario);
+  return { json, hash: sha256Hex(json) };
+}
+
 function encodeAll(series: Record<string, Series>, encoding: SeriesEncoding, field: string): EncodedSeries[] {
   return Object.entries(series).map(([name, s]) => {
     const data = encodeSeries(s, encoding);
@@ -83,7 +99,7 @@ export class RunStore {
   insertRun(input: NewRun): string {
     const run = v.parseInput(v.newRun, input, 'run');
     const now = nowIso();
-    const record = this.#record(run, {
+    const record = this.#record(run, storedScenario(run.scenario), {
       status: run.status,
       startedAt: run.status === 'running' ? now : null,
       finishedAt: null,
@@ -105,12 +121,21 @@ export class RunStore {
    */
   insertRunsBulk(inputs: readonly ImportedRun[]): string[] {
     if (!Array.isArray(inputs)) throw new JournalInputError('runs', 'must be an array');
-    // Runs of a sweep share a few scenarios: hash each distinct one once.
-    const hashes = new Map<string, string>();
+    // Runs of a sweep share a few scenario objects: check, serialize and hash each distinct one once.
+    const scenarios = new Map<unknown, StoredScenario>();
     const records = inputs.map((input, i) => {
-      const run = v.parseInput(v.importedRun, input, `runs[${i}]`);
+      const run = v.parseInput(v.importedRunShallowScenario, input, `runs[${i}]`);
+      const metrics: Record<string, number> =
+        run.metrics === undefined ? {} : v.isValidMetrics(run.metrics) ? run.metrics : v.parseInput(v.metrics, run.metrics, `runs[${i}].metrics`);
+      const given = (input as { scenario: unknown }).scenario;
+      let scenario = scenarios.get(given);
+      if (scenario === undefined) {
+        scenario = storedScenario(v.parseInput(v.jsonObject, given, `runs[${i}].scenario`));
+        scenarios.set(given, scenario);
+      }
       return this.#record(
         run,
+        scenario,
         {
           status: run.status,
           startedAt: run.startedAt ?? null,
@@ -119,11 +144,10 @@ export class RunStore {
           error: run.error ?? null,
           owner: ACTIVE.includes(run.status) ? this.owner : null,
           resultJson: run.result ? canonicalJson(run.result) : null,
-          metrics: run.metrics ?? {},
+          metrics,
           series: encodeAll(run.series ?? {}, run.seriesEncoding, `runs[${i}].series`),
           notes: run.notes,
         },
-        hashes,
       );
     });
     return this.sql.write(() => this.#insertMany(records));
@@ -181,7 +205,7 @@ export class RunStore {
     const runId = v.parseInput(v.uuid, id, 'id');
     const row = this.sql
       .prepare<RunRow & { scenario_json: string; result_json: string | null }>(
-        `SELECT ${SUMMARY_COLUMNS}, d.scenario_json, d.result_json FROM runs r JOIN run_documents d ON d.run_seq = r.seq WHERE r.id = ?`,
+        `SELECT ${SUMMARY_COLUMNS}, json(d.scenario_json) AS scenario_json, d.result_json FROM runs r JOIN run_documents d ON d.run_seq = r.seq WHERE r.id = ?`,
       )
       .get(runId);
     if (!row) throw new NotFoundError('run', runId);
@@ -279,16 +303,10 @@ export class RunStore {
   }
 
   #record(
-    run: z.output<typeof v.newRun> | z.output<typeof v.importedRun>,
+    run: z.output<typeof v.newRun> | z.output<typeof v.importedRunShallowScenario>,
+    scenario: StoredScenario,
     rest: Omit<RunRecord, 'id' | 'experimentId' | 'name' | 'kind' | 'seed' | 'modelVersion' | 'scenarioHash' | 'scenarioJson' | 'createdAt' | 'tags'>,
-    hashes?: Map<string, string>,
   ): RunRecord {
-    const scenarioJson = canonicalJson(run.scenario);
-    let scenarioHash = run.scenarioHash ?? hashes?.get(scenarioJson);
-    if (scenarioHash === undefined) {
-      scenarioHash = sha256Hex(scenarioJson);
-      hashes?.set(scenarioJson, scenarioHash);
-    }
     return {
       id: run.id ?? randomUUID(),
       experimentId: run.experimentId ?? null,
@@ -296,8 +314,8 @@ export class RunStore {
       kind: run.kind,
       seed: run.seed,
       modelVersion: run.modelVersion,
-      scenarioHash,
-      scenarioJson,
+      scenarioHash: run.scenarioHash ?? scenario.hash,
+      scenarioJson: scenario.json,
       createdAt: run.createdAt ?? nowIso(),
       tags: run.tags,
       ...rest,
@@ -317,7 +335,7 @@ export class RunStore {
         .run(r.id, r.experimentId, r.name, r.status, r.kind, r.seed, r.modelVersion, r.scenarioHash, r.createdAt,
           r.startedAt, r.finishedAt, r.durationMs, r.error, r.owner).lastInsertRowid,
     );
-    this.sql.prepare('INSERT INTO run_documents (run_seq, scenario_json, result_json) VALUES (?, ?, ?)').run(seq, r.scenarioJson, r.resultJson);
+    this.sql.prepare('INSERT INTO run_documents (run_seq, scenario_json, result_json) VALUES (?, jsonb(?), ?)').run(seq, r.scenarioJson, r.resultJson);
     const tag = this.sql.prepare('INSERT OR IGNORE INTO run_tags (run_seq, tag) VALUES (?, ?)');
     for (const t of r.tags) tag.run(seq, t);
     this.#insertOutputs(seq, r.metrics, r.series);
@@ -338,8 +356,6 @@ export class RunStore {
       if (seen.has(id)) throw new JournalInputError('run.id', `${id} is already in the journal`);
       seen.add(id);
     }
-    const existing = this.sql.prepare<string>('SELECT id FROM runs WHERE id IN (SELECT value FROM json_each(?)) LIMIT 1').pluck().get(JSON.stringify(ids));
-    if (existing !== undefined) throw new JournalInputError('run.id', `${existing} is already in the journal`);
     const experiments = [...new Set(records.map((r) => r.experimentId).filter((e): e is string => e !== null))];
     if (experiments.length > 0) {
       const known = new Set(
@@ -359,12 +375,23 @@ export class RunStore {
         r.startedAt, r.finishedAt, r.durationMs, r.error, r.owner]);
       docRows.push([seq, r.scenarioJson, r.resultJson]);
       for (const t of new Set(r.tags)) tagRows.push([seq, t]);
-      for (const [name, value] of Object.entries(r.metrics)) metricRows.push([seq, name, value]);
+      if (Object.keys(r.metrics).length > 0) metricRows.push([seq, metricsJson(r.metrics)]);
     });
-    this.#insertRows('runs', RUN_COLUMNS, runRows);
-    this.#insertRows('run_documents', ['run_seq', 'scenario_json', 'result_json'], docRows);
+    try {
+      this.#insertRows('runs', RUN_COLUMNS, runRows);
+    } catch (err) {
+      // An id already here: the unique index says so (no lookup of every id first); which one, asked only
+      // now, among the runs that were here before (seq < first: earlier chunks of this call are in too).
+      if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw err;
+      const existing = this.sql
+        .prepare<string>('SELECT id FROM runs WHERE seq < ? AND id IN (SELECT value FROM json_each(?)) LIMIT 1')
+        .pluck()
+        .get(first, JSON.stringify(ids));
+      throw existing === undefined ? err : new JournalInputError('run.id', `${existing} is already in the journal`);
+    }
+    this.#insertRows('run_documents', ['run_seq', 'scenario_json', 'result_json'], docRows, ['?', 'jsonb(?)', '?']);
     this.#insertRows('run_tags', ['run_seq', 'tag'], tagRows);
-    this.#insertRows('run_metrics', ['run_seq', 'name', 'value'], metricRows);
+    this.#insertRows('run_metrics', ['run_seq', 'metrics_jsonb'], metricRows, ['?', 'jsonb(?)']);
     records.forEach((r, i) => {
       const blob = this.sql.prepare('INSERT INTO run_series (run_seq, name, encoding, points, data) VALUES (?, ?, ?, ?, ?)');
       for (const s of r.series) blob.run(first + i, s.name, s.encoding, s.points, s.data);
@@ -373,10 +400,14 @@ export class RunStore {
     return ids;
   }
 
-  /** `rows` into `table`, ROWS_PER_STATEMENT rows per statement (one prepared shape, plus one for the remainder). */
-  #insertRows(table: string, columns: readonly string[], rows: readonly unknown[][]): void {
-    const statement = (n: number) =>
-      this.sql.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array.from({ length: n }, () => `(${columns.map(() => '?').join(', ')})`).join(', ')}`);
+  /**
+   * `rows` into `table`, ROWS_PER_STATEMENT rows per statement (one prepared
+   * shape, plus one for the remainder); `values` are the columns' placeholders
+   * (default `?`, `jsonb(?)` for a JSONB column).
+   */
+  #insertRows(table: string, columns: readonly string[], rows: readonly unknown[][], values: readonly string[] = columns.map(() => '?')): void {
+    const row = `(${values.join(', ')})`;
+    const statement = (n: number) => this.sql.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array.from({ length: n }, () => row).join(', ')}`);
     for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
       const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
       statement(chunk.length).run(...chunk.flat());
@@ -384,8 +415,7 @@ export class RunStore {
   }
 
   #insertOutputs(seq: number, metrics: Record<string, number>, series: readonly EncodedSeries[]): void {
-    const metric = this.sql.prepare('INSERT INTO run_metrics (run_seq, name, value) VALUES (?, ?, ?)');
-    for (const [name, value] of Object.entries(metrics)) metric.run(seq, name, value);
+    if (Object.keys(metrics).length > 0) this.sql.prepare('INSERT INTO run_metrics (run_seq, metrics_jsonb) VALUES (?, jsonb(?))').run(seq, metricsJson(metrics));
     const blob = this.sql.prepare('INSERT INTO run_series (run_seq, name, encoding, points, data) VALUES (?, ?, ?, ?, ?)');
     for (const s of series) blob.run(seq, s.name, s.encoding, s.points, s.data);
   }

@@ -20,6 +20,17 @@ export class Sql {
   }
 
   /**
+   * Differs whenever the file may have changed since the last call: another
+   * connection committed (data_version) or this one wrote (total_changes).
+   * Undefined inside a transaction, whose writes may still be rolled back.
+   */
+  changeStamp(): string | undefined {
+    if (this.db.inTransaction) return undefined;
+    const [version, changes] = this.prepare<unknown[]>('SELECT data_version, total_changes() FROM pragma_data_version').raw().get() as [number, number];
+    return `${version}:${changes}`;
+  }
+
+  /**
    * Runs `fn` in one write transaction: all of it commits or none of it.
    * IMMEDIATE takes the write lock up front, so a concurrent writer waits
    * (busy_timeout) instead of failing when a read would upgrade to a write.
