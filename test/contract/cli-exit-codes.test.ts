@@ -3,46 +3,16 @@
 // end done; the summary line says which.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { openJournal } from '../../db/index.ts';
 import { batchExitCode, batchSummary } from '../../cli/progress.ts';
 import { cleanupTempDirs, tempDir } from '../fixtures/journal-helpers.ts';
-import { cliBin, runCli, type CliResult } from './cli-run.ts';
+import { interruptOnceRunning, runCli } from './cli-run.ts';
 
 after(cleanupTempDirs);
 
 /** Long enough that the runs are still running when Ctrl-C comes. */
 const SLOW = ['durationMs=20000', 'warmupMs=3'];
-
-async function runningCount(path: string): Promise<number> {
-  if (!existsSync(path)) return 0;
-  try {
-    const journal = openJournal(path, { readonly: true });
-    try {
-      return journal.runs.listRuns({ filter: { status: ['running'] } }).total;
-    } finally {
-      journal.close();
-    }
-  } catch {
-    return 0; // created but not migrated yet
-  }
-}
-
-/** Runs the command, sends SIGINT once one of its runs is running, and collects what it printed. */
-async function interruptOnceRunning(argv: string[], journal: string): Promise<CliResult> {
-  const child = spawn(process.execPath, [cliBin, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
-  for (let i = 0; i < 600 && (await runningCount(journal)) === 0; i++) await sleep(50);
-  child.kill('SIGINT');
-  return { code: await closed, out, err };
-}
 
 test('sweep: Ctrl-C cancels the runs and exits 130, and the summary says so', async () => {
   const dir = tempDir();

@@ -8,10 +8,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { openJournal } from '../../db/index.ts';
 import { cleanupTempDirs, tempDir } from '../fixtures/journal-helpers.ts';
-import { cliBin, runCli, type CliResult } from './cli-run.ts';
+import { cliBin, interruptOnceRunning, journalStatuses, runCli } from './cli-run.ts';
 
 after(cleanupTempDirs);
 
@@ -106,38 +104,12 @@ describe('simulate --seeds N: mean ± sd per headline metric', () => {
 /** Long enough that the runs are still running when Ctrl-C comes. */
 const SLOW = ['--set', 'durationMs=20000', '--set', 'warmupMs=3'];
 
-function statuses(path: string): string[] {
-  if (!existsSync(path)) return [];
-  try {
-    const journal = openJournal(path, { readonly: true });
-    try {
-      return journal.runs.listRuns({ page: { limit: 100 } }).rows.map((r) => r.status);
-    } finally {
-      journal.close();
-    }
-  } catch {
-    return []; // created but not migrated yet
-  }
-}
-
-async function interruptOnceRunning(argv: string[], journal: string): Promise<CliResult> {
-  const child = spawn(process.execPath, [cliBin, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
-  for (let i = 0; i < 600 && !statuses(journal).includes('running'); i++) await sleep(50);
-  child.kill('SIGINT');
-  return { code: await closed, out, err };
-}
-
 describe('Ctrl-C cancels the runs, then exits 130', () => {
   test('simulate: every run ends cancelled in the journal, none left running', async () => {
     const journal = join(tempDir(), 'j.sqlite');
     const r = await interruptOnceRunning(['simulate', '--preset', 'seed-after-fix', ...SLOW, '--seeds', '3', '--journal', journal], journal);
     assert.equal(r.code, 130, r.err);
-    assert.deepEqual(statuses(journal), ['cancelled', 'cancelled', 'cancelled']);
+    assert.deepEqual(journalStatuses(journal), ['cancelled', 'cancelled', 'cancelled']);
     assert.match(r.err, /0 done, 0 failed, 3 cancelled of 3 runs \(interrupted by Ctrl-C\)/);
   });
 
@@ -148,7 +120,7 @@ describe('Ctrl-C cancels the runs, then exits 130', () => {
     writeFileSync(spec, JSON.stringify({ name: 'ctrl-c', base: { preset: 'seed-after-fix', overrides: ['durationMs=20000', 'warmupMs=3'] }, grid: { policy: ['strict', 'lazy'] }, seeds: 2 }));
     const r = await interruptOnceRunning(['sweep', spec, '--json', '--journal', journal], journal);
     assert.equal(r.code, 130, r.err);
-    assert.deepEqual(statuses(journal), ['cancelled', 'cancelled', 'cancelled', 'cancelled']);
+    assert.deepEqual(journalStatuses(journal), ['cancelled', 'cancelled', 'cancelled', 'cancelled']);
     assert.equal((JSON.parse(r.out) as { runs: { status: string }[] }).runs.length, 4);
   });
 });

@@ -4,11 +4,10 @@
 // simulation on one clock in seconds.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { Lab } from '../../service/lab.ts';
-import { missing, openLabSession, OUT, ROOT, type LabSession } from './browser.ts';
+import { dropIperf3Fixtures, missing, openLabSession, OUT, type LabSession } from './browser.ts';
 
 describe('benchmarks from the window', { skip: missing, timeout: 180_000 }, () => {
   let session: LabSession | undefined;
@@ -44,15 +43,7 @@ describe('benchmarks from the window', { skip: missing, timeout: 180_000 }, () =
   const shot = (name: string): Promise<Buffer> => page.screenshot({ path: join(OUT, `e2e-bench-${name}.png`) });
 
   it('offers to create the benchmark a drop names when it does not exist', async () => {
-    const files = ['tcp-reverse.json', 'tcp-send.json'].map((name) => ({ name, text: readFileSync(join(ROOT, 'test/fixtures/iperf3', name), 'utf8') }));
-    const dt = await page.evaluateHandle((list) => {
-      const dom = globalThis as unknown as { DataTransfer: new () => { items: { add(file: File): void } } };
-      const transfer = new dom.DataTransfer();
-      for (const f of list) transfer.items.add(new File([f.text], f.name, { type: 'application/json' }));
-      return transfer;
-    }, files);
-    await page.dispatchEvent('main', 'dragover', { dataTransfer: dt });
-    await page.dispatchEvent('main', 'drop', { dataTransfer: dt });
+    await dropIperf3Fixtures(page, ['tcp-reverse.json', 'tcp-send.json']);
     const dialog = page.getByRole('dialog', { name: 'Import 2 iperf3 results' });
     await dialog.waitFor();
     await dialog.getByLabel('Benchmark', { exact: true }).fill('lab rx');

@@ -1,7 +1,7 @@
 // What the Chromium end-to-end tests share: where things are, whether they
 // can run here, `iommu-lab serve` on a journal, and a headless Chromium.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,4 +82,18 @@ export async function openLabSession(name: string, hash: string, seed: (journal:
     await close();
     throw err;
   }
+}
+
+/** Drops iperf3 fixture files onto the page's main area, as a user drags them from a file manager. */
+export async function dropIperf3Fixtures(page: Page, names: readonly string[]): Promise<void> {
+  const files = names.map((name) => ({ name, text: readFileSync(join(ROOT, 'test/fixtures/iperf3', name), 'utf8') }));
+  const dt = await page.evaluateHandle((list) => {
+    // Runs in the page: the DOM's DataTransfer, which this file's (Node) types do not declare.
+    const dom = globalThis as unknown as { DataTransfer: new () => { items: { add(file: File): void } } };
+    const transfer = new dom.DataTransfer();
+    for (const f of list) transfer.items.add(new File([f.text], f.name, { type: 'application/json' }));
+    return transfer;
+  }, files);
+  await page.dispatchEvent('main', 'dragover', { dataTransfer: dt });
+  await page.dispatchEvent('main', 'drop', { dataTransfer: dt });
 }

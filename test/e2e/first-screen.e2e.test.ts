@@ -4,10 +4,9 @@
 // configuration's bottleneck. Screenshots go to test-artifacts/.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { missing, openLabSession, OUT, ROOT, type LabSession } from './browser.ts';
+import { dropIperf3Fixtures, missing, openLabSession, OUT, type LabSession } from './browser.ts';
 
 describe('first screen', { skip: missing, timeout: 300_000 }, () => {
   let session: LabSession | undefined;
@@ -86,16 +85,7 @@ describe('first screen', { skip: missing, timeout: 300_000 }, () => {
     await form.getByLabel('Metric').selectOption('receivedGbps');
     await form.getByRole('button', { name: 'Create' }).click();
     await page.getByText('No points yet.').waitFor();
-    const files = ['tcp-reverse.json', 'tcp-send.json'].map((name) => ({ name, text: readFileSync(join(ROOT, 'test/fixtures/iperf3', name), 'utf8') }));
-    const dt = await page.evaluateHandle((list) => {
-      // Runs in the page: the DOM's DataTransfer, which this file's (Node) types do not declare.
-      const dom = globalThis as unknown as { DataTransfer: new () => { items: { add(file: File): void } } };
-      const transfer = new dom.DataTransfer();
-      for (const f of list) transfer.items.add(new File([f.text], f.name, { type: 'application/json' }));
-      return transfer;
-    }, files);
-    await page.dispatchEvent('main', 'dragover', { dataTransfer: dt });
-    await page.dispatchEvent('main', 'drop', { dataTransfer: dt });
+    await dropIperf3Fixtures(page, ['tcp-reverse.json', 'tcp-send.json']);
     const dialog = page.getByRole('dialog', { name: 'Import 2 iperf3 results' });
     await dialog.waitFor();
     await dialog.getByLabel('Benchmark', { exact: true }).fill('rx measured');
