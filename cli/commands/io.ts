@@ -1,6 +1,7 @@
 // iommu-lab import / export / journal: measured results in, run lists and
 // comparison reports out, and whole-journal backup and merge.
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { readDownload } from '../../service/protocol/downloads.ts';
 import type { Command } from 'commander';
 import { readTextFile } from '../text-file.ts';
 import { fmt } from '../format.ts';
@@ -16,6 +17,42 @@ function emit(io: Io, content: string, output: string | undefined, what: string)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new UsageError(`--output: cannot write ${output}: ${code === 'EEXIST' ? 'the file exists (choose another name)' : (code ?? (err as Error).message)}`);
+  }
+  io.err(`wrote ${what} to ${output}`);
+}
+
+/**
+ * A download (an export of any size) to a new --output file or to stdout,
+ * piece by piece: memory holds one piece. A failed export removes the file
+ * it had started.
+ */
+async function emitDownload(client: Client, io: Io, id: string, output: string | undefined, what: string): Promise<void> {
+  if (output === undefined) {
+    // Whole lines only: io.out ends what it writes with a newline.
+    let partial = '';
+    await readDownload(client, id, (text) => {
+      const all = partial + text;
+      const cut = all.lastIndexOf('\n') + 1;
+      if (cut > 0) io.out(all.slice(0, cut));
+      partial = all.slice(cut);
+    });
+    if (partial !== '') io.out(partial);
+    return;
+  }
+  let fd: number;
+  try {
+    fd = openSync(output, 'wx', 0o600); // run data is the user's alone
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(`--output: cannot write ${output}: ${code === 'EEXIST' ? 'the file exists (choose another name)' : (code ?? (err as Error).message)}`);
+  }
+  try {
+    await readDownload(client, id, (text) => void writeSync(fd, text));
+    closeSync(fd);
+  } catch (err) {
+    closeSync(fd);
+    rmSync(output, { force: true });
+    throw err;
   }
   io.err(`wrote ${what} to ${output}`);
 }
@@ -107,8 +144,8 @@ export function registerIo(program: Command, io: Io): void {
     const format = opts.format;
     await checkFilterNames(opts);
     await withClient(opts, async (client) => {
-      const r = await client.call('runs.export', { format, query: { filter: filterFrom(opts) }, ...(opts.metrics ? { metrics: opts.metrics.split(',').map((m) => m.trim()) } : {}) });
-      emit(io, r.content, opts.output, `${r.runs} runs`);
+      const r = await client.call('runs.export', { format, download: true, query: { filter: filterFrom(opts) }, ...(opts.metrics ? { metrics: opts.metrics.split(',').map((m) => m.trim()) } : {}) });
+      await emitDownload(client, io, (r.download as { id: string }).id, opts.output, `${r.runs} runs`);
     });
   });
   journalOption(
