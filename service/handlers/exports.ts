@@ -24,7 +24,7 @@ interface ReportParams {
  * answered. Small enough that one step (a page of runs with wide scenario
  * columns, ~20 kB of text each) stays well under the 100 ms a waiting call may take.
  */
-const EXPORT_PAGE = 200;
+const EXPORT_PAGE = 100;
 
 export interface RunsExportParams {
   query: Omit<RunQuery, 'page'>;
