@@ -26,6 +26,12 @@ export const MAX_SWEEP_RUNS = 10_000;
 /** The largest tool output measurements.import takes (characters of text). */
 export const MAX_IMPORT_TEXT_CHARS = 50 * 2 ** 20;
 
+/** A scenario `config` larger than this (keys and array items, at any depth) is refused before it is read. */
+export const MAX_SCENARIO_CONFIG_KEYS = 1000;
+export const MAX_SCENARIO_CONFIG_DEPTH = 16;
+/** The most scenario-field columns `runs.fields` returns; runs with more fields must name the paths wanted. */
+export const MAX_FIELD_COLUMNS = 500;
+
 /**
  * The largest export `runs.export` returns whole (characters); a larger one
  * comes back as a download read piece by piece, so no answer holds gigabytes.

@@ -66,12 +66,18 @@ const OPEN_PATH_PREFIX = '/open/';
 const OPEN_LINK_TTL_MS = 60_000;
 const HOST = '127.0.0.1';
 /**
- * Room for the largest message the contract takes (an import's text at its
- * limit, as UTF-8 with JSON escapes: up to 3 bytes a character), so a call the
- * API accepts is never cut off by the socket; still stops a peer from making
- * the server buffer gigabytes.
+ * The most bytes one character of a string takes in a JSON message: a control
+ * character (say the NULs of a UTF-16 file read as UTF-8) or a lone surrogate
+ * is written as a six-byte escape (\u0000); any other takes at most 3 bytes of UTF-8.
  */
-export const MAX_MESSAGE_BYTES = 3 * MAX_IMPORT_TEXT_CHARS + 2 ** 20;
+export const MAX_JSON_BYTES_PER_CHAR = 6;
+/**
+ * Room for the largest message the contract takes (an import's text at its
+ * limit in the worst encoding), so a call the API would answer is never cut
+ * off by the socket (1009): a text over the limit gets the API's `invalid`
+ * answer. Still stops a peer from making the server buffer gigabytes.
+ */
+export const MAX_MESSAGE_BYTES = MAX_JSON_BYTES_PER_CHAR * MAX_IMPORT_TEXT_CHARS + 2 ** 20;
 
 /** The renderer's CSP: its own scripts only, and WebSocket back to this server only. */
 export function contentSecurityPolicy(port: number): string {

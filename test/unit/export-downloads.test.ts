@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { fillJournal } from '../../bench/journal.ts';
 import { openJournal } from '../../db/index.ts';
 import { writeRunsExport } from '../../service/handlers/exports.ts';
-import { ApiError, inProcessTransport, Lab, LabClient, readDownload } from '../../service/index.ts';
+import type { ApiError} from '../../service/index.ts';
+import { inProcessTransport, Lab, LabClient, readDownload } from '../../service/index.ts';
 import { MAX_EXPORT_CONTENT_CHARS } from '../../service/protocol/constants.ts';
 import { cleanupTempDirs, tempDir } from '../fixtures/journal-helpers.ts';
 
