@@ -3,11 +3,11 @@
 // message), or cancelled (partial data discarded: nothing is written before
 // the end).
 import { availableParallelism } from 'node:os';
-import { setFlagsFromString } from 'node:v8';
 import type { Scenario } from '../core/index.ts';
 import type { Journal, RunStatus } from '../db/index.ts';
 import { JobCancelledError, JobFailedError, JobTimeoutError, WorkerPool } from './pool/index.ts';
 import { JournalWrites } from './journal-writes.ts';
+import { favorMemoryOverSpeed } from './memory.ts';
 import type { RunOutput } from './run-output.ts';
 import type { JobInput, JobKind, JobOutput } from './workers/jobs.ts';
 
@@ -16,22 +16,6 @@ const JOBS_WORKER_URL = new URL('./workers/jobs.worker.ts', import.meta.url);
 /** No default scenario runs longer than seconds; a limit of 10 min catches a runaway model without cutting real work. */
 export const DEFAULT_TIME_LIMIT_MS = 10 * 60_000;
 const MAX_WORKERS = 8;
-
-/**
- * Runs make garbage fast in this thread (results cloned from the workers,
- * their journal rows, events) while little stays alive (under 60 MB with
- * 10k runs queued). By default V8 lets the heap grow to about four times the
- * live set before a full collection, and gives every worker a large young
- * generation: a 10k-run sweep of short runs peaked at 510 MB RSS, 224-239 MB
- * with the heap sized for memory. The flag is process-wide (every isolate,
- * workers started after it included), set once when the workers first start.
- */
-let memoryFavored = false;
-function favorMemoryOverHeapGrowth(): void {
-  if (memoryFavored) return;
-  memoryFavored = true;
-  setFlagsFromString('--optimize-for-size');
-}
 
 export interface SchedulerHooks {
   onStatus(runId: string, status: RunStatus, error: string | null): void;
@@ -80,7 +64,8 @@ export class RunScheduler {
 
   /** The pool starts with the first run and grows to min(cores, jobs): workers start only when jobs wait. */
   #poolFor(): WorkerPool {
-    if (this.#pool === undefined) favorMemoryOverHeapGrowth();
+    // Runs make garbage fast here (results cloned from the workers, their journal rows): memory.ts.
+    if (this.#pool === undefined) favorMemoryOverSpeed();
     this.#pool ??= new WorkerPool({ workerUrl: this.#workerUrl, size: this.#maxWorkers, progressIntervalMs: 100 });
     return this.#pool;
   }

@@ -5,6 +5,7 @@ import type { DomainHandlers, LabContext } from '../context.ts';
 import { ServiceError } from '../errors.ts';
 import { buildComparisonReport, comparisonToHtml, comparisonToText, runsCsvHeader, runsCsvRows, runsJsonElements, type ReportRun } from '../exporters/index.ts';
 import { Downloads } from '../downloads.ts';
+import { favorMemoryOverSpeed } from '../memory.ts';
 import { MAX_EXPORT_CONTENT_CHARS } from '../protocol/constants.ts';
 import { EXPORT_METRICS } from '../protocol/metrics.ts';
 import { flattenRun, gridOrderOf, sweptPaths, type FieldValue } from '../experiments.ts';
@@ -25,6 +26,9 @@ interface ReportParams {
  * columns, ~20 kB of text each) stays well under the 100 ms a waiting call may take.
  */
 const EXPORT_PAGE = 100;
+
+/** Past this many runs an export holds the process's memory down (memory.ts). */
+const LARGE_EXPORT_RUNS = 10_000;
 
 export interface RunsExportParams {
   query: Omit<RunQuery, 'page'>;
@@ -151,6 +155,8 @@ export function exportsHandlers(ctx: LabContext): DomainHandlers<'runs.compareSe
     'runs.export': async (params) => {
       const fileName = `iommu-lab-runs.${params.format}`;
       const stream = runsExportStream(ctx.journal, params);
+      // An export of many runs makes garbage fast: memory.ts.
+      if (params.download || stream.runs > LARGE_EXPORT_RUNS) favorMemoryOverSpeed();
       const base = { format: params.format, fileName, runs: stream.runs };
       if (params.download) return { ...base, download: downloads.add({ fileName, chunks: stream.chunks }) };
       // Whole when it fits; past the bound, what was made so far starts a download instead.
