@@ -1,7 +1,6 @@
 // iommu-lab import / export / journal: measured results in, run lists and
 // comparison reports out, and whole-journal backup and merge.
 import { closeSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { readDownload } from '../../service/protocol/downloads.ts';
 import type { Command } from 'commander';
 import { readTextFile } from '../text-file.ts';
 import { fmt } from '../format.ts';
@@ -27,6 +26,7 @@ function emit(io: Io, content: string, output: string | undefined, what: string)
  * it had started.
  */
 async function emitDownload(client: Client, io: Io, id: string, output: string | undefined, what: string): Promise<void> {
+  const { readDownload } = await import('../../service/protocol/downloads.ts');
   if (output === undefined) {
     // Whole lines only: io.out ends what it writes with a newline.
     let partial = '';

@@ -1,5 +1,6 @@
 // The jobs the service hands to its worker threads, by kind: input and output types.
 import type { Scenario } from '../../core/index.ts';
+import type { MergeReport } from '../../db/index.ts';
 import type { CalibrationJobInput, CalibrationJobOutput } from '../calibration/fit.ts';
 import type { HistoryAnalysis, HistoryInput } from '../history.ts';
 import type { RunOutput } from '../run-output.ts';
@@ -11,6 +12,8 @@ export interface JobKinds {
   calibrate: { input: CalibrationJobInput; output: CalibrationJobOutput };
   /** Change points of a benchmark's history. */
   analyzeHistory: { input: HistoryInput; output: HistoryAnalysis };
+  /** Another journal merged into the journal at `ownPath`, over this worker's own connection. */
+  mergeJournal: { input: { ownPath: string; otherPath: string }; output: MergeReport };
 }
 export type JobKind = keyof JobKinds;
 export type JobInput<K extends JobKind> = JobKinds[K]['input'];

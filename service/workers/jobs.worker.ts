@@ -28,6 +28,20 @@ const handlers: Handlers = {
   simulate: withInputErrors((scenario, ctx) => toRunOutput(simulate(scenario, { onProgress: (f) => ctx.progress(f) }))),
   analyzeHistory: withInputErrors((input) => analyzeHistory(input)),
   calibrate: withInputErrors((input, ctx) => runCalibration(input, (f) => ctx.progress(f))),
+  // Its transactions and the source's integrity check take 0.1-1 s each: here, off the service's event loop.
+  // A plain connection, not a Journal: opening one would take this thread's runs for orphans.
+  mergeJournal: async ({ ownPath, otherPath }) => {
+    const [{ openDatabase }, { Sql }, { mergeFrom }] = await Promise.all([import('../../db/open.ts'), import('../../db/statements.ts'), import('../../db/merge.ts')]);
+    const db = openDatabase(ownPath);
+    try {
+      return mergeFrom(new Sql(db), ownPath, otherPath);
+    } catch (err) {
+      const bad = inputErrorOf(err);
+      throw bad ? ServiceError.invalid(bad.fields) : err;
+    } finally {
+      db.close();
+    }
+  },
 };
 
 defineWorker(handlers);

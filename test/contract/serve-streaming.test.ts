@@ -1,8 +1,8 @@
 // The compiled `serve` keeps answering while long operations run: runs.list
 // calls made during a streamed export (the download link), a merge of
 // another journal and an import of a large tool output are answered within
-// 100 ms, against an idle baseline measured in the same process. The export
-// itself is not timed: only what the other client waits.
+// 100 ms, against an idle baseline measured in the same test. The operations
+// themselves are not timed: only what the other client waits.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -53,15 +53,16 @@ function download(url: string): Promise<Download> {
 
 /**
  * Whether list calls were answered while an operation ran: 95% of them within
- * ANSWER_BOUND_MS, and the slowest within the bound plus the slowest idle call
- * (a shared machine preempts any process now and then; that is not the operation).
+ * ANSWER_BOUND_MS, and 99% within the bound plus the slowest idle call (a
+ * shared machine preempts any process now and then, the operation or not; a
+ * blocking operation holds every call made meanwhile, far past both).
  */
 function assertAnswered(what: string, during: readonly number[], idle: readonly number[]): void {
-  const report = `during ${what}: ${summary(during)}, p95 ${percentile(during, 0.95).toFixed(1)} ms; idle: ${summary(idle)}`;
+  const report = `during ${what}: ${summary(during)}, p95 ${percentile(during, 0.95).toFixed(1)} ms, p99 ${percentile(during, 0.99).toFixed(1)} ms; idle: ${summary(idle)}`;
   // A blocking operation would answer no call until it ended.
   assert.ok(during.length >= 3, report);
   assert.ok(percentile(during, 0.95) < ANSWER_BOUND_MS, report);
-  assert.ok(Math.max(...during) < ANSWER_BOUND_MS + Math.max(...idle), report);
+  assert.ok(percentile(during, 0.99) < ANSWER_BOUND_MS + Math.max(...idle), report);
 }
 
 const percentile = (xs: readonly number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? NaN;
@@ -167,9 +168,7 @@ describe('serve answers runs.list while an export, a merge or an import runs', (
     assert.equal(d.firstLine, '[');
   });
 
-  // Not met yet: each merge transaction (500 runs, its commit and WAL checkpoint) and the source's
-  // integrity check run on serve's thread for 0.1-1.5 s. Kept running as a to-do so the figure is seen.
-  test('a merge of another journal: list calls are answered within 100 ms', { todo: 'the merge runs on the event loop thread in 0.1-1.5 s steps' }, async () => {
+  test('a merge of another journal (in a worker): list calls are answered within 100 ms', async () => {
     const merged = client.call('journal.merge', { path: 'other.sqlite' });
     const during = await listWhile(merged);
     const report = await merged;
