@@ -3,9 +3,9 @@
 // with 10k runs queued; a page of runs in an export). By default V8 lets the
 // heap grow well past the live set before a full collection and gives every
 // isolate a large young generation: a 10k-run sweep of short runs peaked at
-// 504 MB RSS (265 MB sized for memory), a CSV export of 100k runs at 263 MB
-// (155 MB), at the price of more collections: the export took about twice
-// as long, the sweep's simulations (in workers) no longer.
+// 504 MB RSS (265 MB sized for memory), a CSV export of 100k runs in process
+// at 263 MB (193 MB), at the price of more collections: that export took
+// 13-19 s instead of 10-11 s; the simulations themselves (in workers) no longer.
 import { setFlagsFromString } from 'node:v8';
 
 let favored = false;
