@@ -168,6 +168,24 @@ describe('serve answers runs.list while an export, a merge or an import runs', (
     assert.equal(d.firstLine, '[');
   });
 
+  test('a reader that goes away mid-download cancels it: the download is gone, serve answers on', async () => {
+    const r = await client.call('runs.export', { format: 'csv', download: true });
+    const id = r.download?.id ?? assert.fail('a download');
+    await new Promise<void>((resolve, reject) => {
+      const req = get(`${base.origin}${DOWNLOAD_PATH_PREFIX}${id}?token=${encodeURIComponent(token)}`, (res) => {
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on('error', (err) => (req.destroyed ? undefined : reject(err)));
+    });
+    // The server sees the socket close at its next write (or while waiting for it to drain) and drops the download.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.deepEqual(await client.call('downloads.cancel', { id }), { cancelled: false }, 'the download was still open a second after its reader left');
+    assert.equal((await client.call('runs.list', { page: { limit: 5 } })).rows.length, 5);
+  });
+
   test('a merge of another journal (in a worker): list calls are answered within 100 ms', async () => {
     const merged = client.call('journal.merge', { path: 'other.sqlite' });
     const during = await listWhile(merged);
