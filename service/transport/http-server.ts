@@ -45,22 +45,6 @@ export interface RunningServer {
 
 export const API_PATH = '/api';
 export { DOWNLOAD_PATH_PREFIX };
-
-/** Resolves when `res` can take more, rejects when it closed first. */
-function waitForDrain(res: ServerResponse): Promise<void> {
-  return new Promise((resolveDrain, rejectDrain) => {
-    const done = (err?: Error) => {
-      res.off('drain', onDrain);
-      res.off('close', onClose);
-      if (err) rejectDrain(err);
-      else resolveDrain();
-    };
-    const onDrain = () => done();
-    const onClose = () => done(new Error('the reader went away'));
-    res.on('drain', onDrain);
-    res.on('close', onClose);
-  });
-}
 export const HEALTH_PATH = '/api/health';
 const OPEN_PATH_PREFIX = '/open/';
 const OPEN_LINK_TTL_MS = 60_000;
@@ -78,6 +62,22 @@ export const MAX_JSON_BYTES_PER_CHAR = 6;
  * answer. Still stops a peer from making the server buffer gigabytes.
  */
 export const MAX_MESSAGE_BYTES = MAX_JSON_BYTES_PER_CHAR * MAX_IMPORT_TEXT_CHARS + 2 ** 20;
+
+/** Resolves when `res` can take more, rejects when it closed first. */
+function waitForDrain(res: ServerResponse): Promise<void> {
+  return new Promise((resolveDrain, rejectDrain) => {
+    const done = (err?: Error) => {
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      if (err) rejectDrain(err);
+      else resolveDrain();
+    };
+    const onDrain = () => done();
+    const onClose = () => done(new Error('the reader went away'));
+    res.on('drain', onDrain);
+    res.on('close', onClose);
+  });
+}
 
 /** The renderer's CSP: its own scripts only, and WebSocket back to this server only. */
 export function contentSecurityPolicy(port: number): string {
@@ -225,7 +225,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       piece = (await lab.call('downloads.read', { id })) as typeof piece;
     } catch (err) {
       const code = (err as { code?: unknown }).code;
-      return sendText(res, code === 'not_found' ? 404 : code === 'conflict' ? 409 : 500, (err as Error).message);
+      return sendText(res, code === 'not_found' ? 404 : code === 'conflict' ? 409 : code === 'invalid' ? 400 : 500, (err as Error).message);
     }
     const fileName = piece.fileName.replace(/[^\w.-]/g, '_');
     res.writeHead(200, {
@@ -276,7 +276,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (url.pathname.startsWith(DOWNLOAD_PATH_PREFIX)) {
       if (!tokenMatches(url.searchParams.get('token'), token)) return sendText(res, 401, 'missing or wrong token');
       if (req.method !== 'GET') return sendText(res, 405, 'a download is read once, with GET', { Allow: 'GET' });
-      return void sendDownload(res, decodeURIComponent(url.pathname.slice(DOWNLOAD_PATH_PREFIX.length)));
+      // An id is a UUID: nothing in it needs decoding, and a malformed escape must not throw out of here.
+      return void sendDownload(res, url.pathname.slice(DOWNLOAD_PATH_PREFIX.length));
     }
     if (url.pathname === API_PATH) return sendText(res, 426, 'the API is a WebSocket on /api?token=...', { Upgrade: 'websocket' });
     if (url.pathname.startsWith(`${API_PATH}/`)) return sendText(res, 404, 'not found');

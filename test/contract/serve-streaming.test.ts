@@ -161,6 +161,8 @@ describe('serve answers runs.list while an export, a merge or an import runs', (
     assert.equal((await download(`${base.origin}${DOWNLOAD_PATH_PREFIX}${id}`)).status, 401);
     assert.equal((await download(`${base.origin}${DOWNLOAD_PATH_PREFIX}${id}?token=wrong-token-wrong-token`)).status, 401);
     assert.equal((await download(`${base.origin}${DOWNLOAD_PATH_PREFIX}00000000-0000-4000-8000-000000000000?token=${encodeURIComponent(token)}`)).status, 404);
+    assert.equal((await download(`${base.origin}${DOWNLOAD_PATH_PREFIX}%E0%A4%A?token=${encodeURIComponent(token)}`)).status, 404, 'a malformed escape is an unknown download');
+    assert.equal((await download(`${base.origin}${DOWNLOAD_PATH_PREFIX}?token=${encodeURIComponent(token)}`)).status, 400, 'no id');
     // Unharmed by the refused attempts: it still reads, as JSON.
     const d = await download(`${base.origin}${DOWNLOAD_PATH_PREFIX}${id}?token=${encodeURIComponent(token)}`);
     assert.equal(d.status, 200);
