@@ -128,9 +128,10 @@ export class RunScheduler {
   }
 
   /** A job that is not a journaled run (an unsaved simulation, history analysis, calibration) on the same workers, so the host's thread stays responsive. */
-  job<K extends JobKind>(kind: K, input: JobInput<K>, opts: { signal?: AbortSignal; onProgress?: (fraction: number) => void; timeoutMs?: number } = {}): Promise<JobOutput<K>> {
+  job<K extends JobKind>(kind: K, input: JobInput<K>, opts: { signal?: AbortSignal; onProgress?: (fraction: number) => void; timeoutMs?: number; ahead?: boolean } = {}): Promise<JobOutput<K>> {
     return this.#poolFor().run<JobInput<K>, JobOutput<K>>(kind, input, {
       timeoutMs: opts.timeoutMs ?? DEFAULT_TIME_LIMIT_MS,
+      ...(opts.ahead ? { ahead: true } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.onProgress ? { onProgress: ({ fraction }: { fraction: number }) => opts.onProgress?.(fraction) } : {}),
     });

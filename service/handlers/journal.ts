@@ -14,7 +14,8 @@ export function journalHandlers(ctx: LabContext): DomainHandlers<'journal.info' 
   /** The worker's failures told as the merge here tells them: a locked or foreign journal is no internal error. */
   const mergeInWorker = async (ownPath: string, otherPath: string) => {
     try {
-      return await ctx.scheduler.job('mergeJournal', { ownPath, otherPath }, { timeoutMs: MERGE_TIME_LIMIT_MS });
+      // Ahead of queued runs: a merge started during a sweep does not wait for the sweep.
+      return await ctx.scheduler.job('mergeJournal', { ownPath, otherPath }, { timeoutMs: MERGE_TIME_LIMIT_MS, ahead: true });
     } catch (err) {
       if (err instanceof JobFailedError && err.fields === undefined) {
         if (err.workerName === 'IncompatibleJournalError' || err.workerName === 'JournalOpenError') throw new ServiceError('unavailable', err.message);
