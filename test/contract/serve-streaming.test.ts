@@ -1,14 +1,15 @@
 // The compiled `serve` keeps answering while long operations run: runs.list
 // calls made during a streamed export (the download link), a merge of
-// another journal and an import of a large tool output are answered within
+// another journal and imports of a large tool output are answered within
 // 100 ms, against an idle baseline measured in the same test. The operations
 // themselves are not timed: only what the other client waits.
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { fillJournal } from '../../bench/journal.ts';
 import { openJournal } from '../../db/index.ts';
@@ -16,6 +17,8 @@ import { LabClient, webSocketTransport } from '../../service/index.ts';
 import { DOWNLOAD_PATH_PREFIX } from '../../service/protocol/constants.ts';
 import { cleanupTempDirs, tempDir } from '../fixtures/journal-helpers.ts';
 import { cliBin } from './cli-run.ts';
+
+const importClient = fileURLToPath(new URL('../fixtures/import-client.ts', import.meta.url));
 
 /** Enough runs that the export and the merge take a good part of a second or more on a busy machine; small enough to fill in seconds. */
 const RUNS = 30_000;
@@ -57,8 +60,9 @@ function download(url: string): Promise<Download> {
  * shared machine preempts any process now and then, the operation or not; a
  * blocking operation holds every call made meanwhile, far past both).
  */
-function assertAnswered(what: string, during: readonly number[], idle: readonly number[]): void {
+function assertAnswered(t: TestContext, what: string, during: readonly number[], idle: readonly number[]): void {
   const report = `during ${what}: ${summary(during)}, p95 ${percentile(during, 0.95).toFixed(1)} ms, p99 ${percentile(during, 0.99).toFixed(1)} ms; idle: ${summary(idle)}`;
+  t.diagnostic(report);
   // A blocking operation would answer no call until it ended.
   assert.ok(during.length >= 3, report);
   assert.ok(percentile(during, 0.95) < ANSWER_BOUND_MS, report);
@@ -134,7 +138,7 @@ describe('serve answers runs.list while an export, a merge or an import runs', (
     }
   });
 
-  test('a streamed export: the download link sends every run while list calls are answered within 100 ms', async () => {
+  test('a streamed export: the download link sends every run while list calls are answered within 100 ms', async (t) => {
     const r = await client.call('runs.export', { format: 'csv', download: true });
     assert.equal(r.runs, RUNS);
     assert.equal(r.content, undefined, 'a download, not the text');
@@ -149,7 +153,7 @@ describe('serve answers runs.list while an export, a merge or an import runs', (
     assert.equal(d.headers['content-length'], undefined, 'streamed (chunked), not measured first');
     assert.equal(d.lines, RUNS + 1, 'a header and one line per run');
     assert.match(d.firstLine, /^id,name,kind,status,/);
-    assertAnswered('the export', during, idleMs);
+    assertAnswered(t, 'the export', during, idleMs);
 
     // Read once: the link is gone after.
     assert.equal((await download(link)).status, 404);
@@ -188,26 +192,40 @@ describe('serve answers runs.list while an export, a merge or an import runs', (
     assert.equal((await client.call('runs.list', { page: { limit: 5 } })).rows.length, 5);
   });
 
-  test('a merge of another journal (in a worker): list calls are answered within 100 ms', async () => {
+  test('a merge of another journal (in a worker): list calls are answered within 100 ms', async (t) => {
     const merged = client.call('journal.merge', { path: 'other.sqlite' });
     const during = await listWhile(merged);
     const report = await merged;
     assert.equal(report.runsAdded, MERGED_RUNS);
-    assertAnswered('the merge', during, idleMs);
+    assertAnswered(t, 'the merge', during, idleMs);
   });
 
-  // Not met yet: parsing and checking a tool output runs on serve's thread (~60 ms per MiB here).
-  test('an import of a large tool output: list calls are answered within 100 ms', { todo: 'the import parses on the event loop thread' }, async () => {
+  // Not met in full: the import runs in a worker (calls no longer wait 0.3-1 s behind it), but taking
+  // in each 4 MiB message (WebSocket frame, JSON, collecting its garbage) still holds serve's thread
+  // 100-170 ms once per import, so the slowest 1-2% of calls miss the bound. Runs as a to-do to show it.
+  test('an import of a large tool output (in a worker): list calls are answered within 100 ms', { todo: 'each 4 MiB message holds the event loop 100-170 ms as it arrives' }, async (t) => {
     const fixture = JSON.parse(readFileSync(new URL('../fixtures/iperf3/tcp-parallel.json', import.meta.url), 'utf8')) as { intervals: unknown[] };
     // A long run with 1 s intervals: several MiB of JSON, as iperf3 -J -t 3600 writes.
     const intervals = Array.from({ length: 4000 }, (_, i) => fixture.intervals[i % fixture.intervals.length]);
     const text = JSON.stringify({ ...fixture, intervals }, null, 2);
     assert.ok(text.length > 2 ** 20, `${text.length} characters`);
     await client.call('benchmarks.create', { name: 'long iperf3', metric: 'receivedGbps', higherIsBetter: true });
-    const imported = client.call('measurements.import', { tool: 'iperf3', text, benchmark: 'long iperf3', allowDuplicate: true });
-    const during = await listWhile(imported);
-    await imported;
-    assert.ok(during.length >= 1 && Math.max(...during) < ANSWER_BOUND_MS + Math.max(...idleMs), `during the import of ${(text.length / 2 ** 20).toFixed(1)} MiB: ${summary(during)}; idle: ${summary(idleMs)}`);
+    // Another client, in its own process, imports it several times one after another.
+    const file = join(filesDir, 'long-iperf3.json');
+    writeFileSync(file, text);
+    const importer = spawn(process.execPath, ['--import', 'tsx', importClient, `ws://127.0.0.1:${base.port}/api?token=${encodeURIComponent(token)}`, file, 'long iperf3', '3'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    importer.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    importer.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => importer.on('close', resolve));
+    // The importer connects before it sends: the calls measured start with its first import.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const during = await listWhile(exited);
+    assert.equal(await exited, 0, err);
+    assert.equal(out.trim(), '3');
+    assert.equal((await client.call('benchmarks.history', { name: 'long iperf3' })).points.length, 3);
+    assertAnswered(t, `3 imports of ${(text.length / 2 ** 20).toFixed(1)} MiB`, during, idleMs);
     assert.equal(serve.exitCode, null, `serve is still up: ${serveErr}`);
   });
 });
