@@ -200,10 +200,11 @@ describe('serve answers runs.list while an export, a merge or an import runs', (
     assertAnswered(t, 'the merge', during, idleMs);
   });
 
-  // Not met in full: the import runs in a worker (calls no longer wait 0.3-1 s behind it), but taking
-  // in each 4 MiB message (WebSocket frame, JSON, collecting its garbage) still holds serve's thread
-  // 100-170 ms once per import, so the slowest 1-2% of calls miss the bound. Runs as a to-do to show it.
-  test('an import of a large tool output (in a worker): list calls are answered within 100 ms', { todo: 'each 4 MiB message holds the event loop 100-170 ms as it arrives' }, async (t) => {
+  // Not met on a loaded machine: the import runs in a worker (calls no longer wait 0.3-1 s behind it),
+  // but taking in each 4 MiB message (WebSocket frame, JSON, collecting its garbage) holds serve's
+  // thread once per import: worst 33-55 ms at load 1.7, 130-170 ms at load 7-10 (p99 144 ms there).
+  // Runs as a to-do so the figure is seen.
+  test('an import of a large tool output (in a worker): list calls are answered within 100 ms', { todo: 'each 4 MiB message holds the event loop as it arrives: over 100 ms on a loaded machine' }, async (t) => {
     const fixture = JSON.parse(readFileSync(new URL('../fixtures/iperf3/tcp-parallel.json', import.meta.url), 'utf8')) as { intervals: unknown[] };
     // A long run with 1 s intervals: several MiB of JSON, as iperf3 -J -t 3600 writes.
     const intervals = Array.from({ length: 4000 }, (_, i) => fixture.intervals[i % fixture.intervals.length]);
