@@ -12,6 +12,8 @@
 // second of a 200-run sweep in process and over Redis with 1 and 2 worker
 // processes (distributed.ts). The load average before and
 // after the simulation figures says whether other work shared the cores.
+// BENCH_SWEEP10K=1 adds a 10k-run sweep of short runs through the compiled
+// command: wall time and peak RSS (sweep.ts; a minute or more on two cores).
 import { loadavg } from 'node:os';
 import { findPreset } from '../core/model/presets.ts';
 import { mergeDeep } from '../core/model/scenario.ts';
@@ -19,6 +21,7 @@ import { simulate } from '../core/simulate.ts';
 import { benchCliStartup } from './cli-startup.ts';
 import { benchDistributedSweep } from './distributed.ts';
 import { benchJournal } from './journal.ts';
+import { benchSweep } from './sweep.ts';
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 1000);
@@ -90,4 +93,5 @@ if (ONLY_NVME) {
 const cliStartup = ONLY_JOURNAL ? { skipped: 'BENCH_ONLY_JOURNAL=1' } : benchCliStartup({ repeats: REPEATS });
 const journal = SKIP_JOURNAL ? { skipped: 'BENCH_SKIP_JOURNAL=1' } : await benchJournal(JOURNAL_RUNS);
 const distributedSweep = ONLY_JOURNAL ? { skipped: 'BENCH_ONLY_JOURNAL=1' } : await benchDistributedSweep({ runs: Number(process.env.BENCH_SWEEP_RUNS ?? 200) });
-console.log(JSON.stringify({ node: process.version, repeats: REPEATS, loadAverage1m, simulation: results, cliStartup, journal, distributedSweep }, null, 2));
+const sweep10k = process.env.BENCH_SWEEP10K === '1' ? await benchSweep({ runs: 10_000 }) : { skipped: 'set BENCH_SWEEP10K=1 (a minute or more)' };
+console.log(JSON.stringify({ node: process.version, repeats: REPEATS, loadAverage1m, simulation: results, cliStartup, journal, distributedSweep, sweep10k }, null, 2));

@@ -3,7 +3,7 @@
 // dialogs. The page is treated as untrusted web content: isolated, sandboxed,
 // no Node, no navigation away, no new windows, no permissions.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -24,7 +24,7 @@ import {
   type WebContents,
 } from 'electron';
 import { contentTypeFor, isHtml, rendererCsp, resolveStaticPath } from '../service/transport/static-files.ts';
-import { LabClient, type Transport } from '../service/protocol/index.ts';
+import { LabClient, readDownload, type Transport } from '../service/protocol/index.ts';
 import type { IpcChannel, MenuCommand } from './bridge.ts';
 import { menuTemplate } from './menu.ts';
 import type { ServiceHostStatus, ToServiceHost } from './service-host.ts';
@@ -242,8 +242,14 @@ async function exportRuns(): Promise<void> {
   });
   if (picked.canceled || !picked.filePath) return;
   const format = picked.filePath.toLowerCase().endsWith('.json') ? 'json' : 'csv';
-  const exported = await mainClient.call('runs.export', { format });
-  await writeFile(picked.filePath, exported.content, { mode: 0o600 }); // run data is the user's alone
+  // Piece by piece into the file (an export of a large journal is gigabytes); the service keeps answering the page meanwhile.
+  const exported = await mainClient.call('runs.export', { format, download: true });
+  const file = await open(picked.filePath, 'w', 0o600); // run data is the user's alone
+  try {
+    await readDownload(mainClient, (exported.download as { id: string }).id, async (text) => void (await file.write(text)));
+  } finally {
+    await file.close();
+  }
   await reportWritten('Export runs', `Exported ${exported.runs} run${exported.runs === 1 ? '' : 's'} as ${format.toUpperCase()}.`, picked.filePath);
 }
 

@@ -7,6 +7,7 @@ import type { Scenario } from '../core/index.ts';
 import type { Journal, RunStatus } from '../db/index.ts';
 import { JobCancelledError, JobFailedError, JobTimeoutError, WorkerPool } from './pool/index.ts';
 import { JournalWrites } from './journal-writes.ts';
+import { favorMemoryOverSpeed } from './memory.ts';
 import type { RunOutput } from './run-output.ts';
 import type { JobInput, JobKind, JobOutput } from './workers/jobs.ts';
 
@@ -63,6 +64,8 @@ export class RunScheduler {
 
   /** The pool starts with the first run and grows to min(cores, jobs): workers start only when jobs wait. */
   #poolFor(): WorkerPool {
+    // Runs make garbage fast here (results cloned from the workers, their journal rows): memory.ts.
+    if (this.#pool === undefined) favorMemoryOverSpeed();
     this.#pool ??= new WorkerPool({ workerUrl: this.#workerUrl, size: this.#maxWorkers, progressIntervalMs: 100 });
     return this.#pool;
   }
@@ -125,9 +128,10 @@ export class RunScheduler {
   }
 
   /** A job that is not a journaled run (an unsaved simulation, history analysis, calibration) on the same workers, so the host's thread stays responsive. */
-  job<K extends JobKind>(kind: K, input: JobInput<K>, opts: { signal?: AbortSignal; onProgress?: (fraction: number) => void; timeoutMs?: number } = {}): Promise<JobOutput<K>> {
+  job<K extends JobKind>(kind: K, input: JobInput<K>, opts: { signal?: AbortSignal; onProgress?: (fraction: number) => void; timeoutMs?: number; ahead?: boolean } = {}): Promise<JobOutput<K>> {
     return this.#poolFor().run<JobInput<K>, JobOutput<K>>(kind, input, {
       timeoutMs: opts.timeoutMs ?? DEFAULT_TIME_LIMIT_MS,
+      ...(opts.ahead ? { ahead: true } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.onProgress ? { onProgress: ({ fraction }: { fraction: number }) => opts.onProgress?.(fraction) } : {}),
     });

@@ -1,6 +1,6 @@
 // iommu-lab import / export / journal: measured results in, run lists and
 // comparison reports out, and whole-journal backup and merge.
-import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { readTextFile } from '../text-file.ts';
@@ -33,6 +33,49 @@ function emit(io: Io, content: string, output: string | undefined, what: string,
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST' && !temp) checkOutput(output, force);
     throw new UsageError(`--output: cannot write ${output}: ${code ?? (err as Error).message}`);
+  }
+  io.err(`wrote ${what} to ${output}`);
+}
+
+/**
+ * A download (an export of any size) to --output or to stdout, piece by
+ * piece: memory holds one piece. The --output rules are emit's: an existing
+ * file only with --force, replaced whole through a temporary file beside it;
+ * a failed export removes what it had started.
+ */
+async function emitDownload(client: Client, io: Io, id: string, output: string | undefined, what: string, force: boolean): Promise<void> {
+  const { readDownload } = await import('../../service/protocol/downloads.ts');
+  if (output === undefined) {
+    // Whole lines only: io.out ends what it writes with a newline.
+    let partial = '';
+    await readDownload(client, id, (text) => {
+      const all = partial + text;
+      const cut = all.lastIndexOf('\n') + 1;
+      if (cut > 0) io.out(all.slice(0, cut));
+      partial = all.slice(cut);
+    });
+    if (partial !== '') io.out(partial);
+    return;
+  }
+  checkOutput(output, force);
+  const temp = force ? join(dirname(output), `.${basename(output)}.${process.pid}.tmp`) : undefined;
+  const target = temp ?? output;
+  let fd: number;
+  try {
+    fd = openSync(target, 'wx', 0o600); // run data is the user's alone; 'wx' never opens an existing file
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' && !temp) checkOutput(output, force);
+    throw new UsageError(`--output: cannot write ${output}: ${code ?? (err as Error).message}`);
+  }
+  try {
+    await readDownload(client, id, (text) => void writeSync(fd, text));
+    closeSync(fd);
+    if (temp) renameSync(temp, output);
+  } catch (err) {
+    closeSync(fd);
+    rmSync(target, { force: true });
+    throw err;
   }
   io.err(`wrote ${what} to ${output}`);
 }
@@ -129,8 +172,8 @@ export function registerIo(program: Command, io: Io): void {
     checkOutput(opts.output, opts.force);
     await checkFilterNames(opts);
     await withClient(opts, async (client) => {
-      const r = await client.call('runs.export', { format, query: { filter: filterFrom(opts) }, ...(opts.metrics ? { metrics: opts.metrics.split(',').map((m) => m.trim()) } : {}) });
-      emit(io, r.content, opts.output, `${r.runs} runs`, opts.force);
+      const r = await client.call('runs.export', { format, download: true, query: { filter: filterFrom(opts) }, ...(opts.metrics ? { metrics: opts.metrics.split(',').map((m) => m.trim()) } : {}) });
+      await emitDownload(client, io, (r.download as { id: string }).id, opts.output, `${r.runs} runs`, opts.force);
     });
   });
   journalOption(

@@ -31,6 +31,8 @@ export interface RunOptions {
   onProgress?: (progress: JobProgress) => void;
   /** Called once, when a worker takes the job off the queue. */
   onStart?: () => void;
+  /** Ahead of the jobs waiting (behind other such jobs): one a user waits on, say a merge, need not wait for a sweep's queue. */
+  ahead?: boolean;
   signal?: AbortSignal;
 }
 
@@ -120,7 +122,10 @@ export class WorkerPool {
         job.onAbort = () => this.abort(job, cancelled(kind, signal));
         signal.addEventListener('abort', job.onAbort, { once: true });
       }
-      this.queue.push(job);
+      if (options.ahead === true) {
+        const firstBehind = this.queue.findIndex((j) => j.options.ahead !== true);
+        this.queue.splice(firstBehind === -1 ? this.queue.length : firstBehind, 0, job);
+      } else this.queue.push(job);
       this.pump();
     });
   }

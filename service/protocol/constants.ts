@@ -45,6 +45,23 @@ export const MAX_SWEEP_RUNS = 10_000;
 /** The largest tool output measurements.import takes (characters of text). */
 export const MAX_IMPORT_TEXT_CHARS = 50 * 2 ** 20;
 
+/** A scenario `config` larger than this (keys and array items, at any depth) is refused before it is read. */
+export const MAX_SCENARIO_CONFIG_KEYS = 1000;
+export const MAX_SCENARIO_CONFIG_DEPTH = 16;
+/** The most scenario-field columns `runs.fields` returns; runs with more fields must name the paths wanted. */
+export const MAX_FIELD_COLUMNS = 500;
+
+/**
+ * The largest export `runs.export` returns whole (characters); a larger one
+ * comes back as a download read piece by piece, so no answer holds gigabytes.
+ */
+export const MAX_EXPORT_CONTENT_CHARS = 16 * 2 ** 20;
+/** What one `downloads.read` returns at least (unless the text ends), and the most a reader may ask for. */
+export const DOWNLOAD_PIECE_CHARS = 2 ** 20;
+export const MAX_DOWNLOAD_PIECE_CHARS = 16 * 2 ** 20;
+/** serve's link for a download: GET DOWNLOAD_PATH_PREFIX + id + '?token=' + the page's token (a chunked HTTP response the browser saves). */
+export const DOWNLOAD_PATH_PREFIX = '/api/downloads/';
+
 /** The policy the guest kernel really used, as a column beside the scenario's own fields. */
 export const EFFECTIVE_POLICY_PATH = 'effective.policy';
 /** The scenario columns a journal table and an export offer first, in this order; any other path the runs have follows. */

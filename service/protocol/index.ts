@@ -20,3 +20,4 @@ export * from './transports.ts';
 export { COST_TABLE, COST_NAMES, type CostName } from '../../core/model/costs.ts';
 /** The scalar metrics every simulation reports (calibration points compare against them). */
 export { SCALAR_METRIC_NAMES } from '../../core/model/result.ts';
+export * from './downloads.ts';

@@ -25,12 +25,15 @@ import {
   runSummarySchema,
   scenarioSchema,
 } from './results.ts';
-import { MAX_COMPARE_RUNS, MAX_IMPORT_TEXT_CHARS, RUN_PLACES } from './constants.ts';
+import { DOWNLOAD_PIECE_CHARS, MAX_COMPARE_RUNS, MAX_DOWNLOAD_PIECE_CHARS, MAX_IMPORT_TEXT_CHARS, RUN_PLACES } from './constants.ts';
 import { fieldErrorSchema } from './errors.ts';
 import { scenarioSourceSchema } from './scenario-source.ts';
 import { simulationOutputSchema } from './simulation.ts';
 
 export { MAX_COMPARE_RUNS, MAX_SWEEP_RUNS } from './constants.ts';
+
+/** Text kept by the service to be read piece by piece (downloads.read, or serve's link). */
+export const downloadSchema = z.object({ id: z.string(), expiresAt: z.string() });
 
 /** A sweep: a base scenario, a grid (field path -> values, every combination), times N seeds. */
 export const sweepSpecSchema = z.strictObject({
@@ -258,15 +261,34 @@ export const methods = {
     params: z.strictObject({ ...reportSetParams, format: z.enum(['text', 'html', 'json']), title: z.string().max(200).optional() }),
     result: z.object({ format: z.enum(['text', 'html', 'json']), fileName: z.string(), content: z.string() }),
   },
-  /** Every run matching a list query (all pages), as CSV or JSON. */
+  /**
+   * Every run matching a list query (all pages), as CSV or JSON: the text as
+   * `content` when it is at most MAX_EXPORT_CONTENT_CHARS, else (or with
+   * `download: true`) a `download` to read with downloads.read, or in serve
+   * at DOWNLOAD_PATH_PREFIX + id. `runs` counts the runs matching when called.
+   */
   'runs.export': {
     params: z.strictObject({
       query: runQuerySchema.omit({ page: true }).default({}),
       format: z.enum(['csv', 'json']),
       metrics: z.array(knownMetricNameSchema).max(100).optional(),
+      download: z.boolean().default(false),
     }),
-    result: z.object({ format: z.enum(['csv', 'json']), fileName: z.string(), runs: z.number(), content: z.string() }),
+    result: z.object({
+      format: z.enum(['csv', 'json']),
+      fileName: z.string(),
+      runs: z.number(),
+      content: z.string().optional(),
+      download: downloadSchema.optional(),
+    }),
   },
+  /** The next piece of a download (at least `minChars` characters unless it ends); `done`: it ended and is gone. */
+  'downloads.read': {
+    params: z.strictObject({ id, minChars: z.number().int().min(1).max(MAX_DOWNLOAD_PIECE_CHARS).default(DOWNLOAD_PIECE_CHARS) }),
+    result: z.object({ fileName: z.string(), text: z.string(), done: z.boolean() }),
+  },
+  /** Drops a download its reader no longer wants. */
+  'downloads.cancel': { params: z.strictObject({ id }), result: z.object({ cancelled: z.boolean() }) },
   /** Imports iperf3 -J or fio --output-format=json output as a measured run and a point of a benchmark. */
   'measurements.import': {
     params: z.strictObject({

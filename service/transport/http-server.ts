@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { resolve } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { MAX_IMPORT_TEXT_CHARS } from '../protocol/constants.ts';
+import { DOWNLOAD_PATH_PREFIX, MAX_IMPORT_TEXT_CHARS } from '../protocol/constants.ts';
 import { attachChannel, type DispatchTarget } from './dispatch.ts';
 import { confineFiles } from './file-access.ts';
 import { contentTypeFor, isHtml, leavesRoot, rendererCsp, resolveStaticPath } from './static-files.ts';
@@ -44,17 +44,40 @@ export interface RunningServer {
 }
 
 export const API_PATH = '/api';
+export { DOWNLOAD_PATH_PREFIX };
 export const HEALTH_PATH = '/api/health';
 const OPEN_PATH_PREFIX = '/open/';
 const OPEN_LINK_TTL_MS = 60_000;
 const HOST = '127.0.0.1';
 /**
- * Room for the largest message the contract takes (an import's text at its
- * limit, as UTF-8 with JSON escapes: up to 3 bytes a character), so a call the
- * API accepts is never cut off by the socket; still stops a peer from making
- * the server buffer gigabytes.
+ * The most bytes one character of a string takes in a JSON message: a control
+ * character (say the NULs of a UTF-16 file read as UTF-8) or a lone surrogate
+ * is written as a six-byte escape (\u0000); any other takes at most 3 bytes of UTF-8.
  */
-export const MAX_MESSAGE_BYTES = 3 * MAX_IMPORT_TEXT_CHARS + 2 ** 20;
+export const MAX_JSON_BYTES_PER_CHAR = 6;
+/**
+ * Room for the largest message the contract takes (an import's text at its
+ * limit in the worst encoding), so a call the API would answer is never cut
+ * off by the socket (1009): a text over the limit gets the API's `invalid`
+ * answer. Still stops a peer from making the server buffer gigabytes.
+ */
+export const MAX_MESSAGE_BYTES = MAX_JSON_BYTES_PER_CHAR * MAX_IMPORT_TEXT_CHARS + 2 ** 20;
+
+/** Resolves when `res` can take more, rejects when it closed first. */
+function waitForDrain(res: ServerResponse): Promise<void> {
+  return new Promise((resolveDrain, rejectDrain) => {
+    const done = (err?: Error) => {
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      if (err) rejectDrain(err);
+      else resolveDrain();
+    };
+    const onDrain = () => done();
+    const onClose = () => done(new Error('the reader went away'));
+    res.on('drain', onDrain);
+    res.on('close', onClose);
+  });
+}
 
 /** The renderer's CSP: its own scripts only, and WebSocket back to this server only. */
 export function contentSecurityPolicy(port: number): string {
@@ -187,6 +210,45 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       .pipe(res);
   };
 
+  /**
+   * A download (runs.export of any size) as one chunked response the browser
+   * saves: read piece by piece and written as the socket drains, so memory
+   * holds a piece or two; a reader that goes away cancels the download.
+   */
+  const sendDownload = async (res: ServerResponse, id: string): Promise<void> => {
+    let gone = false;
+    res.on('close', () => {
+      gone = !res.writableFinished;
+    });
+    let piece: { fileName: string; text: string; done: boolean };
+    try {
+      piece = (await lab.call('downloads.read', { id })) as typeof piece;
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      return sendText(res, code === 'not_found' ? 404 : code === 'conflict' ? 409 : code === 'invalid' ? 400 : 500, (err as Error).message);
+    }
+    const fileName = piece.fileName.replace(/[^\w.-]/g, '_');
+    res.writeHead(200, {
+      'Content-Type': fileName.endsWith('.json') ? 'application/json; charset=utf-8' : fileName.endsWith('.csv') ? 'text/csv; charset=utf-8' : 'text/plain; charset=utf-8',
+      'Content-Disposition': `attachment; filename="${fileName}"`,
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+    });
+    try {
+      for (;;) {
+        if (gone) throw new Error('the reader went away');
+        if (piece.text !== '' && !res.write(piece.text)) await waitForDrain(res);
+        if (piece.done) return void res.end();
+        piece = (await lab.call('downloads.read', { id })) as typeof piece;
+      }
+    } catch {
+      // Headers are out: a cut-off response is all the reader can be told.
+      void lab.call('downloads.cancel', { id }).catch(() => undefined);
+      res.destroy();
+    }
+  };
+
   /** One-time open links: nonce -> expiry (epoch ms); a nonce is deleted when used. */
   const openLinks = new Map<string, number>();
   const followOpenLink = (res: ServerResponse, nonce: string): void => {
@@ -211,6 +273,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       return void res.end(JSON.stringify({ ok: true }));
     }
     if (url.pathname.startsWith(OPEN_PATH_PREFIX)) return followOpenLink(res, url.pathname.slice(OPEN_PATH_PREFIX.length));
+    if (url.pathname.startsWith(DOWNLOAD_PATH_PREFIX)) {
+      if (!tokenMatches(url.searchParams.get('token'), token)) return sendText(res, 401, 'missing or wrong token');
+      if (req.method !== 'GET') return sendText(res, 405, 'a download is read once, with GET', { Allow: 'GET' });
+      // An id is a UUID: nothing in it needs decoding, and a malformed escape must not throw out of here.
+      return void sendDownload(res, url.pathname.slice(DOWNLOAD_PATH_PREFIX.length));
+    }
     if (url.pathname === API_PATH) return sendText(res, 426, 'the API is a WebSocket on /api?token=...', { Upgrade: 'websocket' });
     if (url.pathname.startsWith(`${API_PATH}/`)) return sendText(res, 404, 'not found');
     serveStatic(req, res, rawPath);

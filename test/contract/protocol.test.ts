@@ -180,6 +180,9 @@ describe('every method through the one client, results checked against their sch
     assert.ok(sets.comparison.metrics.length > 0);
     assert.match((await call('runs.report', { base: runIds, head: strictIds, format: 'text' })).content, /units:/);
     assert.equal((await call('runs.export', { format: 'csv' })).runs, 4);
+    const download = (await call('runs.export', { format: 'json', download: true })).download?.id ?? assert.fail('a download');
+    assert.equal((await call('downloads.read', { id: download, minChars: 1 })).done, false);
+    assert.equal((await call('downloads.cancel', { id: download })).cancelled, true);
     const fields = await call('runs.fields', { ids: [runIds[0] as string, strictIds[0] as string], paths: ['policy', 'effective.policy'] });
     assert.deepEqual(
       fields.rows.map((r) => r.fields['effective.policy']),

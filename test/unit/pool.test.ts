@@ -60,6 +60,16 @@ describe('WorkerPool results', () => {
     assert.equal(Atomics.load(counters, 0), 0);
   });
 
+  test('a job ahead goes before the queued jobs, after other jobs ahead, in order', async () => {
+    const pool = makePool({ size: 1 });
+    const order: string[] = [];
+    const run = (name: string, ahead = false) => pool.run<number, number>('square', 2, ahead ? { ahead } : {}).then(() => order.push(name));
+    const jobs = [run('a'), run('b'), run('c'), run('urgent 1', true), run('urgent 2', true)];
+    await Promise.all(jobs);
+    // 'a' was handed to the worker at once; the rest waited.
+    assert.deepEqual(order, ['a', 'urgent 1', 'urgent 2', 'b', 'c']);
+  });
+
   test('runs a plain JavaScript worker module without tsx', async () => {
     const pool = makePool({ workerUrl: new URL('../fixtures/pool-worker-plain.mjs', import.meta.url), size: 1 });
     assert.equal(await pool.run('double', 21), 42);
