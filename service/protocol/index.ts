@@ -20,4 +20,6 @@ export * from './transports.ts';
 export { COST_TABLE, COST_NAMES, type CostName } from '../../core/model/costs.ts';
 /** The scalar metrics every simulation reports (calibration points compare against them). */
 export { SCALAR_METRIC_NAMES } from '../../core/model/result.ts';
+/** The default domain type as a decision's kernel names it (no IOMMU_DOMAIN_DMA_FQ before v5.15), as policy.explain gives it. */
+export { kernelDomainType } from '../../core/policy/format.ts';
 export * from './downloads.ts';

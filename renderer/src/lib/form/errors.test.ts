@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ServiceError } from '../../../../service/errors.ts';
 import { routeFieldErrors, routeServiceError, toErrorData } from './errors.ts';
 import { applyRunEvent, summarize } from './progress.ts';
-import { explainDecision, isKeyReason, kernelMode } from './policy-text.ts';
+import { domainTypeText, explainDecision, isKeyReason, kernelMode } from './policy-text.ts';
 import { previewScenario } from '../../../../service/preview.ts';
 import { NO_PROFILES } from '../../../../service/scenarios.ts';
 import type { PolicyDecision } from './policy-text.ts';
@@ -87,5 +87,18 @@ describe('policy text', () => {
   it('says when the scenario overrides the kernel', () => {
     const after = decisionOf('seed-after-fix');
     expect(explainDecision(after.decision, 'strict', 'scenario')).toBe('The scenario forces strict; the guest kernel alone would run lazy.');
+  });
+
+  it('names the default domain as the guest kernel does: no IOMMU_DOMAIN_DMA_FQ before v5.15', () => {
+    const lazyOn = (kernel: string) => {
+      const p = previewScenario({ preset: 'seed-after-fix', overrides: [`guest.kernel=${kernel}`, 'viommu.backend=none'] }, NO_PROFILES);
+      if (!p.ok) throw new Error(`preset invalid on ${kernel}`);
+      return p.policy.decision;
+    };
+    const old = lazyOn('5.10.0');
+    expect(kernelMode(old)).toBe('lazy');
+    expect(domainTypeText(old)).toBe('IOMMU_DOMAIN_DMA (lazy, flush queue)');
+    expect(domainTypeText(lazyOn('5.15.0'))).toBe('IOMMU_DOMAIN_DMA_FQ (lazy, flush queue)');
+    expect(domainTypeText(decisionOf('seed-before-fix').decision)).toBe('IOMMU_DOMAIN_DMA (strict)');
   });
 });

@@ -1,15 +1,21 @@
 // Words for the guest kernel's decision as `scenario.preview` returns it:
 // which default domain the kernel picks, whether the scenario overrode it,
 // and which of the kernel's steps decided.
+import { kernelDomainType } from '../../../../service/protocol/index.ts';
 import type { PolicyDecision, PolicyReason } from '../types.ts';
 
 export type { PolicyDecision, PolicyReason };
 
-export const DOMAIN_TYPE_TEXT: Record<string, string> = {
-  identity: 'IOMMU_DOMAIN_IDENTITY (passthrough)',
-  dma: 'IOMMU_DOMAIN_DMA (strict)',
-  'dma-fq': 'IOMMU_DOMAIN_DMA_FQ (lazy, flush queue)',
+const MODE_WORDS: Record<PolicyDecision['domainType'], string> = {
+  identity: 'passthrough',
+  dma: 'strict',
+  'dma-fq': 'lazy, flush queue',
 };
+
+/** The default domain as the guest kernel names it: before v5.15 lazy is a non-strict IOMMU_DOMAIN_DMA, there is no IOMMU_DOMAIN_DMA_FQ. */
+export function domainTypeText(decision: Pick<PolicyDecision, 'domainType' | 'kernel'>): string {
+  return `${kernelDomainType(decision)} (${MODE_WORDS[decision.domainType]})`;
+}
 
 /** The mode the guest kernel alone would give DMA, whatever the scenario forces. */
 export function kernelMode(decision: Pick<PolicyDecision, 'domainType'>): 'strict' | 'lazy' | 'passthrough' {
