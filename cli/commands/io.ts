@@ -184,7 +184,7 @@ export function registerIo(program: Command, io: Io): void {
       .requiredOption('--head <runs...>', 'the runs compared against the base')
       .option('--format <format>', 'text, html or json', 'text')
       .option('--threshold <pct>', 'smallest change that counts, in percent', '2')
-      .option('--primary <metric>', 'the metric tested alone, without multiple-testing correction (default: throughputGbps, else the first headline metric)')
+      .option('--primary <metric>', 'the metric tested alone, without multiple-testing correction (default: IOPS for fio runs, throughputGbps for NIC runs, else the first headline metric)')
       .option('--title <title>', 'report title')
       .option('-o, --output <file>', OUTPUT_HELP)
       .option('--force', FORCE_HELP, false),

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { JournaledSimulationResult as SimulationResult, JsonObject, ScenarioSourceInput, SimulationOutput } from '../../service/index.ts';
 import { journalOption, withClient, withJournalFreeClient, type Client, type JournalOpts } from '../client.ts';
 import { fmt, formatMetricValue, metricHeader, pct, table } from '../format.ts';
-import { EXPORT_METRICS } from '../../service/protocol/metrics.ts';
+import { headlineMetrics } from '../../service/protocol/metrics.ts';
 import { loadService } from '../service-module.ts';
 import { readTextFile } from '../text-file.ts';
 import type { Interrupt } from '../progress.ts';
@@ -115,10 +115,6 @@ export function formatResults(results: MaybeOlder[], names: string[]): string {
   return `${text}\n\n${blocks.join('\n\n')}`;
 }
 
-/** The headline metrics a batch of seeds is summarized by: the NIC's, or fio's for an NVMe run, with the IOMMU's cost. */
-const NIC_HEADLINE: readonly string[] = EXPORT_METRICS;
-const STORAGE_HEADLINE: readonly string[] = ['readIops', 'writeIops', 'readBandwidthMiBps', 'writeBandwidthMiBps', 'readClatP99Us', 'writeClatP99Us', 'vmExitsPerSec', 'invalidationsPerSec', 'cpuUtilization'];
-
 export interface MetricSummary {
   n: number;
   mean: number;
@@ -130,7 +126,7 @@ export interface MetricSummary {
 
 /** Mean ± sd and range of each headline metric over the seeds' metrics (those every seed reports), in headline order. */
 export function seedSummary(metrics: readonly Readonly<Record<string, number>>[], summarize: (values: number[]) => MetricSummary): Record<string, MetricSummary> {
-  const headline = metrics.some((m) => 'readIops' in m) ? STORAGE_HEADLINE : NIC_HEADLINE;
+  const headline = headlineMetrics(metrics);
   const summary: Record<string, MetricSummary> = {};
   if (metrics.length === 0) return summary;
   for (const name of headline) {

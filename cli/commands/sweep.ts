@@ -2,8 +2,9 @@
 // one experiment, run in workers with one progress bar.
 import type { Command } from 'commander';
 import { MAX_SWEEP_RUNS } from '../../service/protocol/constants.ts';
+import { formatMetricValue, headlineMetrics, metricSpec } from '../../service/protocol/metrics.ts';
 import { journalOption, withClient, type Client, type JournalOpts } from '../client.ts';
-import { fmt, table } from '../format.ts';
+import { table } from '../format.ts';
 import type * as Progress from '../progress.ts';
 import type { Interrupt } from '../progress.ts';
 import { UsageError, type Io } from '../usage.ts';
@@ -62,8 +63,11 @@ async function runSweep(
   if (opts.json) {
     io.out(JSON.stringify({ sweepId: started.sweepId, points: started.points, total: started.total, runs: ended }, null, 2));
   } else {
-    const rows = ended.map((r) => [r.id.slice(0, 8), r.status, r.name, r.metrics.throughputGbps === undefined ? '-' : r.metrics.throughputGbps.toFixed(2), r.metrics.vmExitsPerSec === undefined ? '-' : fmt(r.metrics.vmExitsPerSec, 0)]);
-    io.out(table([['id', 'status', 'name', 'Gbit/s', 'exits/s'], ...rows], ['l', 'l', 'l', 'r', 'r']));
+    // The runs' own headline: IOPS for fio on NVMe, throughput for a NIC; with the exits they cost.
+    const columns = headlineMetrics(ended.map((r) => r.metrics)).filter((n) => (SWEEP_COLUMNS as readonly string[]).includes(n));
+    const rows = ended.map((r) => [r.id.slice(0, 8), r.status, r.name, ...columns.map((n) => formatMetricValue(n, r.metrics[n]))]);
+    const header = columns.map((n) => `${metricSpec(n).label} ${metricSpec(n).unit}`.trim());
+    io.out(table([['id', 'status', 'name', ...header], ...rows], ['l', 'l', 'l', ...columns.map(() => 'r' as const)]));
     io.out(`\n${batchSummary(ended, started.total, interrupted)}`);
   }
   // The summary goes to stderr too with --json, so a script sees why the exit status is not 0.
@@ -71,6 +75,9 @@ async function runSweep(
   if (code !== 0 && opts.json) io.err(`iommu-lab: ${batchSummary(ended, started.total, interrupted)}`);
   process.exitCode = code;
 }
+
+/** The metrics of a sweep's closing table, where the runs report them. */
+const SWEEP_COLUMNS = ['throughputGbps', 'readIops', 'writeIops', 'vmExitsPerSec'] as const;
 
 export function registerSweep(program: Command, io: Io): void {
   journalOption(

@@ -88,6 +88,14 @@ export const KEY_METRICS = ['throughputGbps', 'vmExitsPerSec', 'cpuUtilization',
 /** What `runs.export` writes when no metrics are asked for. */
 export const EXPORT_METRICS = ['throughputGbps', 'packetsPerSec', 'vmExitsPerSec', 'invalidationsPerSec', 'flushesPerSec', 'cpuUtilization', 'vmmLockUtilization', 'staleWindowP99Us'] as const;
 
+/** A fio run's headline (simulated NVMe or imported): IOPS, bandwidth and completion latency, with the IOMMU's cost. */
+export const STORAGE_HEADLINE_METRICS = ['readIops', 'writeIops', 'readBandwidthMiBps', 'writeBandwidthMiBps', 'readClatP99Us', 'writeClatP99Us', 'vmExitsPerSec', 'invalidationsPerSec', 'cpuUtilization'] as const;
+
+/** The headline metrics of a set of runs' metrics: fio's when any run reports IOPS, else the NIC's export columns. */
+export function headlineMetrics(runs: readonly Readonly<Record<string, number>>[]): readonly string[] {
+  return runs.some((m) => 'readIops' in m) ? STORAGE_HEADLINE_METRICS : EXPORT_METRICS;
+}
+
 /** The catalog entry of a metric, a family's for a per-reason breakdown, or undefined when unknown. */
 export function findMetric(name: string): MetricSpec | undefined {
   const known = BY_NAME.get(name);

@@ -40,3 +40,17 @@ test('sweep over the fio fields; bad NVMe scenarios are refused naming the field
   }
   assert.equal((await listed()).total, 4, 'nothing journaled');
 });
+
+test("a sweep's closing table shows the runs' own headline: IOPS for fio, throughput for a NIC", async () => {
+  const fio = join(dir, 'table-fio.json');
+  writeFileSync(fio, JSON.stringify({ name: 'table fio', base: { preset: 'nvme-bare-metal', overrides: ['durationMs=6', 'warmupMs=1'] }, grid: { policy: ['strict', 'lazy'] }, seeds: 1 }));
+  const f = await runCli(['sweep', fio, '--journal', join(dir, 'table.db')]);
+  assert.equal(f.code, 0, f.err);
+  assert.match(f.out, /^id +status +name +Read IOPS IOPS +Write IOPS IOPS +VM exits \/s$/m);
+  assert.ok(!f.out.includes('Gbit/s'), 'no NIC column for NVMe runs');
+  const nic = join(dir, 'table-nic.json');
+  writeFileSync(nic, JSON.stringify({ name: 'table nic', base: { preset: 'seed-after-fix', overrides: ['durationMs=6', 'warmupMs=1'] }, grid: {}, seeds: 1 }));
+  const n = await runCli(['sweep', nic, '--journal', join(dir, 'table.db')]);
+  assert.equal(n.code, 0, n.err);
+  assert.match(n.out, /^id +status +name +Throughput Gbit\/s +VM exits \/s$/m);
+});
