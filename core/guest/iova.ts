@@ -115,6 +115,12 @@ export class IovaAllocator {
     return kept * this.costs.iovaDepotNs + returned * this.costs.iovaRbtreeNs * IOVA_MAG_SIZE;
   }
 
+  /** `n` IOVAs of a size no per-CPU cache holds: each goes to the rbtree. */
+  private uncached(n: number): number {
+    this.counters.add(this.ids.miss, n);
+    return n * this.costs.iovaRbtreeNs;
+  }
+
   /**
    * `n` allocations of one size in a row on one CPU: the same outcome and
    * counts as `n` calls of `alloc`, in steps of a magazine rather than of an IOVA.
@@ -122,10 +128,7 @@ export class IovaAllocator {
   allocMany(cpu: number, pages: number, n: number): number {
     const cls = sizeClass(pages);
     const c = this.caches[cpu]?.[cls];
-    if (!c) {
-      this.counters.add(this.ids.miss, n);
-      return n * this.costs.iovaRbtreeNs;
-    }
+    if (!c) return this.uncached(n);
     let ns = 0;
     let hits = 0;
     while (n > 0) {
@@ -165,10 +168,7 @@ export class IovaAllocator {
   freeMany(cpu: number, pages: number, n: number): number {
     const cls = sizeClass(pages);
     const c = this.caches[cpu]?.[cls];
-    if (!c) {
-      this.counters.add(this.ids.miss, n);
-      return n * this.costs.iovaRbtreeNs;
-    }
+    if (!c) return this.uncached(n);
     let ns = 0;
     let hits = 0;
     while (n > 0) {
