@@ -154,7 +154,8 @@ export class RemoteScheduler {
    */
   async onlineWorkers(): Promise<{ name: string; modelVersion: string | null; compatible: boolean }[]> {
     const { queue } = await this.#open();
-    const clients = await queue.getWorkers();
+    // A Redis that refuses CLIENT LIST (some managed ones) shows no workers: the sweep is queued, workers still check each job.
+    const clients = await queue.getWorkers().catch(() => []);
     // A worker holds more than one connection under its name: count it once.
     const names = [...new Set(clients.map((c) => c['rawname'] ?? '').filter((n) => n !== ''))];
     return names
