@@ -2,10 +2,15 @@
 // at the warm-up, the simulator runs to the end with progress and
 // cancellation, and counters and vCPU time become rates and a time breakdown.
 import { EXIT_REASONS, INVALIDATION_KINDS } from './backends/index.ts';
-import type { Counters } from './engine/counters.ts';
-import type { Cpu, Simulator } from './engine/simulator.ts';
+import { Counters } from './engine/counters.ts';
+import { LogHistogram } from './engine/histogram.ts';
+import { Cpu, Simulator } from './engine/simulator.ts';
 import { CPU_CATEGORIES, type CounterName, type CpuCategory } from './model/accounting.ts';
+import { effectivePolicy, effectiveVmmPath, guestDmaPathFacts, resolveScenarioPolicy } from './model/effective.ts';
 import type { SimulationResult } from './model/result.ts';
+import type { Scenario } from './model/scenario.ts';
+
+const MS = 1e6;
 
 export interface SimulateOptions {
   /** Called with the simulated fraction done (0..1), a few hundred times per run at most. */
@@ -25,6 +30,32 @@ export class SimulationStopped extends Error {
     super('simulation stopped before its end');
     this.name = 'SimulationStopped';
   }
+}
+
+/**
+ * What every workload's run starts from: the guest kernel's decision, the
+ * policy DMA runs under and the VMM path it takes, the kernel's DMA-path
+ * facts, the span, and the simulator with its counters and vCPUs.
+ */
+export function startRun(s: Scenario) {
+  const decision = resolveScenarioPolicy(s);
+  const policy = effectivePolicy(s, decision);
+  const endNs = s.durationMs * MS;
+  return {
+    decision,
+    policy,
+    mode: policy.mode,
+    source: policy.source,
+    vmmPath: effectiveVmmPath(s, decision, policy.mode),
+    pathFacts: guestDmaPathFacts(decision),
+    endNs,
+    warmupNs: s.warmupMs * MS,
+    counters: new Counters<CounterName>(),
+    sim: new Simulator(endNs),
+    cpus: Array.from({ length: s.guest.vcpus }, (_, i) => new Cpu(i, CPU_CATEGORIES.length)),
+    /** From PTE clear to the completion of the invalidation that covers it. */
+    staleWindow: new LogHistogram(),
+  };
 }
 
 /** What a finished run measured after its warm-up. */

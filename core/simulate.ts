@@ -2,25 +2,25 @@
 // the chosen backend, run the workload on its vCPUs in the simulator, and
 // turn the counters into a result.
 import { backendForPath, EXIT_REASONS } from './backends/index.ts';
-import { Counters } from './engine/counters.ts';
+import type { Counters } from './engine/counters.ts';
 import { LogHistogram } from './engine/histogram.ts';
 import { Prng } from './engine/prng.ts';
-import { Cpu, Simulator, type Resource } from './engine/simulator.ts';
+import type { Resource, Simulator } from './engine/simulator.ts';
 import { DmaApi, type DmaMode } from './guest/dma.ts';
 import { FlushQueue } from './guest/flush-queue.ts';
 import { IovaAllocator } from './guest/iova.ts';
-import { CPU_CATEGORIES, RESOURCE_NAMES, RESOURCES, type CounterName, type ResourceName } from './model/accounting.ts';
+import { RESOURCE_NAMES, RESOURCES, type CounterName, type ResourceName } from './model/accounting.ts';
 import type { BottleneckKind, LatencySummary, LockStats, SimulationResult } from './model/result.ts';
 import { parseScenario, type Scenario } from './model/scenario.ts';
 import { MODEL_VERSION } from './model/version.ts';
 import { LATENCY_THRESHOLD_MS, SOFT_LOCKUP_THRESHOLD_MS, type Warning } from './model/warnings.ts';
 import type { PolicyDecision } from './policy/index.ts';
-import { dmaPathWarnings, effectivePolicy, effectiveVmmPath, guestDmaPathFacts, resolveScenarioPolicy } from './model/effective.ts';
+import { dmaPathWarnings, effectivePolicy, resolveScenarioPolicy } from './model/effective.ts';
 import { maxGoodputGbps, queueShares, type WorkloadContext } from './workloads/context.ts';
 import { iperfRxQueue, iperfRxSetupMappings } from './workloads/iperf-rx.ts';
 import { iperfTxQueue } from './workloads/iperf-tx.ts';
 import { simulateFio } from './workloads/fio-run.ts';
-import { measureFromWarmup, type SimulateOptions } from './measure.ts';
+import { measureFromWarmup, startRun, type SimulateOptions } from './measure.ts';
 
 export { SimulationStopped, type SimulateOptions } from './measure.ts';
 
@@ -36,19 +36,9 @@ export function effectiveMode(s: Scenario, decision: PolicyDecision): { mode: Dm
 export function simulate(input: unknown, opts: SimulateOptions = {}): SimulationResult {
   const s = parseScenario(input);
   if (s.workload.kind === 'fio') return simulateFio(s, opts);
-  const decision = resolveScenarioPolicy(s);
-  const policy = effectivePolicy(s, decision);
-  const { mode, source } = policy;
-  const vmmPath = effectiveVmmPath(s, decision, mode);
-  const pathFacts = guestDmaPathFacts(decision);
-  const endNs = s.durationMs * MS;
-  const warmupNs = s.warmupMs * MS;
+  const { decision, policy, mode, source, vmmPath, pathFacts, endNs, warmupNs, counters, sim, cpus, staleWindow } = startRun(s);
   const costs = s.costs;
 
-  const counters = new Counters<CounterName>();
-  const sim = new Simulator(endNs);
-  const cpus = Array.from({ length: s.guest.vcpus }, (_, i) => new Cpu(i, CPU_CATEGORIES.length));
-  const staleWindow = new LogHistogram();
   const fq = new FlushQueue(s.flushQueue.kind, s.flushQueue.size, cpus.length, warmupNs, staleWindow);
   const iova = new IovaAllocator(cpus.length, costs, counters, { rule: pathFacts.iovaDepot, onlineCpus: cpus.length, nowNs: () => sim.now });
   const backend = backendForPath(vmmPath.path, costs, { hardware: s.hardware.iommu, iotlbSyncMap: s.viommu.iotlbSyncMap });

@@ -13,21 +13,21 @@
 // maps, unmaps and ring-full flushes are the same; a timer flush covers the
 // rings of all the drives at once.
 import { backendForPath, EXIT_REASONS, type BackendOptions } from '../backends/index.ts';
-import { Counters } from '../engine/counters.ts';
+import type { Counters } from '../engine/counters.ts';
 import { LogHistogram } from '../engine/histogram.ts';
 import { Prng } from '../engine/prng.ts';
-import { Cpu, Resource, Simulator } from '../engine/simulator.ts';
+import { Resource, type Simulator } from '../engine/simulator.ts';
 import { DmaApi } from '../guest/dma.ts';
 import { DmaBatchDomain } from '../guest/dma-batch.ts';
 import { FlushQueue } from '../guest/flush-queue.ts';
 import { IovaAllocator } from '../guest/iova.ts';
-import { CPU_CATEGORIES, type CounterName, type ResourceName } from '../model/accounting.ts';
-import { dmaPathWarnings, effectivePolicy, effectiveVmmPath, guestDmaPathFacts, resolveScenarioPolicy } from '../model/effective.ts';
+import type { CounterName, ResourceName } from '../model/accounting.ts';
+import { dmaPathWarnings } from '../model/effective.ts';
 import type { BottleneckKind, ClatSummary, SimulationResult, StorageResult } from '../model/result.ts';
 import type { Scenario } from '../model/scenario.ts';
 import { MODEL_VERSION } from '../model/version.ts';
 import { lockStats, runWarnings, summarizeUs } from '../simulate.ts';
-import { measureFromWarmup, type SimulateOptions } from '../measure.ts';
+import { measureFromWarmup, startRun, type SimulateOptions } from '../measure.ts';
 import { driveCeilingIops, fioJob, FioStats, type Drive, type FioContext } from './fio.ts';
 import { ioUntilSlow, startFioGroups, type FioGroup } from './fio-batch.ts';
 
@@ -35,21 +35,11 @@ const MS = 1e6;
 const MIB = 1024 * 1024;
 
 export function simulateFio(s: Scenario, opts: SimulateOptions = {}): SimulationResult {
-  const decision = resolveScenarioPolicy(s);
-  const policy = effectivePolicy(s, decision);
-  const { mode, source } = policy;
-  const vmmPath = effectiveVmmPath(s, decision, mode);
-  const pathFacts = guestDmaPathFacts(decision);
-  const endNs = s.durationMs * MS;
-  const warmupNs = s.warmupMs * MS;
+  const { decision, policy, mode, source, vmmPath, pathFacts, endNs, warmupNs, counters, sim, cpus, staleWindow } = startRun(s);
   const costs = s.costs;
   const d = s.device;
   const w = s.workload;
 
-  const counters = new Counters<CounterName>();
-  const sim = new Simulator(endNs);
-  const cpus = Array.from({ length: s.guest.vcpus }, (_, i) => new Cpu(i, CPU_CATEGORIES.length));
-  const staleWindow = new LogHistogram();
   const stats = new FioStats();
   const ioId = counters.id('net.segments');
   const bytesId = counters.id('net.payloadBytes');
