@@ -7,6 +7,7 @@ import { findPreset, mergeDeep, scalarMetrics, simulate, type SimulationResult }
 import type { LabClient } from '../lib/api.ts';
 import { coveredByStorage, histogramBars, storageOf } from '../lib/storage.ts';
 import RunDetail from '../views/RunDetail.svelte';
+import { labServingRun } from '../views/RunDetail.fixture.ts';
 
 vi.hoisted(() => {
   window.matchMedia ??= ((query: string) => ({ matches: false, media: query, onchange: null, addListener() {}, removeListener() {}, addEventListener() {}, removeEventListener() {}, dispatchEvent: () => false })) as typeof window.matchMedia;
@@ -15,34 +16,7 @@ vi.hoisted(() => {
 const WAIT = { timeout: 4000 };
 
 function fakeApi(kind: 'simulated' | 'measured', metrics: Record<string, number>, result: Record<string, unknown> | null, scenario: unknown): LabClient {
-  const run = {
-    id: 'run-0002-0000-0000',
-    name: 'nvme run',
-    status: 'done',
-    kind,
-    seed: 1,
-    experimentId: null,
-    scenarioHash: 'abcdef0123456789',
-    modelVersion: '2.0',
-    createdAt: '2026-01-01T00:00:00Z',
-    startedAt: '2026-01-01T00:00:00Z',
-    finishedAt: '2026-01-01T00:00:01Z',
-    durationMs: 1000,
-    error: null,
-    tags: [],
-    notes: [],
-    metrics,
-    series: {},
-    scenario,
-    result,
-  };
-  return {
-    call: async (method: string) => {
-      if (method === 'runs.get') return run;
-      throw new Error(`unexpected call ${method}`);
-    },
-    on: () => () => {},
-  } as unknown as LabClient;
+  return labServingRun({ id: 'run-0002-0000-0000', name: 'nvme run', kind, modelVersion: '2.0', metrics, scenario, result });
 }
 
 // A short virtio-iommu run: one drive, four jobs, a few thousand I/Os.

@@ -7,6 +7,7 @@ import { render, screen, within } from '@testing-library/svelte';
 import { findPreset, mergeDeep, simulate } from '../../../core/index.ts';
 import type { LabClient } from '../lib/api.ts';
 import RunDetail from './RunDetail.svelte';
+import { labServingRun } from './RunDetail.fixture.ts';
 
 // The page's charts load uPlot, which reads the device pixel ratio through matchMedia when it loads; jsdom has none.
 vi.hoisted(() => {
@@ -16,34 +17,15 @@ vi.hoisted(() => {
 const WAIT = { timeout: 4000 };
 
 function fakeApi(result: Record<string, unknown>): LabClient {
-  const run = {
+  return labServingRun({
     id: 'run-0001-0000-0000',
     name: 'shadow lazy',
-    status: 'done',
     kind: 'simulated',
-    seed: 1,
-    experimentId: null,
-    scenarioHash: 'abcdef0123456789',
     modelVersion: String(result.modelVersion),
-    createdAt: '2026-01-01T00:00:00Z',
-    startedAt: '2026-01-01T00:00:00Z',
-    finishedAt: '2026-01-01T00:00:01Z',
-    durationMs: 1000,
-    error: null,
-    tags: [],
-    notes: [],
     metrics: { throughputGbps: Number(result.throughputGbps) },
-    series: {},
     scenario: result.scenario,
     result,
-  };
-  return {
-    call: async (method: string) => {
-      if (method === 'runs.get') return run;
-      throw new Error(`unexpected call ${method}`);
-    },
-    on: () => () => {},
-  } as unknown as LabClient;
+  });
 }
 
 // Lazy asked on a caching-mode second-level guest, shorter than a timer period: two warnings at least.
