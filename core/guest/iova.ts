@@ -115,7 +115,7 @@ export class IovaAllocator {
     return kept * this.costs.iovaDepotNs + returned * this.costs.iovaRbtreeNs * IOVA_MAG_SIZE;
   }
 
-  /** `n` IOVAs of a size no per-CPU cache holds: each goes to the rbtree. */
+  /** `n` IOVAs the per-CPU caches cannot serve (a size they do not hold, or a dry depot): each goes to the rbtree. */
   private uncached(n: number): number {
     this.counters.add(this.ids.miss, n);
     return n * this.costs.iovaRbtreeNs;
@@ -154,8 +154,7 @@ export class IovaAllocator {
           n -= served;
         }
         if (n > 0) {
-          this.counters.add(this.ids.miss, n);
-          ns += n * this.costs.iovaRbtreeNs;
+          ns += this.uncached(n);
           n = 0;
         }
       }
