@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './cli-run.ts';
+import { iperf3HistoryRun } from '../fixtures/iperf3-history.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'iommu-lab-cli-sweeps-'));
 const env = { ...process.env, IOMMU_LAB_JOURNAL: join(dir, 'journal.db') };
@@ -152,16 +153,10 @@ describe('experiments: backend x policy x flushQueue.size x 6 seeds', () => {
 describe('history: 20 iperf3 imports ordered by commit', () => {
   const files: string[] = [];
   before(() => {
-    const base = JSON.parse(readFileSync(new URL('../fixtures/iperf3/tcp-send.json', import.meta.url), 'utf8'));
+    // Measured in reverse commit order, so time and commit disagree; commits 11.. lose a quarter.
     for (let i = 1; i <= 20; i++) {
-      const d = structuredClone(base);
-      // Measured in reverse commit order, so time and commit disagree; commits 11.. lose a quarter.
-      d.start.timestamp.timesecs = 1_780_000_000 + (21 - i) * 3600;
-      const bps = ((i <= 10 ? 40 : 30) + ((i * 7) % 5) * 0.1) * 1e9;
-      d.end.sum_received.bits_per_second = bps;
-      d.end.sum_sent.bits_per_second = bps;
       const f = join(dir, `rx-${i}.json`);
-      writeFileSync(f, JSON.stringify(d));
+      writeFileSync(f, iperf3HistoryRun(i));
       files.push(f);
     }
   });

@@ -6,11 +6,11 @@
 // /usr/bin/chromium; saves screenshots to test-artifacts/.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { Lab } from '../../service/lab.ts';
-import { missing, openLabSession, OUT, ROOT, type LabSession } from './browser.ts';
+import { missing, openLabSession, OUT, type LabSession } from './browser.ts';
+import { iperf3HistoryRun } from '../fixtures/iperf3-history.ts';
 
 /** The sweep, and a commit-ordered history of 20 imports with a step at commit 11 and a marker before it. */
 async function seed(journal: string): Promise<void> {
@@ -28,15 +28,9 @@ async function seed(journal: string): Promise<void> {
     assert.equal(ended.filter((r) => r.status === 'done').length, 48);
 
     await lab.call('benchmarks.create', { name: 'rx', metric: 'receivedGbps', higherIsBetter: true, orderBy: 'context:commit' });
-    const base = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/iperf3/tcp-send.json'), 'utf8'));
     let step = '';
     for (let i = 1; i <= 20; i++) {
-      const d = structuredClone(base);
-      d.start.timestamp.timesecs = 1_780_000_000 + (21 - i) * 3600;
-      const bps = ((i <= 10 ? 40 : 30) + ((i * 7) % 5) * 0.1) * 1e9;
-      d.end.sum_received.bits_per_second = bps;
-      d.end.sum_sent.bits_per_second = bps;
-      const r = await lab.call('measurements.import', { tool: 'iperf3', text: JSON.stringify(d), benchmark: 'rx', context: { commit: `v6.8-${i}-g${i.toString(16).padStart(4, '0')}` } });
+      const r = await lab.call('measurements.import', { tool: 'iperf3', text: iperf3HistoryRun(i), benchmark: 'rx', context: { commit: `v6.8-${i}-g${i.toString(16).padStart(4, '0')}` } });
       if (i === 11) step = r.point.id;
     }
     await lab.call('benchmarks.mark', { benchmark: 'rx', label: 'vhost rework', before: step });
