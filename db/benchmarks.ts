@@ -36,7 +36,7 @@ interface PointRow {
   value: number;
   source: BenchmarkSource;
   context_json: string;
-  raw_json: string | null;
+  has_raw: 0 | 1;
   content_hash: string | null;
 }
 
@@ -69,7 +69,7 @@ const toPoint = (r: PointRow): BenchmarkPoint => ({
   value: r.value,
   source: r.source,
   context: parseJson<JsonObject>(r.context_json),
-  raw: r.raw_json === null ? null : parseJson<JsonValue>(r.raw_json),
+  hasRaw: r.has_raw === 1,
   contentHash: r.content_hash,
 });
 
@@ -85,7 +85,7 @@ const toMarker = (r: MarkerRow): BenchmarkMarker => ({
 });
 
 const BENCHMARK_COLUMNS = 'id, name, metric, description, higher_is_better, order_by, created_at';
-const POINT_COLUMNS = 'id, benchmark_id, run_id, measured_at, value, source, context_json, raw_json, content_hash';
+const POINT_COLUMNS = 'id, benchmark_id, run_id, measured_at, value, source, context_json, raw_json IS NOT NULL AS has_raw, content_hash';
 const MARKER_COLUMNS = 'id, benchmark_id, at, label, point_id, side, kernel, created_at';
 const benchmarkName = v.newBenchmark.shape.name;
 const text100 = v.newBenchmark.shape.name;
@@ -147,6 +147,7 @@ export class BenchmarkStore {
     return this.sql.write(() => {
       const b = this.#require(benchmark);
       if (p.runId != null && !this.sql.prepare('SELECT 1 FROM runs WHERE id = ?').get(p.runId)) throw new NotFoundError('run', p.runId);
+      const rawJson = p.raw === undefined ? null : JSON.stringify(p.raw);
       const row: PointRow = {
         id: randomUUID(),
         benchmark_id: b.id,
@@ -155,12 +156,12 @@ export class BenchmarkStore {
         value: p.value,
         source: p.source,
         context_json: JSON.stringify(p.context),
-        raw_json: p.raw === undefined ? null : JSON.stringify(p.raw),
+        has_raw: rawJson === null ? 0 : 1,
         content_hash: p.contentHash ?? null,
       };
       this.sql
-        .prepare(`INSERT INTO benchmark_points (${POINT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(row.id, row.benchmark_id, row.run_id, row.measured_at, row.value, row.source, row.context_json, row.raw_json, row.content_hash);
+        .prepare('INSERT INTO benchmark_points (id, benchmark_id, run_id, measured_at, value, source, context_json, raw_json, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(row.id, row.benchmark_id, row.run_id, row.measured_at, row.value, row.source, row.context_json, rawJson, row.content_hash);
       return toPoint(row);
     });
   }
@@ -184,6 +185,14 @@ export class BenchmarkStore {
   listPointsAdded(benchmark: string): BenchmarkPoint[] {
     const b = this.#require(benchmark);
     return this.sql.prepare<PointRow>(`SELECT ${POINT_COLUMNS} FROM benchmark_points WHERE benchmark_id = ? ORDER BY rowid`).all(b.id).map(toPoint);
+  }
+
+  /** The tool's original output kept with a point of this benchmark (null when none was kept). */
+  pointRaw(benchmark: string, pointId: string): JsonValue | null {
+    const b = this.#require(benchmark);
+    const row = this.sql.prepare<{ raw_json: string | null }>('SELECT raw_json FROM benchmark_points WHERE benchmark_id = ? AND id = ?').get(b.id, pointId);
+    if (!row) throw new NotFoundError('point', pointId);
+    return row.raw_json === null ? null : parseJson<JsonValue>(row.raw_json);
   }
 
   /** The point of this benchmark holding an import of the same content, if any. */

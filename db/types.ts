@@ -185,7 +185,8 @@ export interface BenchmarkPoint {
   value: number;
   source: BenchmarkSource;
   context: JsonObject;
-  raw: JsonValue | null;
+  /** Whether the tool's original output is kept (BenchmarkStore.pointRaw reads it): megabytes for a long run, so lists leave it out. */
+  hasRaw: boolean;
   /** SHA-256 of the imported file; null for simulated points. */
   contentHash: string | null;
 }

@@ -88,6 +88,11 @@ export class Lab implements LabApi {
     return result;
   }
 
+  /** A large message's JSON parsed off this thread (transports use it for messages of megabytes). */
+  parseJson(bytes: Uint8Array): Promise<unknown> {
+    return this.#ctx.scheduler.parseJson(bytes);
+  }
+
   on<E extends EventName>(event: E, listener: (data: EventData<E>) => void): () => void {
     return this.#ctx.on(event, listener);
   }

@@ -92,6 +92,7 @@ export class RemoteScheduler {
   }
 
   job: RunScheduler['job'] = (kind, input, opts) => this.#local.job(kind, input, opts);
+  parseJson: RunScheduler['parseJson'] = (bytes) => this.#local.parseJson(bytes);
 
   /** Checks Redis answers (before anything is journaled), then opens the queue and its event stream. */
   async connect(): Promise<void> {

@@ -58,7 +58,8 @@ export const benchmarkPointSchema = z.object({
   value: z.number(),
   source: z.enum(BENCHMARK_SOURCES),
   context: jsonObjectSchema,
-  raw: jsonValueSchema.nullable(),
+  /** Whether the tool's original output is kept in the journal (left out of answers: megabytes for a long run). */
+  hasRaw: z.boolean(),
   contentHash: z.string().nullable(),
 });
 

@@ -10,6 +10,8 @@ import { ServiceError, toServiceError } from '../errors.ts';
 export interface DispatchTarget {
   call(method: string, params: unknown): Promise<unknown>;
   on<E extends EventName>(event: E, listener: (data: EventData<E>) => void): () => void;
+  /** Parses a large message's JSON off the host's thread, if the target can. */
+  parseJson?(bytes: Uint8Array): Promise<unknown>;
 }
 
 export type OutgoingMessage = ResponseMessage | EventMessage;

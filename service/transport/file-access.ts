@@ -68,6 +68,7 @@ export function confineFiles(target: DispatchTarget, access: FileAccess): Dispat
   const realRoot = access.root === null ? null : realpathSync(access.root);
   return {
     on: (event, listener) => target.on(event, listener),
+    ...(target.parseJson ? { parseJson: (bytes: Uint8Array) => target.parseJson!(bytes) } : {}),
     call: async (method, params) => {
       const use = Object.hasOwn(FILE_METHODS, method) ? FILE_METHODS[method] : undefined;
       const path = (params as { path?: unknown } | null | undefined)?.path;

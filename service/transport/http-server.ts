@@ -62,6 +62,8 @@ export const MAX_JSON_BYTES_PER_CHAR = 6;
  * answer. Still stops a peer from making the server buffer gigabytes.
  */
 export const MAX_MESSAGE_BYTES = MAX_JSON_BYTES_PER_CHAR * MAX_IMPORT_TEXT_CHARS + 2 ** 20;
+/** Messages from this size on (imports of tool output) are parsed off serve's thread, which keeps answering meanwhile. */
+export const OFF_THREAD_PARSE_BYTES = 2 ** 20;
 
 /** Resolves when `res` can take more, rejects when it closed first. */
 function waitForDrain(res: ServerResponse): Promise<void> {
@@ -306,7 +308,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       send: (message) => {
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
       },
-      onMessage: (handler) => ws.on('message', (data, isBinary) => handler(isBinary ? null : data.toString())),
+      onMessage: (handler) =>
+        ws.on('message', (data: Buffer, isBinary) => {
+          if (isBinary) return handler(null);
+          if (data.length < OFF_THREAD_PARSE_BYTES || lab.parseJson === undefined) return handler(data.toString());
+          // Not JSON (or no worker): the dispatcher parses it here and names the fault.
+          lab.parseJson(data).then(handler, () => handler(data.toString()));
+        }),
       onClose: (handler) => ws.on('close', handler),
     });
   });

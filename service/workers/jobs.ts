@@ -17,6 +17,8 @@ export interface JobKinds {
   mergeJournal: { input: { ownPath: string; otherPath: string }; output: MergeReport };
   /** A tool's output parsed, checked and journaled with its benchmark point, over this worker's own connection. */
   importMeasurement: { input: { journalPath: string; measurement: ImportMeasurementInput }; output: { runId: string; metric: string; value: number; point: BenchmarkPoint } };
+  /** A JSON message of megabytes (UTF-8 bytes) parsed: what a host would otherwise spend its own thread on. */
+  parseJson: { input: Uint8Array; output: unknown };
 }
 export type JobKind = keyof JobKinds;
 export type JobInput<K extends JobKind> = JobKinds[K]['input'];

@@ -54,6 +54,8 @@ const handlers: Handlers = {
       journal.close();
     }
   },
+
+  parseJson: (bytes) => JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as unknown,
 };
 
 defineWorker(handlers);

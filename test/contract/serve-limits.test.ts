@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { ApiError, LabClient, Lab, startServer, webSocketTransport, type RunningServer } from '../../service/index.ts';
 import { MAX_FIELD_COLUMNS, MAX_IMPORT_TEXT_CHARS, MAX_SCENARIO_CONFIG_KEYS } from '../../service/protocol/constants.ts';
-import { MAX_JSON_BYTES_PER_CHAR, MAX_MESSAGE_BYTES } from '../../service/transport/http-server.ts';
+import { MAX_JSON_BYTES_PER_CHAR, MAX_MESSAGE_BYTES, OFF_THREAD_PARSE_BYTES } from '../../service/transport/http-server.ts';
 import { cleanupTempDirs, tempDir, withJournal } from '../fixtures/journal-helpers.ts';
 
 after(cleanupTempDirs);
@@ -74,6 +74,23 @@ describe('serve: size limits', () => {
     await invalidOn(client.call('measurements.import', { tool: 'iperf3', text: 'é'.repeat(MAX_IMPORT_TEXT_CHARS + 1), benchmark: 'rx' }), 'text', /larger than 50 MiB/);
     assert.equal(closedCode, null, 'the socket was not closed');
     assert.equal((await client.call('runs.list', {})).total, 0, 'the connection is still up');
+  });
+
+  test('a message too large to parse on serve\'s thread that is no JSON: the answer names the message, as for a small one', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${encodeURIComponent(server.token)}`);
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const answers: unknown[] = [];
+    const answered = new Promise<void>((resolve) => ws.on('message', (d) => answers.push(JSON.parse(d.toString())) === 2 && resolve()));
+    ws.send(`{"type":"request","id":7,"method":"runs.list","params":{"text":"${'x'.repeat(OFF_THREAD_PARSE_BYTES)}"`); // cut short
+    ws.send(JSON.stringify({ type: 'request', id: 8, method: 'runs.list', params: { pad: 'x'.repeat(OFF_THREAD_PARSE_BYTES) } }));
+    await answered;
+    ws.close();
+    const byId = (id: number) => answers.find((a) => (a as { id: number }).id === id) as { error?: { code: string; fields: { path: string; message: string }[] } };
+    assert.equal(byId(0).error?.code, 'invalid');
+    assert.match(byId(0).error?.fields[0]?.message ?? '', /must be JSON/);
+    // Parsed off the thread all the same: the method's own check answers (an unknown key).
+    assert.equal(byId(8).error?.code, 'invalid');
+    assert.match(JSON.stringify(byId(8).error?.fields), /unknown field \\"pad\\"/);
   });
 
   test('a preview of a 700k-key config is refused up front, naming source.config and the limit', async () => {

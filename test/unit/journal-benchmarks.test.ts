@@ -47,8 +47,10 @@ describe('benchmarks', () => {
     assert.equal(points[0]?.runId, runId);
     assert.equal(points[1]?.measuredAt, '2025-02-01T08:00:00.000Z', 'timestamps are normalised to ISO UTC with ms');
     assert.deepEqual(points[1]?.context, { host: 'lab1', kernel: '6.8' });
-    assert.deepEqual(points[1]?.raw, raw);
-    assert.equal(points[0]?.raw, null);
+    assert.deepEqual(points.map((p) => p.hasRaw), [false, true, false], 'lists say whether the raw output is kept, without it');
+    assert.deepEqual(journal.benchmarks.pointRaw(RX.name, points[1]!.id), raw);
+    assert.equal(journal.benchmarks.pointRaw(RX.name, points[0]!.id), null);
+    assert.throws(() => journal.benchmarks.pointRaw(RX.name, '00000000-0000-4000-8000-000000000000'), /point/);
 
     assert.deepEqual(journal.benchmarks.listBenchmarkPoints(RX.name, { source: 'iperf3' }).map((p) => p.value), [9.3, 8.7]);
     assert.deepEqual(journal.benchmarks.listBenchmarkPoints(RX.name, { from: '2025-01-15T00:00:00Z', to: '2025-02-15T00:00:00Z' }).map((p) => p.value), [9.3]);
