@@ -8,6 +8,7 @@
 import { detectChangePoints } from '../core/analysis/index.ts';
 import type { ChangePointOptions } from '../core/analysis/index.ts';
 import { compareVersions, parseKernelVersion } from '../core/policy/version.ts';
+import { REGRESSION_FLAG_PCT } from './protocol/constants.ts';
 import type { KernelVersion } from '../core/policy/types.ts';
 
 /** The axes a history can be ordered by; `context:KEY` orders by any context key (natural order: c2 < c10). */
@@ -137,6 +138,20 @@ export interface HistoryAnalysis {
   changes: HistoryChange[];
   knownShifts: KnownShift[];
   latest: LatestVsBaseline | null;
+  /** The regressions nobody has acknowledged yet (unacknowledgedRegressions): what the benchmark list flags and `history --fail-on-regression` fails on. */
+  unacknowledged: HistoryChange[];
+}
+
+/**
+ * Regressions nobody has acknowledged: detected changes for the worse by at least REGRESSION_FLAG_PCT
+ * after the last marker (a marker resets the baseline, so an acknowledgement is a marker placed
+ * before the regression's first point). Oldest first.
+ */
+export function unacknowledgedRegressions(analysis: Pick<HistoryAnalysis, 'changes' | 'knownShifts'>): HistoryChange[] {
+  const lastMarker = analysis.knownShifts.reduce((max, k) => (k.index !== null && k.index > max ? k.index : max), -1);
+  return analysis.changes
+    .filter((c) => c.kind === 'regression' && c.index > lastMarker && (c.changePct === null || Math.abs(c.changePct) >= REGRESSION_FLAG_PCT))
+    .sort((x, y) => x.index - y.index);
 }
 
 function timeOf(at: string, path: string): number {
@@ -329,5 +344,15 @@ export function analyzeHistory(input: HistoryInput): HistoryAnalysis {
     };
   }
 
-  return { benchmark: { name: benchmark.name, metric: benchmark.metric, higherIsBetter: benchmark.higherIsBetter }, orderBy, unordered, points, segments, changes, knownShifts, latest };
+  return {
+    benchmark: { name: benchmark.name, metric: benchmark.metric, higherIsBetter: benchmark.higherIsBetter },
+    orderBy,
+    unordered,
+    points,
+    segments,
+    changes,
+    knownShifts,
+    latest,
+    unacknowledged: unacknowledgedRegressions({ changes, knownShifts }),
+  };
 }

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { Result } from '../../service/index.ts';
 import { fmt, table } from '../format.ts';
 import { journalOption, withClient, type JournalOpts } from '../client.ts';
+import { REGRESSION_FLAG_PCT } from '../../service/protocol/constants.ts';
 import { collect, parseContext, UsageError, type Io } from '../usage.ts';
 
 type HistoryAnalysis = Result<'benchmarks.analyze'>;
@@ -11,6 +12,9 @@ type HistoryAnalysis = Result<'benchmarks.analyze'>;
 const pctText = (p: number | null): string => (p === null ? 'n/a' : `${p >= 0 ? '+' : ''}${p.toFixed(1)}%`);
 
 const timeText = (at: string): string => at.slice(0, 19).replace('T', ' ');
+
+/** A word for a shell command line as printed for the user to paste: quoted unless plain. */
+const quoteArg = (word: string): string => (/^[\w.,:@%+=/-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`);
 
 function formatHistory(h: HistoryAnalysis): string {
   const { benchmark: bench, points, changes, knownShifts: shifts, latest } = h;
@@ -41,6 +45,10 @@ function formatHistory(h: HistoryAnalysis): string {
   const whereChange = (i: number, at: string): string => (byTime ? timeText(at).slice(0, 10) : `#${i + 1} (${axis} ${points[i]?.key ?? '-'})`);
   out.push('', changes.length ? `${changes.length} change point${changes.length > 1 ? 's' : ''}: ${changes.map((c) => `${c.kind} at ${whereChange(c.index, c.at)} (${fmt(c.meanBefore)} -> ${fmt(c.meanAfter)}, ${pctText(c.changePct)})`).join('; ')}` : 'No change points detected.');
   if (latest && latest.baselineMean !== null) out.push(`Latest: ${fmt(latest.value)} vs baseline ${fmt(latest.baselineMean)} (${pctText(latest.changePct)}${latest.zScore === null ? '' : `, z = ${latest.zScore.toFixed(1)}`})`);
+  for (const r of h.unacknowledged) {
+    const point = r.pointId === null ? '' : ` (acknowledge: iommu-lab benchmarks mark ${quoteArg(bench.name)} "acknowledged: ${r.kind} ${pctText(r.changePct)}" --before ${r.pointId.slice(0, 8)})`;
+    out.push(`UNACKNOWLEDGED REGRESSION ${pctText(r.changePct)} at ${whereChange(r.index, r.at)}, worse than ${REGRESSION_FLAG_PCT}% since the last marker${point}`);
+  }
   return out.join('\n');
 }
 
@@ -50,11 +58,13 @@ export function registerHistory(program: Command, io: Io): void {
       .command('history <benchmark>')
       .description('a benchmark history: points, known shifts, change points flagged as regressions or improvements')
       .option('--order-by <axis>', "order the points by time, run-order, kernel or context:KEY for this view (default: the benchmark's own axis)")
-      .option('--json', 'print the analysis as JSON', false),
-  ).action(async (name: string, opts: JournalOpts & { json: boolean; orderBy?: string }) => {
+      .option('--json', 'print the analysis as JSON', false)
+      .option('--fail-on-regression', `exit 1 when a regression worse than ${REGRESSION_FLAG_PCT}% follows the last marker (for CI)`, false),
+  ).action(async (name: string, opts: JournalOpts & { json: boolean; orderBy?: string; failOnRegression: boolean }) => {
     await withClient(opts, async (client) => {
       const h = await client.call('benchmarks.analyze', { name, ...(opts.orderBy ? { orderBy: opts.orderBy } : {}) });
       io.out(opts.json ? JSON.stringify(h, null, 2) : formatHistory(h));
+      if (opts.failOnRegression && h.unacknowledged.length > 0) process.exitCode = 1;
     });
   });
 

@@ -77,3 +77,6 @@ export const COMMON_FIELD_PATHS = [
   'flushQueue.size',
   'flushQueue.timeoutMs',
 ] as const;
+
+/** A detected regression at least this much worse (percent) is flagged, on the benchmark list and by `history`, until someone acknowledges it. */
+export const REGRESSION_FLAG_PCT = 2;

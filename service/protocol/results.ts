@@ -194,6 +194,17 @@ export const comparisonReportSchema = z.object({
 
 // ---- benchmark histories ----
 
+const historyChangeSchema = z.object({
+  index: z.number(),
+  at: z.string(),
+  pointId: z.string().nullable(),
+  meanBefore: z.number(),
+  meanAfter: z.number(),
+  changePct: nullableNumber,
+  pValue: z.number(),
+  kind: z.enum(['regression', 'improvement']),
+});
+
 export const historyAnalysisSchema = z.object({
   benchmark: z.object({ name: z.string(), metric: z.string(), higherIsBetter: z.boolean() }),
   orderBy: z.string(),
@@ -213,18 +224,7 @@ export const historyAnalysisSchema = z.object({
       sd: nullableNumber,
     }),
   ),
-  changes: z.array(
-    z.object({
-      index: z.number(),
-      at: z.string(),
-      pointId: z.string().nullable(),
-      meanBefore: z.number(),
-      meanAfter: z.number(),
-      changePct: nullableNumber,
-      pValue: z.number(),
-      kind: z.enum(['regression', 'improvement']),
-    }),
-  ),
+  changes: z.array(historyChangeSchema),
   knownShifts: z.array(
     z.object({
       markerId: z.string().nullable(),
@@ -249,6 +249,7 @@ export const historyAnalysisSchema = z.object({
       direction: z.enum(['better', 'worse', 'equal']).nullable(),
     })
     .nullable(),
+  unacknowledged: z.array(historyChangeSchema),
 });
 
 export const mergeReportSchema = z.object({

@@ -184,6 +184,11 @@ describe('history: 20 iperf3 imports ordered by commit', () => {
     assert.equal(h1.changes[0].kind, 'regression');
     const step = h1.points[h1.changes[0].index];
     assert.equal(step.key, 'v6.8-11-g000b');
+    // Nobody acknowledged it: `history` says so, with the command that would, and fails CI when asked to.
+    assert.deepEqual(h1.unacknowledged, h1.changes);
+    const flagged = await run('history', 'rx', '--fail-on-regression');
+    assert.equal(flagged.code, 1, flagged.err);
+    assert.match(flagged.out, new RegExp(`UNACKNOWLEDGED REGRESSION -2\\d\\.\\d% at #\\d+ \\(commit v6\\.8-11-g000b\\), worse than 2% since the last marker \\(acknowledge: iommu-lab benchmarks mark rx "acknowledged: regression -2\\d\\.\\d%" --before ${(step.id as string).slice(0, 8)}\\)`));
 
     // Remove the duplicate again; then mark the step.
     const dup = h1.points[1].id as string;
@@ -201,6 +206,8 @@ describe('history: 20 iperf3 imports ordered by commit', () => {
     assert.match(text.out, /ordered by commit/);
     assert.match(text.out, /-- vhost rework --/);
     assert.match(text.out, /No change points detected/);
+    assert.doesNotMatch(text.out, /UNACKNOWLEDGED/);
+    assert.equal((await run('history', 'rx', '--fail-on-regression')).code, 0, 'a known shift fails nothing');
 
     // On the time axis the same points read the other way round.
     const byTime = JSON.parse((await run('history', 'rx', '--order-by', 'time', '--json')).out);

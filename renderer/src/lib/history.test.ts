@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeHistory, type HistoryAnalysis } from '../../../service/history.ts';
-import { acknowledgement, benchmarkSummary, REGRESSION_FLAG_PCT, unacknowledgedRegressions, changeByPoint, changeLabel, historyAxisLabels, historyChartData, historyMarkers, signedPct } from './history.ts';
+import { analyzeHistory, unacknowledgedRegressions, type HistoryAnalysis } from '../../../service/history.ts';
+import { acknowledgement, benchmarkSummary, REGRESSION_FLAG_PCT, changeByPoint, changeLabel, historyAxisLabels, historyChartData, historyMarkers, signedPct } from './history.ts';
 
 const at = (day: number): string => new Date(Date.UTC(2026, 0, day)).toISOString();
 
@@ -20,6 +20,7 @@ function analysis(): HistoryAnalysis {
     changes: [{ index: 3, at: at(4), pointId: 'p3', meanBefore: 10, meanAfter: 15, changePct: 50, pValue: 0.01, kind: 'improvement' }],
     knownShifts: [{ markerId: 'm1', label: 'new kernel', at: at(2), placement: `at ${at(2)}`, index: 1, meanBefore: null, meanAfter: null, changePct: null }],
     latest: null,
+    unacknowledged: [],
   };
 }
 
@@ -93,12 +94,13 @@ describe('benchmarkSummary', () => {
   const change = (index: number, kind: 'regression' | 'improvement', changePct: number) => ({ index, at: '', pointId: null, meanBefore: 1, meanAfter: 1, changePct, pValue: 0.01, kind });
 
   it('gives the latest value and the latest change, a regression included', () => {
-    const s = benchmarkSummary({ points: [point(0, 50), point(1, 51), point(2, 40)], changes: [change(2, 'regression', -21.6), change(1, 'improvement', 2)], knownShifts: [] });
-    expect(s).toMatchObject({ latest: 40, points: 3, lastChange: { index: 2, kind: 'regression' }, trend: [50, 51, 40] });
+    const changes = [change(2, 'regression', -21.6), change(1, 'improvement', 2)];
+    const s = benchmarkSummary({ points: [point(0, 50), point(1, 51), point(2, 40)], changes, unacknowledged: unacknowledgedRegressions({ changes, knownShifts: [] }) });
+    expect(s).toMatchObject({ latest: 40, points: 3, lastChange: { index: 2, kind: 'regression' }, regressions: [{ index: 2 }], trend: [50, 51, 40] });
   });
 
   it('says nothing where there is nothing', () => {
-    expect(benchmarkSummary({ points: [], changes: [], knownShifts: [] })).toEqual({ latest: null, points: 0, lastChange: null, regressions: [], trend: [] });
+    expect(benchmarkSummary({ points: [], changes: [], unacknowledged: [] })).toEqual({ latest: null, points: 0, lastChange: null, regressions: [], trend: [] });
   });
 });
 
@@ -113,7 +115,7 @@ describe('unacknowledgedRegressions', () => {
   });
 
   it('flags a regression worse than the threshold after the last marker, and forgets it once acknowledged', () => {
-    const found = unacknowledgedRegressions(analyzeHistory(input([...base, ...drop])));
+    const found = analyzeHistory(input([...base, ...drop])).unacknowledged;
     expect(found).toHaveLength(1);
     const [r] = found;
     expect(r).toMatchObject({ kind: 'regression', pointId: 'p12' });
@@ -123,14 +125,14 @@ describe('unacknowledgedRegressions', () => {
     expect(ack).toEqual({ label: `acknowledged: regression ${signedPct(r!.changePct)}`, before: 'p12' });
     const after = analyzeHistory(input([...base, ...drop], [{ label: ack!.label, pointId: ack!.before, side: 'before' }]));
     expect(after.changes).toEqual([]);
-    expect(unacknowledgedRegressions(after)).toEqual([]);
+    expect(after.unacknowledged).toEqual([]);
   });
 
   it('ignores improvements and regressions smaller than the threshold', () => {
-    expect(unacknowledgedRegressions(analyzeHistory(input([...drop, ...base])))).toEqual([]);
+    expect(analyzeHistory(input([...drop, ...base])).unacknowledged).toEqual([]);
     const small = drop.map((v) => v + 4.6); // 49.6: under 1% below 50
     const a = analyzeHistory(input([...base, ...base, ...small, ...small]));
     expect(a.changes.every((c) => Math.abs(c.changePct ?? 100) < REGRESSION_FLAG_PCT)).toBe(true);
-    expect(unacknowledgedRegressions(a)).toEqual([]);
+    expect(a.unacknowledged).toEqual([]);
   });
 });

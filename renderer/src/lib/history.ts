@@ -4,6 +4,8 @@
 import type { HistoryAnalysis, HistoryChange } from './types.ts';
 import type { Aligned } from './charts.ts';
 
+export { REGRESSION_FLAG_PCT } from '../../../service/protocol/constants.ts';
+
 export type { HistoryAnalysis, HistoryChange };
 
 /** A signed percentage with one decimal: "+12.3%", "-4.0%"; "n/a" when there is none. */
@@ -81,21 +83,6 @@ export function changeByPoint(analysis: Pick<HistoryAnalysis, 'points' | 'change
  * A benchmark's line in the list: its latest value, how many points, and its
  * latest detected change (a regression there is what a reader must see first).
  */
-/** A detected regression at least this much worse (percent) is flagged on the benchmark list until someone acknowledges it. */
-export const REGRESSION_FLAG_PCT = 2;
-
-/**
- * Regressions nobody has acknowledged: detected changes for the worse by at least REGRESSION_FLAG_PCT
- * after the last marker (a marker resets the baseline, so an acknowledgement is a marker placed
- * before the regression's first point). Oldest first.
- */
-export function unacknowledgedRegressions(analysis: Pick<HistoryAnalysis, 'changes' | 'knownShifts'>): HistoryChange[] {
-  const lastMarker = analysis.knownShifts.reduce((max, k) => (k.index !== null && k.index > max ? k.index : max), -1);
-  return analysis.changes
-    .filter((c) => c.kind === 'regression' && c.index > lastMarker && (c.changePct === null || Math.abs(c.changePct) >= REGRESSION_FLAG_PCT))
-    .sort((x, y) => x.index - y.index);
-}
-
 /** The marker that acknowledges a regression: before its first point, so the baseline restarts there. */
 export function acknowledgement(change: Pick<HistoryChange, 'kind' | 'changePct' | 'pointId'>): { label: string; before: string } | null {
   if (change.pointId === null) return null;
@@ -105,7 +92,7 @@ export function acknowledgement(change: Pick<HistoryChange, 'kind' | 'changePct'
 /** How many of the latest points the benchmark list's trend line shows. */
 export const TREND_POINTS = 40;
 
-export function benchmarkSummary(analysis: Pick<HistoryAnalysis, 'points' | 'changes' | 'knownShifts'>): {
+export function benchmarkSummary(analysis: Pick<HistoryAnalysis, 'points' | 'changes' | 'unacknowledged'>): {
   latest: number | null;
   points: number;
   lastChange: HistoryChange | null;
@@ -119,7 +106,7 @@ export function benchmarkSummary(analysis: Pick<HistoryAnalysis, 'points' | 'cha
     latest: last ? last.value : null,
     points: analysis.points.length,
     lastChange,
-    regressions: unacknowledgedRegressions(analysis),
+    regressions: analysis.unacknowledged,
     trend: analysis.points.slice(-TREND_POINTS).map((p) => p.value),
   };
 }

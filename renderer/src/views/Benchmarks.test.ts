@@ -9,7 +9,8 @@ import Benchmarks from './Benchmarks.svelte';
 const at = (h: number): string => new Date(Date.UTC(2026, 0, 1, h)).toISOString();
 const bench = (name: string) => ({ id: name, name, metric: 'throughputGbps', description: '', higherIsBetter: true, orderBy: 'time', createdAt: at(0) });
 
-function analysis(name: string, changes: HistoryAnalysis['changes'], knownShifts: HistoryAnalysis['knownShifts'] = []): HistoryAnalysis {
+/** As benchmarks.analyze answers; `unacknowledged` as the service's rule gives it for these changes. */
+function analysis(name: string, changes: HistoryAnalysis['changes'], knownShifts: HistoryAnalysis['knownShifts'] = [], unacknowledged: HistoryAnalysis['changes'] = []): HistoryAnalysis {
   return {
     benchmark: { name, metric: 'throughputGbps', higherIsBetter: true },
     orderBy: 'time',
@@ -19,6 +20,7 @@ function analysis(name: string, changes: HistoryAnalysis['changes'], knownShifts
     changes,
     knownShifts,
     latest: null,
+    unacknowledged,
   };
 }
 const change = (kind: 'regression' | 'improvement', changePct: number) => ({ index: 2, at: at(2), pointId: 'p2', meanBefore: 50, meanAfter: 45, changePct, pValue: 1e-5, kind });
@@ -33,7 +35,7 @@ describe('Benchmarks', () => {
           if (params.name === 'tx') return analysis('tx', [change('improvement', 12)]);
           if (params.name === 'small') return analysis('small', [change('regression', -1.2)]);
           return marks.length === 0
-            ? analysis('rx', [change('regression', -10)])
+            ? analysis('rx', [change('regression', -10)], [], [change('regression', -10)])
             : analysis('rx', [], [{ markerId: 'm1', label: String(marks[0]?.label), at: at(1), placement: 'before p2', index: 2, meanBefore: 50, meanAfter: 45, changePct: -10 }]);
         }
         if (method === 'benchmarks.mark') {
