@@ -4,7 +4,8 @@
 // its margin over the runner-up. Plain data in and out (no journal here).
 import { summarize, welchTTest } from '../core/analysis/index.ts';
 import { ServiceError } from './errors.ts';
-import { metricSpec } from './protocol/metrics.ts';
+import { headlineMetrics, metricSpec } from './protocol/metrics.ts';
+import { defaultPrimaryMetric } from './stats.ts';
 import { EFFECTIVE_POLICY_PATH } from './protocol/constants.ts';
 
 export type FieldValue = string | number | boolean | null;
@@ -22,7 +23,19 @@ export interface AnalysedRun {
 /** Fields that tell seeds and labels apart, and the kernel's own decision (an outcome): never grid points. */
 const NOT_SWEPT = new Set(['seed', 'name', 'effective.policy']);
 /** Metrics shown when none are chosen, those a run has. */
-export const DEFAULT_EXPERIMENT_METRICS = ['throughputGbps', 'vmExitsPerSec', 'staleWindowP99Us'] as const;
+/** Shown beside the primary metric unless asked otherwise: what the guest pays, and what lazy invalidation leaves open. */
+const COST_AND_EXPOSURE_METRICS = ['vmExitsPerSec', 'staleWindowP99Us'] as const;
+
+/**
+ * The metrics an experiment shows by default: its primary metric (throughput
+ * for NIC runs, the IOPS of the direction fio runs do), that direction's p99
+ * completion latency for fio, then exits and the p99 stale window.
+ */
+function defaultExperimentMetrics(present: readonly string[], runs: readonly AnalysedRun[]): string[] {
+  const primary = defaultPrimaryMetric(present, runs);
+  const latency = primary?.endsWith('Iops') ? primary.replace(/Iops$/, 'ClatP99Us') : null;
+  return [...new Set([primary, latency, ...COST_AND_EXPOSURE_METRICS])].filter((m): m is string => m !== null && present.includes(m));
+}
 
 /**
  * The scenario as `path -> value` (objects joined with dots; arrays and
@@ -126,8 +139,15 @@ export interface Interaction {
 
 export interface ParetoPoint {
   values: Record<string, FieldValue>;
-  throughputGbps: number;
+  /** Mean of the front's primary metric (ParetoFront.metric). */
+  value: number;
   staleWindowP99Us: number;
+}
+
+/** Grid points no other point beats on both the primary metric (higher) and the p99 stale window (lower), best primary first. */
+export interface ParetoFront {
+  metric: string;
+  points: ParetoPoint[];
 }
 
 export interface BestConfiguration {
@@ -162,8 +182,10 @@ export interface ExperimentAnalysis {
   points: ExperimentPoint[];
   mainEffects: MainEffect[];
   interactions: Interaction[];
-  /** Grid points no other point beats on both throughput (higher) and p99 stale window (lower), by throughput; empty without both metrics. */
-  pareto: ParetoPoint[];
+  /** The trade-off lazy invalidation makes; null without a primary metric or a stale window. */
+  pareto: ParetoFront | null;
+  /** The headline metrics the runs report, for a reader choosing what to show. */
+  headlineMetrics: string[];
   best: BestConfiguration[];
   excluded: Record<string, number>;
 }
@@ -201,7 +223,7 @@ export function analyseExperiment(experiment: ExperimentSummaryInput, runs: read
   }
 
   const present = [...new Set(done.flatMap((r) => Object.keys(r.metrics)))];
-  const metricNames = opts.metrics && opts.metrics.length > 0 ? [...opts.metrics] : DEFAULT_EXPERIMENT_METRICS.filter((m) => present.includes(m));
+  const metricNames = opts.metrics && opts.metrics.length > 0 ? [...opts.metrics] : defaultExperimentMetrics(present, done);
   const missing = metricNames.filter((m) => !present.includes(m));
   if (done.length > 0 && missing.length > 0) {
     throw ServiceError.invalid(missing.map((m) => ({ path: 'metrics', message: `no run of ${experiment.name} reports ${JSON.stringify(m)}; available: ${present.sort().join(', ')}` })));
@@ -281,20 +303,20 @@ export function analyseExperiment(experiment: ExperimentSummaryInput, runs: read
     }
   }
 
-  // The trade-off lazy invalidation makes: throughput against how long unmapped pages stay reachable.
-  const pareto: ParetoPoint[] = [];
-  const both = ordered.flatMap((g, i) => {
-    const tp = samples(g, 'throughputGbps');
-    const sw = samples(g, 'staleWindowP99Us');
-    return tp.length && sw.length ? [{ values: (points[i] as ExperimentPoint).values, throughputGbps: mean(tp), staleWindowP99Us: mean(sw) }] : [];
-  });
-  for (const p of both) {
-    const dominated = both.some(
-      (q) => q !== p && q.throughputGbps >= p.throughputGbps && q.staleWindowP99Us <= p.staleWindowP99Us && (q.throughputGbps > p.throughputGbps || q.staleWindowP99Us < p.staleWindowP99Us),
+  // The trade-off lazy invalidation makes: the primary metric against how long unmapped pages stay reachable.
+  const primary = defaultPrimaryMetric(present, done);
+  let pareto: ParetoFront | null = null;
+  if (primary !== null && metricSpec(primary).direction === 'higher' && present.includes('staleWindowP99Us')) {
+    const both = ordered.flatMap((g, i) => {
+      const v = samples(g, primary);
+      const sw = samples(g, 'staleWindowP99Us');
+      return v.length && sw.length ? [{ values: (points[i] as ExperimentPoint).values, value: mean(v), staleWindowP99Us: mean(sw) }] : [];
+    });
+    const front = both.filter(
+      (p) => !both.some((q) => q !== p && q.value >= p.value && q.staleWindowP99Us <= p.staleWindowP99Us && (q.value > p.value || q.staleWindowP99Us < p.staleWindowP99Us)),
     );
-    if (!dominated) pareto.push(p);
+    pareto = { metric: primary, points: front.sort((x, y) => y.value - x.value) };
   }
-  pareto.sort((x, y) => y.throughputGbps - x.throughputGbps);
 
   const alpha = opts.alpha ?? 0.05;
   const best: BestConfiguration[] = [];
@@ -351,6 +373,7 @@ export function analyseExperiment(experiment: ExperimentSummaryInput, runs: read
     mainEffects,
     interactions,
     pareto,
+    headlineMetrics: headlineMetrics(done.map((r) => r.metrics)).filter((m) => present.includes(m)),
     best,
     excluded,
   };

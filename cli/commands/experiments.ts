@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import type { Result } from '../../service/index.ts';
 import { journalOption, withClient, type JournalOpts } from '../client.ts';
+import { metricSpec } from '../../service/protocol/metrics.ts';
 import { fmt, table } from '../format.ts';
 import { UsageError, type Io } from '../usage.ts';
 
@@ -105,9 +106,10 @@ function formatAnalysis(a: Analysis, x: string | undefined): string {
     out.push('', 'Interactions (how far two fields stray from adding their main effects; % of the grand mean):');
     for (const x of strong) out.push(`  ${x.paths[0]} x ${x.paths[1]} on ${x.metric}: ${(x.sizePct as number).toFixed(1)}%`);
   }
-  if (a.pareto.length) {
-    out.push('', 'Pareto front, throughput vs p99 stale window (no other point is better on both):');
-    for (const p of a.pareto) out.push(`  ${pointText(p.values)}: ${fmt(p.throughputGbps)} Gbit/s, ${fmt(p.staleWindowP99Us)} µs`);
+  if (a.pareto && a.pareto.points.length) {
+    const primary = metricSpec(a.pareto.metric);
+    out.push('', `Pareto front, ${primary.name} vs p99 stale window (no other point is better on both):`);
+    for (const p of a.pareto.points) out.push(`  ${pointText(p.values)}: ${fmt(p.value)}${primary.unit ? ` ${primary.unit}` : ''}, ${fmt(p.staleWindowP99Us)} µs`);
   }
   if (a.best.length) {
     out.push('', 'Best configuration per backend (margin over the runner-up; Welch t over seeds, alpha 0.05):');

@@ -309,7 +309,10 @@ export const experimentAnalysisSchema = z.object({
   /** Per pair of swept fields and metric: how far their joint means stray from adding their main effects, in % of the grand mean. */
   interactions: z.array(z.object({ paths: z.tuple([z.string(), z.string()]), metric: z.string(), sizePct: nullableNumber, cells: z.number() })),
   /** Grid points not beaten on both throughput (higher) and p99 stale window (lower), by throughput. */
-  pareto: z.array(z.object({ values: z.record(z.string(), fieldValueSchema), throughputGbps: z.number(), staleWindowP99Us: z.number() })),
+  /** The primary metric (higher is better) against the p99 stale window: grid points no other beats on both, best primary first. */
+  pareto: z.object({ metric: z.string(), points: z.array(z.object({ values: z.record(z.string(), fieldValueSchema), value: z.number(), staleWindowP99Us: z.number() })) }).nullable(),
+  /** The headline metrics the runs report (NIC or fio), for choosing what to show. */
+  headlineMetrics: z.array(z.string()),
   /** Per backend and metric: the best grid point, the runner-up, the margin and whether it is significant (Welch t over seeds). */
   best: z.array(
     z.object({

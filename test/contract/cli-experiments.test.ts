@@ -99,10 +99,11 @@ describe('experiments: backend x policy x flushQueue.size x 6 seeds', () => {
     );
 
     // The Pareto front: undominated on throughput (higher) and stale window (lower), fastest first.
-    assert.ok(a.pareto.length >= 2);
-    for (const p of a.pareto) {
+    assert.equal(a.pareto.metric, 'throughputGbps');
+    assert.ok(a.pareto.points.length >= 2);
+    for (const p of a.pareto.points) {
       for (const q of a.points) {
-        const better = q.metrics.throughputGbps.mean > p.throughputGbps && q.metrics.staleWindowP99Us.mean < p.staleWindowP99Us;
+        const better = q.metrics.throughputGbps.mean > p.value && q.metrics.staleWindowP99Us.mean < p.staleWindowP99Us;
         assert.ok(!better, `a grid point beats a front point on both: ${JSON.stringify(q.values)}`);
       }
     }

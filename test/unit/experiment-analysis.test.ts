@@ -94,7 +94,9 @@ describe('experiment analysis', () => {
       const size = (r.scenario as { flushQueue: { size: number } }).flushQueue.size;
       return { ...r, metrics: { ...r.metrics, staleWindowP99Us: size * 10 } };
     });
-    const front = analyseExperiment(EXPERIMENT, withStale, { metrics: ['throughputGbps'] }).pareto;
+    const pareto = analyseExperiment(EXPERIMENT, withStale, { metrics: ['throughputGbps'] }).pareto;
+    assert.equal(pareto?.metric, 'throughputGbps');
+    const front = pareto?.points ?? [];
     // nested-fl 256 (fastest) and nested-fl 64 (shortest window, faster than every shadow-sl point) are undominated.
     assert.deepEqual(
       front.map((p) => [p.values['viommu.backend'], p.values['flushQueue.size']]),
@@ -103,6 +105,22 @@ describe('experiment analysis', () => {
         ['nested-fl', 64],
       ],
     );
+  });
+
+  test('an experiment of fio runs shows IOPS, their p99 latency, exits and the stale window by default, and its Pareto front is on IOPS', () => {
+    // fio reads: IOPS of the read direction; the write direction is all zeros; throughput as a NIC run would report it too.
+    const fio = runs().map((r) => {
+      const size = (r.scenario as { flushQueue: { size: number } }).flushQueue.size;
+      const iops = r.metrics.throughputGbps! * 1e5;
+      return { ...r, metrics: { readIops: iops, writeIops: 0, readClatP99Us: 1e8 / iops, writeClatP99Us: 0, throughputGbps: 1, vmExitsPerSec: 1000 / size, staleWindowP99Us: size * 10 } };
+    });
+    const a = analyseExperiment(EXPERIMENT, fio);
+    assert.deepEqual(a.metrics.map((m) => m.name), ['readIops', 'readClatP99Us', 'vmExitsPerSec', 'staleWindowP99Us']);
+    assert.equal(a.pareto?.metric, 'readIops');
+    assert.deepEqual(a.pareto?.points.map((p) => [p.values['viommu.backend'], p.values['flushQueue.size']]), [['nested-fl', 256], ['nested-fl', 64]]);
+    assert.ok(a.headlineMetrics.includes('readIops') && !a.headlineMetrics.includes('throughputGbps'), a.headlineMetrics.join());
+    // NIC runs keep their defaults.
+    assert.deepEqual(analyseExperiment(EXPERIMENT, runs()).metrics.map((m) => m.name), ['throughputGbps', 'vmExitsPerSec']);
   });
 
   test('best per backend follows the metric direction, with margin and significance', () => {

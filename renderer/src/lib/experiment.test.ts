@@ -20,7 +20,8 @@ function analysis(): ExperimentAnalysis {
     points,
     mainEffects: [],
     interactions: [],
-    pareto: [],
+    pareto: null,
+    headlineMetrics: ['throughputGbps'],
     best: [],
     excluded: {},
   };
