@@ -149,7 +149,7 @@ export function registerExperiments(program: Command, io: Io): void {
       .command('show <name>')
       .description('an experiment per grid point: mean ± 95% CI over seeds, metric-vs-parameter chart, main effects, best per backend')
       .option('--by <paths>', 'group runs by these scenario fields (comma-separated; default: the swept ones)')
-      .option('--metric <names>', 'metrics to show (comma-separated; default: throughputGbps, vmExitsPerSec, staleWindowP99Us)')
+      .option('--metric <names>', 'metrics to show (comma-separated; default: the primary metric (throughputGbps, or readIops/writeIops and its p99 latency for fio), vmExitsPerSec, staleWindowP99Us)')
       .option('--x <path>', "the chart's x axis (default: the last numeric swept field)")
       .option('--json', 'print the analysis as JSON', false)
       .option('--csv', 'print one CSV row per grid point', false),
