@@ -94,9 +94,13 @@ export class RemoteScheduler {
   job: RunScheduler['job'] = (kind, input, opts) => this.#local.job(kind, input, opts);
   parseJson: RunScheduler['parseJson'] = (bytes) => this.#local.parseJson(bytes);
 
-  /** Checks Redis answers (before anything is journaled), then opens the queue and its event stream. */
+  /**
+   * Checks Redis answers (before anything is journaled), then opens the queue
+   * and its event stream; once open, a no-op (the window asks for the workers
+   * every few seconds: each check would open and close a connection).
+   */
   async connect(): Promise<void> {
-    await checkRedis(this.#url);
+    if (this.#connected === undefined) await checkRedis(this.#url);
     this.#connected ??= (async () => {
       const [{ Queue, QueueEvents }, { Redis }] = await Promise.all([import('bullmq'), import('ioredis')]);
       const connection = redisOptions(this.#url);

@@ -339,6 +339,13 @@ describe('distributed sweeps (BullMQ on a private redis-server)', { timeout: 90_
       const listed = await client.call('sweeps.workers', {});
       assert.match(listed.redis ?? '', /^redis:\/\/:\*\*\*@127\.0\.0\.1:\d+/);
       assert.deepEqual(listed.workers.filter((w) => w.name === 'lister'), [{ name: 'lister', modelVersion: MODEL_VERSION, compatible: true }], 'listed once, with its model');
+      // The window asks again every few seconds: over the open queue, no new connection each time.
+      const admin = new Redis({ port: redis.port, host: '127.0.0.1', password: PASSWORD });
+      const connectionsReceived = async () => Number(/total_connections_received:(\d+)/.exec(await admin.info('stats'))?.[1]);
+      const before = await connectionsReceived();
+      for (let i = 0; i < 3; i++) await client.call('sweeps.workers', {});
+      assert.equal(await connectionsReceived(), before, 'no connection opened by asking again');
+      admin.disconnect();
       const seen: string[] = [];
       const queue = testQueue();
       const stopWatching = setInterval(() => void queue.getJobCounts().then((c) => Object.values(c).some((n) => n > 0) && seen.push('job')), 5);
