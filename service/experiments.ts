@@ -22,7 +22,6 @@ export interface AnalysedRun {
 
 /** Fields that tell seeds and labels apart, and the kernel's own decision (an outcome): never grid points. */
 const NOT_SWEPT = new Set(['seed', 'name', 'effective.policy']);
-/** Metrics shown when none are chosen, those a run has. */
 /** Shown beside the primary metric unless asked otherwise: what the guest pays, and what lazy invalidation leaves open. */
 const COST_AND_EXPOSURE_METRICS = ['vmExitsPerSec', 'staleWindowP99Us'] as const;
 
