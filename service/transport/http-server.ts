@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { resolve } from 'node:path';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { DOWNLOAD_PATH_PREFIX, MAX_IMPORT_TEXT_CHARS } from '../protocol/constants.ts';
 import { attachChannel, type DispatchTarget } from './dispatch.ts';
 import { confineFiles } from './file-access.ts';
@@ -286,6 +286,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     serveStatic(req, res, rawPath);
   });
 
+  // Loaded here, not with the service: ws loads its native frame unmasking (bufferutil), which only `serve` needs (30 ms of every command's start).
+  const { WebSocketServer } = await import('ws');
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
 
   const refuseUpgrade = (socket: Duplex, status: number, reason: string): void => {
