@@ -159,6 +159,15 @@ export function registerHistory(program: Command, io: Io): void {
       });
     },
   );
+  journalOption(benchmarks.command('raw <benchmark> <point>').description('print the tool output (iperf3 / fio JSON) an imported point keeps')).action(
+    async (name: string, point: string, opts: JournalOpts) => {
+      await withClient(opts, async (client) => {
+        const r = await client.call('benchmarks.pointRaw', { benchmark: name, point });
+        if (r.raw === null) throw new UsageError(`point ${r.pointId.slice(0, 8)} of ${name} keeps no tool output (it was not imported)`);
+        io.out(JSON.stringify(r.raw, null, 2));
+      });
+    },
+  );
   journalOption(benchmarks.command('rm-marker <benchmark> <marker>').description('remove a known-shift marker (id or prefix)')).action(
     async (name: string, marker: string, opts: JournalOpts) => {
       await withClient(opts, async (client) => {

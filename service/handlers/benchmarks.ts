@@ -13,6 +13,7 @@ type Methods =
   | 'benchmarks.removePoints'
   | 'benchmarks.mark'
   | 'benchmarks.removeMarker'
+  | 'benchmarks.pointRaw'
   | 'benchmarks.history'
   | 'benchmarks.analyze';
 
@@ -32,6 +33,12 @@ export function benchmarksHandlers(ctx: LabContext): DomainHandlers<Methods> {
       const removed = ctx.journal.benchmarks.removeMarker(ctx.benchmark(benchmark).name, marker);
       if (!removed) throw new ServiceError('not_found', `marker ${JSON.stringify(marker)} not found in benchmark ${benchmark}`);
       return { removed };
+    },
+
+    'benchmarks.pointRaw': ({ benchmark, point }) => {
+      const name = ctx.benchmark(benchmark).name;
+      const pointId = ctx.journal.benchmarks.resolvePoint(name, point).id;
+      return { pointId, raw: ctx.journal.benchmarks.pointRaw(name, pointId) };
     },
 
     // The scenario's own facts, then what the caller adds (commit=..., qemu=...); the caller's keys win.

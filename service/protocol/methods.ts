@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { parseKernelVersion } from '../../core/policy/version.ts';
 import { calibrationReportSchema, calibrationSpecSchema, calibrationStatusSchema, costProfileSchema, costRecord } from './calibration.ts';
 import { idSchema as id, idsSchema as ids, knownMetricNameSchema, metricNameSchema, profileNameSchema, runNameSchema, runQuerySchema, tagSchema as tag, tagsSchema } from './fields.ts';
-import { jsonObjectSchema } from './json.ts';
+import { jsonObjectSchema, jsonValueSchema } from './json.ts';
 import {
   benchmarkPointSchema,
   benchmarkSchema,
@@ -225,6 +225,8 @@ export const methods = {
   /** Removes points (by id or unique prefix) from a benchmark; the runs stay. */
   'benchmarks.removePoints': { params: z.strictObject({ benchmark: z.string().min(1), points: z.array(id).min(1).max(10_000) }), result: z.object({ removed: z.number() }) },
   'benchmarks.removeMarker': { params: z.strictObject({ benchmark: z.string().min(1), marker: id }), result: z.object({ removed: z.boolean() }) },
+  /** The tool output (iperf3 / fio JSON) an imported point keeps, as parsed; null for a point without one (simulated). */
+  'benchmarks.pointRaw': { params: z.strictObject({ benchmark: z.string().min(1), point: id }), result: z.object({ pointId: z.string(), raw: jsonValueSchema.nullable() }) },
   /** Adds a done run to a benchmark; the point's value is the run's value of the benchmark's metric. */
   'benchmarks.addRun': {
     params: z.strictObject({ benchmark: z.string().min(1), runId: id, context: z.record(contextKeySchema, z.string().trim().min(1, 'must not be empty').max(500)).optional() }),

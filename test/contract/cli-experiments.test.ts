@@ -170,6 +170,12 @@ describe('history: 20 iperf3 imports ordered by commit', () => {
       const r = await run('import', 'iperf3', files[k] as string, '--benchmark', 'rx', '--context', `commit=v6.8-${k + 1}-g${(k + 1).toString(16).padStart(4, '0')}`, '--context', 'qemu=8.2');
       assert.equal(r.code, 0, r.err);
     }
+    // The tool output stays in the journal, whole, though answers leave it out.
+    const h0 = JSON.parse((await run('history', 'rx', '--json')).out);
+    const first = h0.points.find((q: { key: string }) => q.key === 'v6.8-1-g0001');
+    const raw = await run('benchmarks', 'raw', 'rx', (first.id as string).slice(0, 8));
+    assert.equal(raw.code, 0, raw.err);
+    assert.deepEqual(JSON.parse(raw.out), JSON.parse(iperf3HistoryRun(1)));
     const again = await run('import', 'iperf3', files[0] as string, '--benchmark', 'rx');
     assert.equal(again.code, 2);
     assert.match(again.err, /already imported into rx as point/);

@@ -215,6 +215,8 @@ describe('every method through the one client, results checked against their sch
     const text = readFileSync(join(root, 'test/fixtures/iperf3/tcp-send.json'), 'utf8');
     const imported = await call('measurements.import', { tool: 'iperf3', text, benchmark: 'iperf' });
     assert.ok(imported.value > 0);
+    assert.equal(imported.point.hasRaw, true);
+    assert.deepEqual((await call('benchmarks.pointRaw', { benchmark: 'iperf', point: imported.point.id.slice(0, 8) })).raw, JSON.parse(text));
     const marker = await call('benchmarks.mark', { benchmark: 'rx', at: new Date().toISOString(), label: 'now' });
     assert.equal((await call('benchmarks.history', { name: 'rx' })).markers.length, 1);
     assert.equal((await call('benchmarks.analyze', { name: 'rx' })).benchmark.name, 'rx');
