@@ -14,12 +14,15 @@
 // after the simulation figures says whether other work shared the cores.
 // BENCH_SWEEP10K=1 adds a 10k-run sweep of short runs through the compiled
 // command: wall time and peak RSS (sweep.ts; a minute or more on two cores).
+// BENCH_INDEX_COST=ROWS adds what random-keyed indexes cost a bulk insert at
+// ROWS rows, on the journal's connection settings (index-cost.ts).
 import { loadavg } from 'node:os';
 import { findPreset } from '../core/model/presets.ts';
 import { mergeDeep } from '../core/model/scenario.ts';
 import { simulate } from '../core/simulate.ts';
 import { benchCliStartup } from './cli-startup.ts';
 import { benchDistributedSweep } from './distributed.ts';
+import { benchIndexCost } from './index-cost.ts';
 import { benchJournal } from './journal.ts';
 import { benchSweep } from './sweep.ts';
 
@@ -94,4 +97,5 @@ const cliStartup = ONLY_JOURNAL ? { skipped: 'BENCH_ONLY_JOURNAL=1' } : benchCli
 const journal = SKIP_JOURNAL ? { skipped: 'BENCH_SKIP_JOURNAL=1' } : await benchJournal(JOURNAL_RUNS);
 const distributedSweep = ONLY_JOURNAL ? { skipped: 'BENCH_ONLY_JOURNAL=1' } : await benchDistributedSweep({ runs: Number(process.env.BENCH_SWEEP_RUNS ?? 200) });
 const sweep10k = process.env.BENCH_SWEEP10K === '1' ? await benchSweep({ runs: 10_000 }) : { skipped: 'set BENCH_SWEEP10K=1 (a minute or more)' };
-console.log(JSON.stringify({ node: process.version, repeats: REPEATS, loadAverage1m, simulation: results, cliStartup, journal, distributedSweep, sweep10k }, null, 2));
+const indexCost = process.env.BENCH_INDEX_COST ? benchIndexCost(Number(process.env.BENCH_INDEX_COST)) : { skipped: 'set BENCH_INDEX_COST=ROWS, e.g. 1000000 (minutes)' };
+console.log(JSON.stringify({ node: process.version, repeats: REPEATS, loadAverage1m, simulation: results, cliStartup, journal, distributedSweep, sweep10k, indexCost }, null, 2));

@@ -1,0 +1,60 @@
+// What one secondary index on a random value (a metric) costs a bulk insert,
+// on a connection with the journal's own settings (WAL, page cache,
+// checkpoint interval): rows per second into a bare table of four REAL
+// columns with 0, 1 or 4 of them indexed, committing every 1000 or 10000
+// rows, measured over the last tenth of `rows`. Each commit writes every page
+// its inserts touched to the WAL; a random-keyed index with more leaf pages
+// than a commit has rows gets about one dirty page per row, and that, not the
+// data, bounds the journal's bulk insert once it holds a few hundred thousand runs.
+// Alone: node --import tsx bench/index-cost.ts [ROWS] (default 300000).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { openDatabase } from '../db/open.ts';
+
+const COLUMNS = ['a', 'b', 'c', 'd'] as const;
+
+function insertRate(rows: number, indexes: number, commitRows: number): number {
+  const dir = mkdtempSync(join(tmpdir(), 'iommu-lab-index-cost-'));
+  const db = openDatabase(join(dir, 'cost.sqlite'));
+  try {
+    db.exec(`CREATE TABLE cost (id INTEGER PRIMARY KEY, a REAL, b REAL, c REAL, d REAL);
+             ${COLUMNS.slice(0, indexes).map((c) => `CREATE INDEX cost_by_${c} ON cost (${c});`).join('\n')}`);
+    const insert = db.prepare('INSERT INTO cost VALUES (?, ?, ?, ?, ?)');
+    // A fixed sequence (xorshift), so every configuration inserts the same values.
+    let x = 0x9e3779b9;
+    const random = (): number => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return (x >>> 0) / 2 ** 32;
+    };
+    const commit = db.transaction((from: number, to: number) => {
+      for (let id = from; id < to; id++) insert.run(id + 1, random(), random(), random(), random());
+    });
+    const lastTenth = rows - Math.floor(rows / 10);
+    let t0 = 0;
+    for (let from = 0; from < rows; from += commitRows) {
+      if (from >= lastTenth && t0 === 0) t0 = performance.now();
+      commit(from, Math.min(rows, from + commitRows));
+    }
+    return Math.round((rows - lastTenth) / ((performance.now() - t0) / 1000));
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function benchIndexCost(rows: number) {
+  const rowsPerSec: Record<string, number> = {};
+  for (const commitRows of [1000, 10_000]) {
+    for (const indexes of [0, 1, 4]) rowsPerSec[`${indexes} index${indexes === 1 ? "" : "es"}, commits of ${commitRows}`] = insertRate(rows, indexes, commitRows);
+  }
+  return { rows, measuredOver: 'the last tenth of the rows', rowsPerSec };
+}
+
+// Alone: node --import tsx bench/index-cost.ts [ROWS]
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  console.log(JSON.stringify(benchIndexCost(Number(process.argv[2] ?? 300_000)), null, 2));
+}
