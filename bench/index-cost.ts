@@ -49,7 +49,7 @@ function insertRate(rows: number, indexes: number, commitRows: number): number {
 export function benchIndexCost(rows: number) {
   const rowsPerSec: Record<string, number> = {};
   for (const commitRows of [1000, 10_000]) {
-    for (const indexes of [0, 1, 4]) rowsPerSec[`${indexes} index${indexes === 1 ? "" : "es"}, commits of ${commitRows}`] = insertRate(rows, indexes, commitRows);
+    for (const indexes of [0, 1, 4]) rowsPerSec[`${indexes} index${indexes === 1 ? '' : 'es'}, commits of ${commitRows}`] = insertRate(rows, indexes, commitRows);
   }
   return { rows, measuredOver: 'the last tenth of the rows', rowsPerSec };
 }
