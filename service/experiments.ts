@@ -327,6 +327,8 @@ export function analyseExperiment(experiment: ExperimentSummaryInput, runs: read
   for (const m of metricNames) {
     const direction = metricSpec(m).direction;
     if (direction === 'neither') continue;
+    // A metric the same at every grid point (exits on bare metal, a direction fio does not do) has no best.
+    if (new Set(points.map((p) => p.metrics[m]?.mean)).size <= 1) continue;
     for (const backend of backends) {
       const candidates = ordered
         .map((g, i) => ({ g, p: points[i] as ExperimentPoint }))
