@@ -1,6 +1,6 @@
 // Public API of the journal.
 export { Journal, openJournal, openJournalSnapshot } from './journal.ts';
-export type { OpenOptions } from './open.ts';
+export type { OpenOptions, SchemaUpgrade } from './open.ts';
 export type { PointFilter } from './benchmarks.ts';
 export type { ExperimentSummary, RunDocument } from './experiments.ts';
 export { sha256Hex } from './codec.ts';

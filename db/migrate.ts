@@ -2,6 +2,7 @@
 // schema version or the next, never in between, and two processes opening the
 // same new file at once do not both migrate it.
 import type BetterSqlite3 from 'better-sqlite3';
+import type { SchemaUpgrade } from './open.ts';
 import { IncompatibleJournalError } from './errors.ts';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations/index.ts';
 
@@ -31,11 +32,16 @@ function hasObjects(db: BetterSqlite3.Database): boolean {
   return db.prepare('SELECT 1 FROM sqlite_master LIMIT 1').get() !== undefined;
 }
 
-export function migrate(db: BetterSqlite3.Database, path: string): void {
+export function migrate(db: BetterSqlite3.Database, path: string, onUpgrade?: (upgrade: SchemaUpgrade) => void): void {
   if (userVersion(db) === LATEST_SCHEMA_VERSION) return; // the common case takes no write lock
   db.transaction(() => {
     const current = userVersion(db); // again, under the lock: another process may have migrated meanwhile
     if (current > LATEST_SCHEMA_VERSION) throw newerSchemaError(path, current);
+    // A new file (schema 0) is created in no time; an existing journal is rewritten, which takes a while at scale.
+    if (current > 0 && current < LATEST_SCHEMA_VERSION) {
+      const runs = db.prepare('SELECT coalesce(max(seq), 0) FROM runs').pluck().get() as number;
+      onUpgrade?.({ from: current, to: LATEST_SCHEMA_VERSION, runs });
+    }
     for (const step of MIGRATIONS.slice(current)) {
       db.exec(step.sql);
       db.pragma(`user_version = ${step.version}`);

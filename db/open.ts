@@ -17,6 +17,18 @@ export interface OpenOptions {
    * passes a few ms and retries asynchronously (service/journal-writes.ts).
    */
   busyTimeoutMs?: number;
+  /**
+   * Told before an existing journal is upgraded to this version's schema: a
+   * journal of a million runs takes minutes, once, and the host should say so.
+   */
+  onUpgrade?: (upgrade: SchemaUpgrade) => void;
+}
+
+export interface SchemaUpgrade {
+  from: number;
+  to: number;
+  /** About how many runs the journal holds (the highest run seq). */
+  runs: number;
 }
 
 export const BUSY_TIMEOUT_MS = 5000;
@@ -56,7 +68,7 @@ export function openDatabase(path: string, opts: OpenOptions = {}): BetterSqlite
     db.pragma('foreign_keys = ON');
     db.pragma(`cache_size = -${CACHE_KIB}`);
     db.pragma('temp_store = MEMORY');
-    if (!readonly) migrate(db, path);
+    if (!readonly) migrate(db, path, opts.onUpgrade);
     return db;
   } catch (err) {
     db.close();

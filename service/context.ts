@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { MODEL_VERSION, type Scenario } from '../core/index.ts';
-import { JournalOpenError, openJournal, openJournalSnapshot, type Benchmark, type Journal, type RunStatus, type RunSummary } from '../db/index.ts';
+import { JournalOpenError, openJournal, openJournalSnapshot, type Benchmark, type Journal, type RunStatus, type RunSummary, type SchemaUpgrade } from '../db/index.ts';
 import { findBenchmark } from './benchmark-lookup.ts';
 import { summaryOf } from './compare.ts';
 import { ServiceError } from './errors.ts';
@@ -122,7 +122,11 @@ export class LabContext {
    * shown and exported, and the host is told.
    */
   #openJournal(): Journal {
-    const opts = { busyTimeoutMs: SERVICE_BUSY_TIMEOUT_MS };
+    const opts = {
+      busyTimeoutMs: SERVICE_BUSY_TIMEOUT_MS,
+      onUpgrade: ({ from, to, runs }: SchemaUpgrade) =>
+        this.#onNotice?.(`upgrading journal ${this.journalPath} from schema ${from} to ${to} (${runs} runs): once, and about a minute per 500k runs; nothing else can write it meanwhile`),
+    };
     let journal: Journal;
     try {
       journal = openJournal(this.journalPath, opts);

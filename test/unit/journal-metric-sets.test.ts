@@ -5,7 +5,8 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { openJournal } from '../../db/index.ts';
+import { LATEST_SCHEMA_VERSION, openJournal } from '../../db/index.ts';
+import { Lab } from '../../service/index.ts';
 import { INDEXED_METRICS, MIGRATIONS } from '../../db/migrations/index.ts';
 import { KEY_METRICS } from '../../service/protocol/index.ts';
 import { cleanupTempDirs, doneRun, scenario, tempDir } from '../fixtures/journal-helpers.ts';
@@ -206,5 +207,31 @@ describe('bulk insert checks, done once per distinct scenario and without zod fo
     } finally {
       journal.close();
     }
+  });
+});
+
+describe('upgrading an existing journal is announced', () => {
+  test('the host is told before a schema-5 journal is upgraded (from, to, runs); a new journal or a current one is not', async () => {
+    const dir = tempDir();
+    const old = join(dir, 'schema5.sqlite');
+    writeSchema5Journal(old, 12);
+    const upgrades: unknown[] = [];
+    openJournal(old, { onUpgrade: (u) => upgrades.push(u) }).close();
+    assert.deepEqual(upgrades, [{ from: 5, to: LATEST_SCHEMA_VERSION, runs: 12 }]);
+    openJournal(old, { onUpgrade: (u) => upgrades.push(u) }).close();
+    openJournal(join(dir, 'new.sqlite'), { onUpgrade: (u) => upgrades.push(u) }).close();
+    assert.equal(upgrades.length, 1, 'told once, and only for an existing journal');
+
+    // The service passes it on as a notice (the CLI prints notices on stderr).
+    const older = join(dir, 'schema5-again.sqlite');
+    writeSchema5Journal(older, 3);
+    const notices: string[] = [];
+    const lab = Lab.open({ journalPath: older, workers: 1, onNotice: (m) => notices.push(m) });
+    try {
+      assert.equal((await lab.call('runs.list', {})).total, 3);
+    } finally {
+      await lab.close();
+    }
+    assert.deepEqual(notices, [`upgrading journal ${older} from schema 5 to ${LATEST_SCHEMA_VERSION} (3 runs): once, and about a minute per 500k runs; nothing else can write it meanwhile`]);
   });
 });
