@@ -210,12 +210,14 @@ export function scalarMetrics(r: SimulationResult): Record<string, number> {
     flushesPerSec: r.flushesPerSec,
     cpuUtilization: r.cpu.utilization,
     vmmLockUtilization: r.vmmLock.utilization,
-    staleWindowMeanUs: r.staleWindowUs.mean,
-    staleWindowP99Us: r.staleWindowUs.p99,
-    staleWindowMaxUs: r.staleWindowUs.max,
     unmapsPerPacket: r.dma.unmapsPerPacket,
     iovaRcacheHitRatio: r.dma.iovaRcacheHitRatio,
   };
+  // A lazy run shorter than its flush timer ends before the flushes that would close most windows: it measured
+  // none of them (not a window of 0), so it reports none, as a direction without I/O reports no latency.
+  if (!r.warnings.some((w) => w.code === 'run-shorter-than-flush-timer')) {
+    Object.assign(m, { staleWindowMeanUs: r.staleWindowUs.mean, staleWindowP99Us: r.staleWindowUs.p99, staleWindowMaxUs: r.staleWindowUs.max });
+  }
   if (r.storage) Object.assign(m, storageMetrics(r.storage));
   for (const [k, v] of Object.entries(r.vmExitsByReason)) m[`vmExitsPerSec.${k}`] = v;
   for (const [k, v] of Object.entries(r.invalidationsByKind)) m[`invalidationsPerSec.${k}`] = v;

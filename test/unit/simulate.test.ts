@@ -185,3 +185,18 @@ test('series cover the run at the sampling interval', () => {
   const mid = r.series.throughputGbps.slice(2);
   for (const v of mid) assert.ok(Math.abs(v - r.throughputGbps) / r.throughputGbps < 0.1);
 });
+
+test('a lazy run shorter than its flush timer reports no stale window (it measured none), a strict or a long enough one does', async () => {
+  const { scalarMetrics } = await import('../../core/model/result.ts');
+  const base = findPreset('seed-after-fix')!.scenario;
+  const stale = ['staleWindowMeanUs', 'staleWindowP99Us', 'staleWindowMaxUs'];
+  const run = (policy: string, durationMs: number) => simulate(parseScenario(mergeDeep(base, { policy, durationMs, warmupMs: 2 })));
+  const short = run('lazy', 8); // 6 ms measured, 10 ms timer
+  assert.ok(short.warnings.some((w) => w.code === 'run-shorter-than-flush-timer'));
+  assert.deepEqual(stale.filter((m) => m in scalarMetrics(short)), []);
+  assert.deepEqual(stale.filter((m) => m in scalarMetrics(run('strict', 8))), stale);
+  const long = run('lazy', 14);
+  assert.ok(!long.warnings.some((w) => w.code === 'run-shorter-than-flush-timer'));
+  assert.deepEqual(stale.filter((m) => m in scalarMetrics(long)), stale);
+  assert.ok(scalarMetrics(long).staleWindowP99Us! > 0);
+});
