@@ -248,6 +248,7 @@ ${headline(report)}
 ${shown.length ? metricTable(shown, report) : '<p>No primary metric, and no metric changed.</p>'}
 ${more}
 ${c.incomplete.length ? `<p>Not compared (missing in some runs): ${escapeHtml(c.incomplete.join(', '))}</p>` : ''}
+${report.warnings.length ? `<h2>Warnings</h2><p>What these runs cannot be trusted for:</p><ul class="warnings">${report.warnings.map((w) => `<li><b>${escapeHtml(w.side)}</b> (${w.runs} of ${w.of} runs) <code>${escapeHtml(w.code)}</code>: ${escapeHtml(w.message)}</li>`).join('')}</ul>` : ''}
 <h2>Scenario differences</h2>
 ${diffs}
 ${charts ? `<h2>Series</h2>${charts}` : ''}

@@ -16,6 +16,8 @@ export interface ReportRun {
   metrics: Readonly<Record<string, number>>;
   scenario: JsonObject;
   series?: Readonly<Record<string, Series>>;
+  /** What the simulation said its numbers cannot be trusted for (its result's warnings); none for measured runs. */
+  warnings?: { code: string; message: string }[];
 }
 
 export interface ReportRunSet {
@@ -30,12 +32,40 @@ export interface ReportDifference {
   head: (JsonValue | null)[];
 }
 
+/** A warning some runs of one side carry: a reader must see it beside the verdicts it qualifies. */
+export interface ReportWarning {
+  side: 'base' | 'head';
+  code: string;
+  /** How many runs of that side carry it, of how many. */
+  runs: number;
+  of: number;
+  /** The first run's message (the runs of a side share their scenario but for the seed). */
+  message: string;
+}
+
 export interface ComparisonReport {
   title: string;
   base: ReportRunSet;
   head: ReportRunSet;
   comparison: RunSetComparison;
   differences: ReportDifference[];
+  warnings: ReportWarning[];
+}
+
+/** The warnings of each side, by code, in the order first met. */
+export function reportWarnings(base: readonly ReportRun[], head: readonly ReportRun[]): ReportWarning[] {
+  return (['base', 'head'] as const).flatMap((side) => {
+    const runs = side === 'base' ? base : head;
+    const byCode = new Map<string, ReportWarning>();
+    for (const r of runs) {
+      for (const w of new Map((r.warnings ?? []).map((x) => [x.code, x])).values()) {
+        const seen = byCode.get(w.code);
+        if (seen) seen.runs++;
+        else byCode.set(w.code, { side, code: w.code, runs: 1, of: runs.length, message: w.message });
+      }
+    }
+    return [...byCode.values()];
+  });
 }
 
 function distinct(values: (JsonValue | null)[]): (JsonValue | null)[] {
@@ -68,6 +98,7 @@ export function buildComparisonReport(
     head,
     comparison: compareRunSets(base.runs, head.runs, compareOptions),
     differences: scenarioDifferences(base.runs, head.runs),
+    warnings: reportWarnings(base.runs, head.runs),
   };
 }
 

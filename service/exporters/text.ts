@@ -77,6 +77,10 @@ export function comparisonToText(report: ComparisonReport): string {
     out.push(`  ${m.verdict.padEnd(verdictWidth)}  ${m.metric.padEnd(nameWidth)}  ${significanceLabel(m)}${extra.length ? `  (${extra.join(', ')})` : ''}`.trimEnd());
   }
   if (c.incomplete.length) out.push(`  not compared (missing in some runs): ${c.incomplete.join(', ')}`);
+  if (report.warnings.length) {
+    out.push('', 'warnings (what these runs cannot be trusted for):');
+    for (const w of report.warnings) out.push(...wrap(`${w.side} (${w.runs} of ${w.of} runs) [${w.code}]: ${w.message}`, 74).map((l, i) => `${i === 0 ? '  ' : '    '}${l}`));
+  }
 
   out.push('');
   if (report.differences.length === 0) out.push('scenario differences: none');

@@ -111,7 +111,8 @@ export function exportsHandlers(ctx: LabContext): DomainHandlers<'runs.compareSe
     ctx.resolveRunIds(ids).map((id) => {
       const r = ctx.journal.runs.getRun(id, { series });
       if (r.status !== 'done') throw new ServiceError('conflict', `run ${r.id} is ${r.status}; only done runs can be compared`);
-      return { id: r.id, name: r.name, kind: r.kind, seed: r.seed, metrics: r.metrics, scenario: r.scenario, ...(series ? { series: r.series } : {}) };
+      const warnings = (r.result as { warnings?: { code: string; message: string }[] } | null)?.warnings ?? [];
+      return { id: r.id, name: r.name, kind: r.kind, seed: r.seed, metrics: r.metrics, scenario: r.scenario, ...(series ? { series: r.series } : {}), ...(warnings.length ? { warnings } : {}) };
     });
 
   /**

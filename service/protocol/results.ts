@@ -180,6 +180,7 @@ export const reportRunSchema = z.object({
   metrics: z.record(z.string(), z.number()),
   scenario: jsonObjectSchema,
   series: z.record(z.string(), seriesSchema).optional(),
+  warnings: z.array(z.object({ code: z.string(), message: z.string() })).optional(),
 });
 
 export const reportRunSetSchema = z.object({ label: z.string(), runs: z.array(reportRunSchema) });
@@ -190,6 +191,8 @@ export const comparisonReportSchema = z.object({
   head: reportRunSetSchema,
   comparison: runSetComparisonSchema,
   differences: z.array(z.object({ path: z.string(), base: z.array(jsonValueSchema.nullable()), head: z.array(jsonValueSchema.nullable()) })),
+  /** Warnings the runs of a side carry (a run shorter than its flush timer, a lock past a threshold), by code. */
+  warnings: z.array(z.object({ side: z.enum(['base', 'head']), code: z.string(), runs: z.number(), of: z.number(), message: z.string() })),
 });
 
 // ---- benchmark histories ----

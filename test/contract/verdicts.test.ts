@@ -104,6 +104,26 @@ describe('verdicts agree across surfaces', () => {
     assert.equal(swapped.comparison.metrics[0]?.verdict, 'better', 'swapping base and head flips the verdict');
   });
 
+  test('a side whose runs carry a warning: every surface says so beside the verdicts, and the stale window is left uncompared', async () => {
+    // 4 ms measured against the 10 ms flush-queue timer: lazy never flushed, so its stale window was not measured.
+    const start = async (policy: string) => {
+      const { runIds } = await lab.call('runs.start', { source: { preset: 'seed-after-fix', overrides: ['durationMs=6', 'warmupMs=2', `policy=${policy}`] }, seeds: 2 });
+      await lab.call('runs.wait', { ids: runIds });
+      return runIds;
+    };
+    const strict = await start('strict');
+    const lazy = await start('lazy');
+    const report = await lab.call('runs.compareSets', { base: strict, head: lazy });
+    assert.deepEqual(report.warnings.map((w) => [w.side, w.code, w.runs, w.of]), [['head', 'run-shorter-than-flush-timer', 2, 2]]);
+    assert.ok(report.comparison.incomplete.includes('staleWindowP99Us'), report.comparison.incomplete.join());
+    const text = (await lab.call('runs.report', { base: strict, head: lazy, format: 'text' })).content;
+    assert.match(text, /warnings \(what these runs cannot be trusted for\):\n {2}head \(2 of 2 runs\) \[run-shorter-than-flush-timer\]: the measured run \(4 ms\)/);
+    const html = (await lab.call('runs.report', { base: strict, head: lazy, format: 'html' })).content;
+    assert.match(html, /<h2>Warnings<\/h2>.*<b>head<\/b> \(2 of 2 runs\) <code>run-shorter-than-flush-timer<\/code>/s);
+    const cli = await runCli(['export', 'compare', '--journal', journalPath, '--base', ...strict, '--head', ...lazy]);
+    assert.match(cli.out, /head \(2 of 2 runs\) \[run-shorter-than-flush-timer\]/);
+  });
+
   test('imported runs of one benchmark: its metric is the primary one unless another is named', async () => {
     await lab.call('benchmarks.create', { name: 'tx', metric: 'sentGbps', higherIsBetter: true });
     const text = (name: string) => readFileSync(new URL(`../fixtures/iperf3/${name}`, import.meta.url), 'utf8');

@@ -7,12 +7,14 @@ import type { LabClient } from '../lib/api.ts';
 import type { Run } from '../lib/types.ts';
 import RunSets from './RunSets.svelte';
 
+const SHORT = { code: 'run-shorter-than-flush-timer', message: 'the measured run (5 ms) is shorter than the per-cpu flush-queue timer (10 ms)' };
+
 function run(id: string, policy: string, seed: number, throughput: number, createdAt = '2026-01-01T00:00:00Z', flushes = 0): Run {
   return {
     id, name: `seed-after-fix seed=${seed}`, status: 'done', kind: 'simulated', seed, experimentId: null, scenarioHash: policy, modelVersion: '1',
     createdAt, startedAt: null, finishedAt: null, durationMs: 30, error: null, tags: [],
     metrics: { throughputGbps: throughput, flushesPerSec: flushes, 'vmExitsPerSec.psi-map': 0 },
-    scenario: { seed, policy }, result: null, series: {}, notes: [],
+    scenario: { seed, policy }, result: policy === 'lazy' ? { warnings: [SHORT] } : null, series: {}, notes: [],
   };
 }
 
@@ -28,7 +30,7 @@ const NEWEST_FIRST = [
 
 function fakeLab() {
   const calls: { method: string; params: Record<string, unknown> }[] = [];
-  const asReport = (ids: string[]): ReportRun[] => ids.map((id) => [...RUNS, ...NEWEST_FIRST].find((r) => r.id === id)!).map((r) => ({ id: r.id, name: r.name, seed: r.seed, metrics: r.metrics, scenario: r.scenario as never }));
+  const asReport = (ids: string[]): ReportRun[] => ids.map((id) => [...RUNS, ...NEWEST_FIRST].find((r) => r.id === id)!).map((r) => ({ id: r.id, name: r.name, seed: r.seed, metrics: r.metrics, scenario: r.scenario as never, ...(r.result ? { warnings: (r.result as { warnings: typeof SHORT[] }).warnings } : {}) }));
   const api = {
     call: async (method: string, params: Record<string, unknown>) => {
       calls.push({ method, params });
@@ -63,6 +65,8 @@ describe('RunSets', () => {
     const flushes = table.querySelector('tr[data-metric="flushesPerSec"]') as HTMLElement;
     expect(flushes.textContent).toMatch(/\+768 \(from 0\)/);
     expect(within(flushes).getByText('worse')).toBeTruthy();
+    // The head runs' own warning stands beside the verdicts it qualifies.
+    expect(screen.getByRole('list', { name: 'Warnings of the compared runs' }).textContent).toMatch(/Head \(3 of 3 runs\): the measured run \(5 ms\) is shorter than the per-cpu flush-queue timer/);
   });
 
   it('picks the configuration run first as base whatever the selection order, says so, and swaps on request', async () => {
