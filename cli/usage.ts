@@ -6,6 +6,16 @@ export class UsageError extends Error {
   }
 }
 
+/** `text` as one single-quoted POSIX shell word, for a command line the user pastes. */
+export function singleQuoted(text: string): string {
+  return `'${text.replaceAll("'", "'\\''")}'`;
+}
+
+/** A word of a command line the user pastes: as it is when plain, else single-quoted. */
+export function shellWord(word: string): string {
+  return /^[\w.,:@%+=/-]+$/.test(word) ? word : singleQuoted(word);
+}
+
 export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;

@@ -5,16 +5,13 @@ import type { Result } from '../../service/index.ts';
 import { fmt, table } from '../format.ts';
 import { journalOption, withClient, type JournalOpts } from '../client.ts';
 import { REGRESSION_FLAG_PCT } from '../../service/protocol/constants.ts';
-import { collect, parseContext, UsageError, type Io } from '../usage.ts';
+import { collect, parseContext, shellWord, UsageError, type Io } from '../usage.ts';
 
 type HistoryAnalysis = Result<'benchmarks.analyze'>;
 
 const pctText = (p: number | null): string => (p === null ? 'n/a' : `${p >= 0 ? '+' : ''}${p.toFixed(1)}%`);
 
 const timeText = (at: string): string => at.slice(0, 19).replace('T', ' ');
-
-/** A word for a shell command line as printed for the user to paste: quoted unless plain. */
-const quoteArg = (word: string): string => (/^[\w.,:@%+=/-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`);
 
 function formatHistory(h: HistoryAnalysis): string {
   const { benchmark: bench, points, changes, knownShifts: shifts, latest } = h;
@@ -46,7 +43,7 @@ function formatHistory(h: HistoryAnalysis): string {
   out.push('', changes.length ? `${changes.length} change point${changes.length > 1 ? 's' : ''}: ${changes.map((c) => `${c.kind} at ${whereChange(c.index, c.at)} (${fmt(c.meanBefore)} -> ${fmt(c.meanAfter)}, ${pctText(c.changePct)})`).join('; ')}` : 'No change points detected.');
   if (latest && latest.baselineMean !== null) out.push(`Latest: ${fmt(latest.value)} vs baseline ${fmt(latest.baselineMean)} (${pctText(latest.changePct)}${latest.zScore === null ? '' : `, z = ${latest.zScore.toFixed(1)}`})`);
   for (const r of h.unacknowledged) {
-    const point = r.pointId === null ? '' : ` (acknowledge: iommu-lab benchmarks mark ${quoteArg(bench.name)} "acknowledged: ${r.kind} ${pctText(r.changePct)}" --before ${r.pointId.slice(0, 8)})`;
+    const point = r.pointId === null ? '' : ` (acknowledge: iommu-lab benchmarks mark ${shellWord(bench.name)} "acknowledged: ${r.kind} ${pctText(r.changePct)}" --before ${r.pointId.slice(0, 8)})`;
     out.push(`UNACKNOWLEDGED REGRESSION ${pctText(r.changePct)} at ${whereChange(r.index, r.at)}, worse than ${REGRESSION_FLAG_PCT}% since the last marker${point}`);
   }
   return out.join('\n');

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { Params } from '../../service/index.ts';
 import { invalidFields, withJournalFreeClient, type Client } from '../client.ts';
-import { UsageError, type Io } from '../usage.ts';
+import { singleQuoted, UsageError, type Io } from '../usage.ts';
 
 const CAP_TOKENS: Record<string, 'cachingMode' | 'scalableMode' | 'firstLevel' | 'secondLevel'> = {
   cm: 'cachingMode',
@@ -56,8 +56,7 @@ function policyParams(opts: PolicyOpts): Params<'policy.explain'> {
  */
 export function strayTokensMessage(stray: readonly string[], cmdline: string): string {
   const whole = [cmdline, ...stray].filter(Boolean).join(' ');
-  const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
-  return `--cmdline takes the whole kernel command line as one quoted argument; ${stray.length === 1 ? 'this word was' : `these ${stray.length} words were`} outside it: ${stray.join(' ')}\n  quote it: --cmdline ${quote(whole)}`;
+  return `--cmdline takes the whole kernel command line as one quoted argument; ${stray.length === 1 ? 'this word was' : `these ${stray.length} words were`} outside it: ${stray.join(' ')}\n  quote it: --cmdline ${singleQuoted(whole)}`;
 }
 
 /** Resolves through policy.explain; bad input comes back naming the option at fault. */
