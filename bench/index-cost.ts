@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Prng } from '../core/engine/prng.ts';
 import { openDatabase } from '../db/open.ts';
 
 const COLUMNS = ['a', 'b', 'c', 'd'] as const;
@@ -24,16 +25,10 @@ function insertRate(rows: number, indexes: number, commitRows: number, bucketed 
     db.exec(`CREATE TABLE cost (id INTEGER PRIMARY KEY, a REAL, b REAL, c REAL, d REAL);
              ${COLUMNS.slice(0, indexes).map((c) => `CREATE INDEX cost_by_${c} ON cost (${bucketed ? 'id >> 16, ' : ''}${c});`).join('\n')}`);
     const insert = db.prepare('INSERT INTO cost VALUES (?, ?, ?, ?, ?)');
-    // A fixed sequence (xorshift), so every configuration inserts the same values.
-    let x = 0x9e3779b9;
-    const random = (): number => {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      return (x >>> 0) / 2 ** 32;
-    };
+    // A fixed seed, so every configuration inserts the same values.
+    const prng = new Prng(1);
     const commit = db.transaction((from: number, to: number) => {
-      for (let id = from; id < to; id++) insert.run(id + 1, random(), random(), random(), random());
+      for (let id = from; id < to; id++) insert.run(id + 1, prng.next(), prng.next(), prng.next(), prng.next());
     });
     const lastTenth = rows - Math.floor(rows / 10);
     let t0 = 0;

@@ -30,8 +30,7 @@ const COST_AND_EXPOSURE_METRICS = ['vmExitsPerSec', 'staleWindowP99Us'] as const
  * for NIC runs, the IOPS of the direction fio runs do), that direction's p99
  * completion latency for fio, then exits and the p99 stale window.
  */
-function defaultExperimentMetrics(present: readonly string[], runs: readonly AnalysedRun[]): string[] {
-  const primary = defaultPrimaryMetric(present, runs);
+function defaultExperimentMetrics(primary: string | null, present: readonly string[]): string[] {
   const latency = primary?.endsWith('Iops') ? primary.replace(/Iops$/, 'ClatP99Us') : null;
   return [...new Set([primary, latency, ...COST_AND_EXPOSURE_METRICS])].filter((m): m is string => m !== null && present.includes(m));
 }
@@ -222,7 +221,8 @@ export function analyseExperiment(experiment: ExperimentSummaryInput, runs: read
   }
 
   const present = [...new Set(done.flatMap((r) => Object.keys(r.metrics)))];
-  const metricNames = opts.metrics && opts.metrics.length > 0 ? [...opts.metrics] : defaultExperimentMetrics(present, done);
+  const primary = defaultPrimaryMetric(present, done);
+  const metricNames = opts.metrics && opts.metrics.length > 0 ? [...opts.metrics] : defaultExperimentMetrics(primary, present);
   const missing = metricNames.filter((m) => !present.includes(m));
   if (done.length > 0 && missing.length > 0) {
     throw ServiceError.invalid(missing.map((m) => ({ path: 'metrics', message: `no run of ${experiment.name} reports ${JSON.stringify(m)}; available: ${present.sort().join(', ')}` })));
@@ -303,7 +303,6 @@ export function analyseExperiment(experiment: ExperimentSummaryInput, runs: read
   }
 
   // The trade-off lazy invalidation makes: the primary metric against how long unmapped pages stay reachable.
-  const primary = defaultPrimaryMetric(present, done);
   let pareto: ParetoFront | null = null;
   if (primary !== null && metricSpec(primary).direction === 'higher' && present.includes('staleWindowP99Us')) {
     const both = ordered.flatMap((g, i) => {
