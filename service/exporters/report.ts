@@ -58,7 +58,9 @@ export function reportWarnings(base: readonly ReportRun[], head: readonly Report
     const runs = side === 'base' ? base : head;
     const byCode = new Map<string, ReportWarning>();
     for (const r of runs) {
-      for (const w of new Map((r.warnings ?? []).map((x) => [x.code, x])).values()) {
+      // A run counts once per code (two locks past a threshold are one warning of it); its first message stands.
+      const own = r.warnings ?? [];
+      for (const w of own.filter((x, i) => own.findIndex((y) => y.code === x.code) === i)) {
         const seen = byCode.get(w.code);
         if (seen) seen.runs++;
         else byCode.set(w.code, { side, code: w.code, runs: 1, of: runs.length, message: w.message });

@@ -176,3 +176,17 @@ describe('comparisonToHtml', () => {
 function escape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
+
+describe('report warnings', () => {
+  test('by side and code: a run counts once per code and its first message stands; a side without warnings has none', async () => {
+    const { reportWarnings } = await import('../../service/exporters/report.ts');
+    const run = (id: string, warnings?: { code: string; message: string }[]): ReportRun => ({ id, name: id, seed: 1, metrics: {}, scenario: {}, ...(warnings ? { warnings } : {}) });
+    const lock = (message: string) => ({ code: 'lock-past-latency-threshold', message });
+    const short = { code: 'run-shorter-than-flush-timer', message: 'short' };
+    assert.deepEqual(reportWarnings([run('a', [lock('q_lock'), lock('BQL')]), run('b', [lock('BQL')]), run('c')], [run('d', [short])]), [
+      { side: 'base', code: 'lock-past-latency-threshold', runs: 2, of: 3, message: 'q_lock' },
+      { side: 'head', code: 'run-shorter-than-flush-timer', runs: 1, of: 1, message: 'short' },
+    ]);
+    assert.deepEqual(reportWarnings([run('a')], [run('b')]), []);
+  });
+});
