@@ -40,9 +40,9 @@ interface RunDocumentRow {
   effective: string | null;
 }
 
-const RUN_DOCUMENT_SELECT = `SELECT r.seq, r.id, r.name, r.status, r.seed, r.experiment_id, json(d.scenario_json) AS scenario_json,
+const RUN_DOCUMENT_SELECT = `SELECT r.seq, r.id, r.name, r.status, r.seed, r.experiment_id, json(sc.scenario_jsonb) AS scenario_json,
   json_extract(d.result_json, '$.policy.effective') AS effective
-  FROM runs r JOIN run_documents d ON d.run_seq = r.seq`;
+  FROM runs r JOIN run_documents d ON d.run_seq = r.seq JOIN scenarios sc ON sc.seq = d.scenario_seq`;
 
 const parseMetricsOf = (json: string | undefined): Record<string, number> => (json === undefined ? {} : parseMetrics(json));
 

@@ -55,9 +55,15 @@ const PER_CHUNK: readonly Step[] = [
   [null, `
     UPDATE temp.merge_runs SET dst_seq = (SELECT m.seq FROM main.runs m JOIN src.runs s ON s.id = m.id WHERE s.seq = merge_runs.src_seq)
     WHERE is_new`],
+  // Scenarios match by their JSONB (migration 007): one present here is shared, not copied.
   [null, `
-    INSERT INTO main.run_documents (run_seq, scenario_json, result_json)
-    SELECT mr.dst_seq, x.scenario_json, x.result_json FROM src.run_documents x JOIN temp.merge_runs mr ON mr.src_seq = x.run_seq WHERE mr.is_new`],
+    INSERT OR IGNORE INTO main.scenarios (scenario_jsonb)
+    SELECT sc.scenario_jsonb FROM src.run_documents x JOIN temp.merge_runs mr ON mr.src_seq = x.run_seq
+    JOIN src.scenarios sc ON sc.seq = x.scenario_seq WHERE mr.is_new ORDER BY x.run_seq`],
+  [null, `
+    INSERT INTO main.run_documents (run_seq, scenario_seq, result_json)
+    SELECT mr.dst_seq, m.seq, x.result_json FROM src.run_documents x JOIN temp.merge_runs mr ON mr.src_seq = x.run_seq
+    JOIN src.scenarios sc ON sc.seq = x.scenario_seq JOIN main.scenarios m ON m.scenario_jsonb = sc.scenario_jsonb WHERE mr.is_new`],
   [null, `
     INSERT INTO main.run_metrics (run_seq, metrics_jsonb)
     SELECT mr.dst_seq, x.metrics_jsonb FROM src.run_metrics x JOIN temp.merge_runs mr ON mr.src_seq = x.run_seq WHERE mr.is_new`],

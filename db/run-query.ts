@@ -7,7 +7,7 @@
 // page sorted by an indexed metric walks its index (migration 006) in order
 // and tests each candidate, stopping after offset + limit matches.
 import type { z } from 'zod';
-import { INDEXED_METRICS, INDEXED_SCENARIO_PATHS, metricValueSql, type IndexedMetric } from './migrations/index.ts';
+import { INDEXED_METRICS, INDEXED_SCENARIO_PATHS, metricValueSql, scenarioFieldSql, type IndexedMetric } from './migrations/index.ts';
 import { loadMetrics, loadTags, SUMMARY_COLUMNS, toSummary } from './run-rows.ts';
 import type { RunRow } from './run-rows.ts';
 import type { Sql } from './statements.ts';
@@ -149,13 +149,15 @@ function compileFilter(sql: Sql, f: Filter): CompiledFilter {
   for (const s of f.scenario ?? []) {
     // json_extract turns JSON true/false into 1/0; compare booleans by JSON type instead.
     const [fn, value] = typeof s.value === 'boolean' ? ['json_type', s.value ? 'true' : 'false'] : ['json_extract', s.value];
-    // An indexed path is written literally so SQLite matches the expression index (migration 3).
+    // An indexed path is written literally so SQLite matches the expression index (migrations 3 and 7).
     const indexed = fn === 'json_extract' && (INDEXED_SCENARIO_PATHS as readonly string[]).includes(s.path);
-    const expr = indexed ? `json_extract(scenario_json, '${s.path}')` : `${fn}(scenario_json, ?)`;
+    const expr = indexed ? scenarioFieldSql(s.path as (typeof INDEXED_SCENARIO_PATHS)[number]) : `${fn}(scenario_jsonb, ?)`;
     const pathParams = indexed ? [] : [s.path];
+    // The scenarios matching are few (one per distinct scenario); their runs come from run_documents' index.
+    const scenarios = `SELECT seq FROM scenarios WHERE ${expr} = ?`;
     out.sets.push({
-      select: `SELECT run_seq AS seq FROM run_documents WHERE ${expr} = ?`,
-      test: (seq) => `(SELECT ${expr} FROM run_documents WHERE run_seq = ${seq}) = ?`,
+      select: `SELECT run_seq AS seq FROM run_documents WHERE scenario_seq IN (${scenarios})`,
+      test: (seq) => `(SELECT scenario_seq FROM run_documents WHERE run_seq = ${seq}) IN (${scenarios})`,
       params: [...pathParams, value],
     });
   }

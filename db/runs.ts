@@ -205,7 +205,8 @@ export class RunStore {
     const runId = v.parseInput(v.uuid, id, 'id');
     const row = this.sql
       .prepare<RunRow & { scenario_json: string; result_json: string | null }>(
-        `SELECT ${SUMMARY_COLUMNS}, json(d.scenario_json) AS scenario_json, d.result_json FROM runs r JOIN run_documents d ON d.run_seq = r.seq WHERE r.id = ?`,
+        `SELECT ${SUMMARY_COLUMNS}, json(sc.scenario_jsonb) AS scenario_json, d.result_json
+         FROM runs r JOIN run_documents d ON d.run_seq = r.seq JOIN scenarios sc ON sc.seq = d.scenario_seq WHERE r.id = ?`,
       )
       .get(runId);
     if (!row) throw new NotFoundError('run', runId);
@@ -248,8 +249,16 @@ export class RunStore {
   deleteRuns(ids: readonly string[]): number {
     const runIds = v.parseInput(v.uuid.array(), ids, 'ids');
     return this.sql.write(() => {
-      const seqs = runIds.map((id) => this.#seq(id));
-      return this.sql.prepare('DELETE FROM runs WHERE seq IN (SELECT value FROM json_each(?))').run(JSON.stringify(seqs)).changes;
+      const seqs = JSON.stringify(runIds.map((id) => this.#seq(id)));
+      const scenarios = JSON.stringify(
+        this.sql.prepare<number>('SELECT DISTINCT scenario_seq FROM run_documents WHERE run_seq IN (SELECT value FROM json_each(?))').pluck().all(seqs),
+      );
+      const deleted = this.sql.prepare('DELETE FROM runs WHERE seq IN (SELECT value FROM json_each(?))').run(seqs).changes;
+      // A scenario no run refers to any more goes with its last run.
+      this.sql
+        .prepare('DELETE FROM scenarios WHERE seq IN (SELECT value FROM json_each(?)) AND NOT EXISTS (SELECT 1 FROM run_documents d WHERE d.scenario_seq = scenarios.seq)')
+        .run(scenarios);
+      return deleted;
     });
   }
 
@@ -335,7 +344,7 @@ export class RunStore {
         .run(r.id, r.experimentId, r.name, r.status, r.kind, r.seed, r.modelVersion, r.scenarioHash, r.createdAt,
           r.startedAt, r.finishedAt, r.durationMs, r.error, r.owner).lastInsertRowid,
     );
-    this.sql.prepare('INSERT INTO run_documents (run_seq, scenario_json, result_json) VALUES (?, jsonb(?), ?)').run(seq, r.scenarioJson, r.resultJson);
+    this.sql.prepare('INSERT INTO run_documents (run_seq, scenario_seq, result_json) VALUES (?, ?, ?)').run(seq, this.#scenarioSeq(r.scenarioJson), r.resultJson);
     const tag = this.sql.prepare('INSERT OR IGNORE INTO run_tags (run_seq, tag) VALUES (?, ?)');
     for (const t of r.tags) tag.run(seq, t);
     this.#insertOutputs(seq, r.metrics, r.series);
@@ -365,6 +374,12 @@ export class RunStore {
       if (missing !== undefined) throw new NotFoundError('experiment', missing);
     }
     const first = (this.sql.prepare<number>('SELECT coalesce(max(seq), 0) + 1 FROM runs').pluck().get() as number) ?? 1;
+    const scenarioSeqs = new Map<string, number>();
+    const scenarioSeq = (json: string): number => {
+      let seq = scenarioSeqs.get(json);
+      if (seq === undefined) scenarioSeqs.set(json, (seq = this.#scenarioSeq(json)));
+      return seq;
+    };
     const runRows: unknown[][] = [];
     const docRows: unknown[][] = [];
     const tagRows: unknown[][] = [];
@@ -373,7 +388,7 @@ export class RunStore {
       const seq = first + i;
       runRows.push([seq, r.id, r.experimentId, r.name, r.status, r.kind, r.seed, r.modelVersion, r.scenarioHash, r.createdAt,
         r.startedAt, r.finishedAt, r.durationMs, r.error, r.owner]);
-      docRows.push([seq, r.scenarioJson, r.resultJson]);
+      docRows.push([seq, scenarioSeq(r.scenarioJson), r.resultJson]);
       for (const t of new Set(r.tags)) tagRows.push([seq, t]);
       if (Object.keys(r.metrics).length > 0) metricRows.push([seq, metricsJson(r.metrics)]);
     });
@@ -389,7 +404,7 @@ export class RunStore {
         .get(first, JSON.stringify(ids));
       throw existing === undefined ? err : new JournalInputError('run.id', `${existing} is already in the journal`);
     }
-    this.#insertRows('run_documents', ['run_seq', 'scenario_json', 'result_json'], docRows, ['?', 'jsonb(?)', '?']);
+    this.#insertRows('run_documents', ['run_seq', 'scenario_seq', 'result_json'], docRows);
     this.#insertRows('run_tags', ['run_seq', 'tag'], tagRows);
     this.#insertRows('run_metrics', ['run_seq', 'metrics_jsonb'], metricRows, ['?', 'jsonb(?)']);
     records.forEach((r, i) => {
@@ -412,6 +427,13 @@ export class RunStore {
       const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
       statement(chunk.length).run(...chunk.flat());
     }
+  }
+
+  /** The seq of the stored scenario with this canonical JSON, stored now if new (migration 007: one row per distinct scenario). */
+  #scenarioSeq(json: string): number {
+    const known = this.sql.prepare<number>('SELECT seq FROM scenarios WHERE scenario_jsonb = jsonb(?)').pluck().get(json);
+    if (known !== undefined) return known as number;
+    return Number(this.sql.prepare('INSERT INTO scenarios (scenario_jsonb) VALUES (jsonb(?))').run(json).lastInsertRowid);
   }
 
   #insertOutputs(seq: number, metrics: Record<string, number>, series: readonly EncodedSeries[]): void {

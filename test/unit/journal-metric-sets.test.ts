@@ -67,7 +67,7 @@ describe('schema 6: metrics in one row per run', () => {
     writeSchema5Journal(path, RUNS);
     const journal = openJournal(path);
     try {
-      assert.equal(journal.schemaVersion, 6);
+      assert.equal(journal.schemaVersion, LATEST_SCHEMA_VERSION);
       for (let i = 0; i < RUNS; i++) {
         const metrics = journal.runs.getRun(uuid(i)).metrics;
         const expected = i % 4 === 3 ? {} : valuesFor(i);

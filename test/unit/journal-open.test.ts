@@ -23,7 +23,7 @@ describe('opening a journal', () => {
     const journal = openJournal(path);
     try {
       assert.equal(journal.schemaVersion, LATEST_SCHEMA_VERSION);
-      assert.equal(LATEST_SCHEMA_VERSION, 6); // 6: metrics in one row per run (migration 006)
+      assert.equal(LATEST_SCHEMA_VERSION, 7); // 7: one row per distinct scenario (migration 007)
       assert.deepEqual(journal.checkIntegrity(), []);
       assert.deepEqual(journal.runs.listRuns(), { total: 0, rows: [] });
     } finally {
@@ -218,7 +218,7 @@ describe('read-only journals', () => {
     assert.equal(existsSync(join(dir, 'missing.sqlite')), false);
     const v1 = join(dir, 'v1.sqlite');
     writeV1Journal(v1);
-    assert.throws(() => openJournal(v1, { readonly: true }), /uses schema 1; open it read-write once to upgrade it to schema 6/);
+    assert.throws(() => openJournal(v1, { readonly: true }), /uses schema 1; open it read-write once to upgrade it to schema 7/);
   });
 });
 

@@ -188,7 +188,7 @@ describe('schema 4 migration', () => {
 
     withJournal(path, (j) => {
       assert.equal(j.schemaVersion, LATEST_SCHEMA_VERSION);
-      assert.equal(LATEST_SCHEMA_VERSION, 6); // 6: metrics in one row per run (migration 006)
+      assert.equal(LATEST_SCHEMA_VERSION, 7); // 7: one row per distinct scenario (migration 007)
       assert.deepEqual(j.runs.getRun(V1.done).metrics, { latencyP99Us: 210.5, throughputGbps: 9.4 });
       assert.equal(j.runs.getRun(V1.failed).error, 'worker crashed: out of memory');
       assert.equal(j.runs.listRuns().total, 3);
