@@ -4,7 +4,7 @@
 // the median of several runs after a warm-up run, on one core (this thread).
 // Journal: bulk insert rate (overall and over the last tenth), page-query
 // latency (first call, then p50/p95 of repeats) and a CSV export at 100k runs,
-// BENCH_JOURNAL_RUNS=1000000 for a million (journal.ts);
+// BENCH_JOURNAL_RUNS=1000000 for a million (journal.ts), BENCH_JOURNAL_BATCH runs per insert call (default 1000);
 // BENCH_SKIP_JOURNAL=1 leaves it out for a quick run, BENCH_ONLY_JOURNAL=1 runs it alone,
 // BENCH_ONLY_NVME=1 runs nvme-bare-metal alone. CLI start-up: the
 // compiled command's --help, policy and runs list (1000 runs) against
@@ -94,7 +94,7 @@ if (ONLY_NVME) {
   process.exit(0);
 }
 const cliStartup = ONLY_JOURNAL ? { skipped: 'BENCH_ONLY_JOURNAL=1' } : benchCliStartup({ repeats: REPEATS });
-const journal = SKIP_JOURNAL ? { skipped: 'BENCH_SKIP_JOURNAL=1' } : await benchJournal(JOURNAL_RUNS);
+const journal = SKIP_JOURNAL ? { skipped: 'BENCH_SKIP_JOURNAL=1' } : await benchJournal(JOURNAL_RUNS, Number(process.env.BENCH_JOURNAL_BATCH ?? 1000));
 const distributedSweep = ONLY_JOURNAL ? { skipped: 'BENCH_ONLY_JOURNAL=1' } : await benchDistributedSweep({ runs: Number(process.env.BENCH_SWEEP_RUNS ?? 200) });
 const sweep10k = process.env.BENCH_SWEEP10K === '1' ? await benchSweep({ runs: 10_000 }) : { skipped: 'set BENCH_SWEEP10K=1 (a minute or more)' };
 const indexCost = process.env.BENCH_INDEX_COST ? benchIndexCost(Number(process.env.BENCH_INDEX_COST)) : { skipped: 'set BENCH_INDEX_COST=ROWS, e.g. 1000000 (minutes)' };
