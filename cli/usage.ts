@@ -21,10 +21,24 @@ export interface Io {
   err: (s: string) => void;
 }
 
-export const processIo: Io = {
-  out: (s) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`),
-  err: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
-};
+/**
+ * A stream that stops taking writes once its reader has gone (`runs list |
+ * head`): the pipe's EPIPE would otherwise be an uncaught error with a stack
+ * trace. The command itself finishes (a sweep still journals its runs) and
+ * exits with its own code.
+ */
+function writerTo(stream: NodeJS.WriteStream): (s: string) => void {
+  let readerGone = false;
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    readerGone = true;
+  });
+  return (s) => {
+    if (!readerGone) stream.write(s.endsWith('\n') ? s : `${s}\n`);
+  };
+}
+
+export const processIo: Io = { out: writerTo(process.stdout), err: writerTo(process.stderr) };
 
 export function parseIntOption(name: string, min: number, max: number) {
   return (raw: string): number => {

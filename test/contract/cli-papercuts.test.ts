@@ -8,6 +8,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fillJournal } from '../../bench/journal.ts';
+import { openJournal } from '../../db/index.ts';
 import { cleanupTempDirs, tempDir } from '../fixtures/journal-helpers.ts';
 import { cliBin, interruptOnceRunning, journalStatuses, runCli } from './cli-run.ts';
 
@@ -191,4 +193,24 @@ describe('policy', () => {
     const json63 = JSON.parse((await runCli(['policy', '--kernel', '6.3', '--json'])).out) as { kernelDomainType: string };
     assert.equal(json63.kernelDomainType, 'IOMMU_DOMAIN_DMA_FQ');
   });
+});
+
+test('a reader that stops early (`runs list | head -1`) ends the command quietly, with its own exit code', async () => {
+  const journal = join(tempDir(), 'j.sqlite');
+  const j = openJournal(journal);
+  fillJournal(j, 2000);
+  j.close();
+  // 1000 rows (about 150 kB) are more than a pipe holds, so the command is still writing when head has gone.
+  const script = `"${process.execPath}" "${cliBin}" runs list --limit 1000 --journal "${journal}" 2>"${journal}.err" | head -1; echo "exit \${PIPESTATUS[0]}"`;
+  const r = await new Promise<string>((resolve, reject) => {
+    const child = spawn('bash', ['-c', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('close', () => resolve(out));
+  });
+  const [header, status] = r.trim().split('\n');
+  assert.match(header ?? '', /^id\s+status\s+name/);
+  assert.equal(status, 'exit 0');
+  assert.equal(readFileSync(`${journal}.err`, 'utf8'), '', 'nothing on stderr: no EPIPE stack trace');
 });
