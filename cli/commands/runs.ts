@@ -8,7 +8,6 @@ import { loadService } from '../service-module.ts';
 import { collect, parseIntOption, UsageError, type Io } from '../usage.ts';
 import { formatResults } from './simulate.ts';
 
-const LIST_METRICS: readonly string[] = KEY_METRICS;
 const SORT_KEYS = ['created', 'name', 'status', 'duration'] as const;
 const SORT_COLUMNS = { created: 'created_at', name: 'name', status: 'status', duration: 'duration_ms' } as const;
 
@@ -22,6 +21,7 @@ export interface FilterOpts {
 }
 
 interface ListOpts extends JournalOpts, FilterOpts {
+  columns?: string;
   sort: string;
   asc: boolean;
   limit: number;
@@ -105,18 +105,31 @@ function sortOf(raw: string): { by: RunSortKey } {
   throw new UsageError(`--sort must be one of ${SORT_KEYS.join(', ')} or a metric name; got "${raw}"`);
 }
 
-function listRows(page: Result<'runs.list'>): string {
-  const header = ['id', 'status', 'name', 'seed', ...LIST_METRICS.map(metricHeader), 'created', 'tags'];
+/** `--columns readIops,readClatP99Us`: the metric columns asked for, each a known metric (the key metrics when none). */
+async function listColumns(raw: string | undefined): Promise<string[]> {
+  if (raw === undefined) return [...KEY_METRICS];
+  const names = raw.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  if (names.length === 0) throw new UsageError('--columns must name at least one metric, e.g. readIops,readClatP99Us');
+  const service = await loadService();
+  for (const name of names) {
+    const problem = service.unknownMetricMessage(name);
+    if (problem) throw new UsageError(`--columns ${name}: ${problem}`);
+  }
+  return [...new Set(names)];
+}
+
+function listRows(page: Result<'runs.list'>, metrics: readonly string[]): string {
+  const header = ['id', 'status', 'name', 'seed', ...metrics.map(metricHeader), 'created', 'tags'];
   const rows = page.rows.map((r) => [
     r.id.slice(0, 8),
     r.status,
     r.name.length > 48 ? `${r.name.slice(0, 47)}…` : r.name,
     String(r.seed),
-    ...LIST_METRICS.map((m) => formatMetricValue(m, r.metrics[m])),
+    ...metrics.map((m) => formatMetricValue(m, r.metrics[m])),
     r.createdAt.slice(0, 19).replace('T', ' '),
     r.tags.join(','),
   ]);
-  return table([header, ...rows], ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'l', 'l']);
+  return table([header, ...rows], ['l', 'l', 'l', 'r', ...metrics.map(() => 'r' as const), 'l', 'l']);
 }
 
 export function registerRuns(program: Command, io: Io): void {
@@ -124,7 +137,8 @@ export function registerRuns(program: Command, io: Io): void {
 
   journalOption(
     withListFilters(runs.command('list').description('list runs, newest first (filter, sort, paginate)'))
-      .option('--sort <key>', `${SORT_KEYS.join(', ')} or a metric name`, 'created')
+      .option('--columns <metrics>', 'metric columns, comma-separated, e.g. readIops,readClatP99Us for fio runs (default: the key metrics)')
+      .option('--sort <key>', `${SORT_KEYS.join(', ')} or a metric name (shown as a column)`, 'created')
       .option('--asc', 'ascending order (default: descending)', false)
       .option('--limit <n>', 'rows per page', parseIntOption('--limit', 1, 1000), 50)
       .option('--offset <n>', 'skip this many rows', parseIntOption('--offset', 0, Number.MAX_SAFE_INTEGER), 0)
@@ -132,7 +146,8 @@ export function registerRuns(program: Command, io: Io): void {
   ).action(async (opts: ListOpts) => {
     const sort = sortOf(opts.sort);
     await checkFilterNames(opts);
-    const metrics = [...new Set([...LIST_METRICS, ...(sort.by.startsWith('metric:') ? [sort.by.slice(7)] : [])])];
+    // The metric sorted by is shown too: a table sorted by a column it does not show reads as unsorted.
+    const metrics = [...new Set([...(await listColumns(opts.columns)), ...(sort.by.startsWith('metric:') ? [sort.by.slice(7)] : [])])];
     const query: Params<'runs.list'> = {
       filter: filterFrom(opts),
       sort: { ...sort, dir: opts.asc ? 'asc' : 'desc' },
@@ -143,7 +158,7 @@ export function registerRuns(program: Command, io: Io): void {
       const page = await client.call('runs.list', query);
       if (opts.json) return io.out(JSON.stringify(page, null, 2));
       if (page.total === 0) return io.out('No runs match. Start one with: iommu-lab simulate --preset seed-after-fix');
-      io.out(listRows(page));
+      io.out(listRows(page, metrics));
       io.out(`\n${opts.offset + 1}-${opts.offset + page.rows.length} of ${page.total} runs`);
     });
   });

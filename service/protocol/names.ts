@@ -58,12 +58,12 @@ function didYouMean(input: string, candidates: readonly string[]): string {
 }
 
 /** Metric names a filter, sort or column may use: the catalog's scalars (breakdowns go as family.reason). */
-export const KNOWN_METRICS: readonly string[] = METRICS.filter((m) => !m.seriesOnly).map((m) => m.name);
+export const KNOWN_METRICS: readonly string[] = METRICS.filter((m) => !m.seriesOnly && !m.resultOnly).map((m) => m.name);
 
 /** Undefined when the metric is known, else the error message. */
 export function unknownMetricMessage(name: string): string | undefined {
   const spec = findMetric(name);
-  if (spec && !spec.seriesOnly) return undefined;
+  if (spec && !spec.seriesOnly && !spec.resultOnly) return undefined;
   return `unknown metric "${name}".${didYouMean(name, KNOWN_METRICS)} Allowed: ${KNOWN_METRICS.join(', ')}; or a per-reason breakdown as family.reason (e.g. vmExitsPerSec.iotlb).`;
 }
 

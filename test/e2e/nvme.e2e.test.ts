@@ -93,6 +93,41 @@ describe('NVMe end to end: measured and simulated fio in one history', { skip: m
     await shot('measured-run');
   });
 
+  it('lists fio runs in the journal with IOPS and p99 columns once chosen, measured and simulated alike, and keeps the choice', async () => {
+    await page.goto(`${base}#/`);
+    const row = (id: string) => page.locator('.row').filter({ has: page.locator(`a[href$="${id}"]`) });
+    await row(runs.measured).waitFor();
+    // The NIC's key metrics by default: the fio import shows its own values across them.
+    assert.match(await row(runs.measured).locator('.cell.measured').innerText(), /Read IOPS 12[.,]3\s*k/);
+    await page.locator('.chooser summary').click();
+    const metrics = page.getByRole('group', { name: 'Metric columns' });
+    await metrics.getByLabel('Read IOPS (IOPS)').check();
+    await metrics.getByLabel('Read completion latency p99 (µs)').check();
+    await page.locator('.chooser summary').click();
+    const header = page.locator('.row.head [data-column="readIops"]');
+    await header.waitFor();
+    assert.match(await page.locator('.row.head [data-column="readClatP99Us"]').innerText(), /Read clat p99\s*µs/);
+    // Scrolled into view, and each run's value in it: the import's own and the simulated runs'.
+    const cells = async (id: string) => row(id).locator('.cell.metric').allInnerTexts();
+    await page.waitForFunction(() => !!document.querySelector('.row .cell.metric'));
+    const measured = await cells(runs.measured);
+    assert.equal(measured.length, 6, 'the four key metrics and the two chosen ones');
+    assert.match(measured[4]!, /^12[.,]3\s*k$/);
+    assert.match(measured[5]!, /^[\d.,]+\s*k?$/);
+    const simulated = await cells(runs.simulated[0]!);
+    assert.match(simulated[4]!, /^[\d.]+\s*[kM]?$/);
+    assert.notEqual(simulated[4], '–');
+    assert.ok(await header.isVisible());
+    await shot('journal-fio-columns');
+    // Sorted by IOPS (a metric column sorts highest first): the import's 12.3k, below every simulated run, comes last.
+    await header.getByRole('button').click();
+    await page.waitForFunction(() => document.querySelector('.row.head [data-column="readIops"]')?.getAttribute('aria-sort') === 'descending');
+    await page.waitForFunction((id) => document.querySelector(`.row[aria-rowindex="${2 + 3}"] a[href$="${id}"]`) !== null, runs.measured);
+    // Kept across a reload.
+    await page.reload();
+    await page.locator('.row.head [data-column="readIops"]').waitFor();
+  });
+
   it('offers a drive\'s and fio\'s fields in the New-run form for an NVMe preset, a NIC\'s for a NIC one', async () => {
     await page.goto(`${base}#/new`);
     await page.getByLabel('Preset').selectOption('nvme-bare-metal');
