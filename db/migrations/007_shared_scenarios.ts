@@ -7,6 +7,9 @@
 // scenarios, where a filter resolves to a few scenario seqs first.
 // Identity is the JSONB itself (unique): JSONB made from the same canonical
 // JSON text is the same bytes, and merges match scenarios the same way.
+// Also dropped: the index on runs.scenario_hash, which no query reads (runs
+// sharing a scenario are found through run_documents_by_scenario) and which
+// was the largest index per run (80 bytes of a 64-digit hex key).
 import { INDEXED_SCENARIO_PATHS } from './003_scenario_field_indexes.ts';
 import type { Migration } from './types.ts';
 
@@ -38,6 +41,7 @@ SELECT d.run_seq, s.seq, d.result_json FROM run_documents d JOIN scenarios s ON 
 DROP TABLE run_documents;
 ALTER TABLE run_documents_shared RENAME TO run_documents;
 CREATE INDEX run_documents_by_scenario ON run_documents (scenario_seq);
+DROP INDEX runs_by_scenario_hash;
 ${INDEXED_SCENARIO_PATHS.map((p) => `CREATE INDEX ${indexName(p)} ON scenarios (${scenarioFieldSql(p)});`).join('\n')}
 `,
 };
