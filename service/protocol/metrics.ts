@@ -29,7 +29,8 @@ export interface MetricSpec {
   resultOnly?: boolean;
 }
 
-const sim: readonly MetricSource[] = ['simulated-nic'];
+// Every simulation reports these, an NVMe run too (its I/Os count as packets: one map and unmap each).
+const sim: readonly MetricSource[] = ['simulated-nic', 'simulated-nvme'];
 
 function spec(name: string, label: string, unit: string, direction: MetricDirection, sources: readonly MetricSource[], extra: Partial<MetricSpec> = {}): MetricSpec {
   return { name, label, unit, direction, sources, ...extra };

@@ -109,7 +109,7 @@ describe('NVMe end to end: measured and simulated fio in one history', { skip: m
     assert.match(await page.locator('.row.head [data-column="readClatP99Us"]').innerText(), /Read clat p99\s*µs/);
     // Scrolled into view, and each run's value in it: the import's own and the simulated runs'.
     const cells = async (id: string) => row(id).locator('.cell.metric').allInnerTexts();
-    await page.waitForFunction(() => !!document.querySelector('.row .cell.metric'));
+    await page.locator('.row .cell.metric').first().waitFor();
     const measured = await cells(runs.measured);
     assert.equal(measured.length, 6, 'the four key metrics and the two chosen ones');
     assert.match(measured[4]!, /^12[.,]3\s*k$/);
@@ -121,8 +121,8 @@ describe('NVMe end to end: measured and simulated fio in one history', { skip: m
     await shot('journal-fio-columns');
     // Sorted by IOPS (a metric column sorts highest first): the import's 12.3k, below every simulated run, comes last.
     await header.getByRole('button').click();
-    await page.waitForFunction(() => document.querySelector('.row.head [data-column="readIops"]')?.getAttribute('aria-sort') === 'descending');
-    await page.waitForFunction((id) => document.querySelector(`.row[aria-rowindex="${2 + 3}"] a[href$="${id}"]`) !== null, runs.measured);
+    await page.locator('.row.head [data-column="readIops"][aria-sort="descending"]').waitFor();
+    await page.locator(`.row[aria-rowindex="${2 + SIMULATED}"] a[href$="${runs.measured}"]`).waitFor();
     // Kept across a reload.
     await page.reload();
     await page.locator('.row.head [data-column="readIops"]').waitFor();

@@ -148,6 +148,8 @@ test('fio metrics: the importer\'s names, from simulated NVMe runs, in the catal
     assert.ok(Number.isFinite(m[name]), `${name} reported`);
     assert.ok(findMetric(name)?.sources.includes('simulated-nvme'), `${name} catalogued for simulated NVMe`);
   }
+  // The simulation's own scalars come too (exits, CPU, stale window): the catalog says so (benchmark and column choices read it).
+  for (const name of Object.keys(m)) assert.ok(findMetric(name)?.sources.includes('simulated-nvme'), `${name} catalogued for simulated NVMe`);
   const share = m.readIops! / (m.readIops! + m.writeIops!);
   assert.ok(Math.abs(share - 0.7) < 0.05, `read share ${share}`);
   assert.ok(m.readClatP99Us! >= m.readClatP50Us!, 'p99 at least p50');
