@@ -211,7 +211,7 @@ describe('schema 5 migration', () => {
     }
     const j = openJournal(path);
     try {
-      assert.equal(j.schemaVersion, 6); // migrated through 5 to the latest (6: metric sets)
+      assert.equal(j.schemaVersion, 7); // migrated through 5 to the latest (7: shared scenarios)
       assert.equal(j.benchmarks.getBenchmark('rx')?.orderBy, 'time');
       const [point] = j.benchmarks.listPointsAdded('rx');
       assert.equal(point?.contentHash, null);
