@@ -8,8 +8,7 @@ import Database from 'better-sqlite3';
 import { createRng } from '../../core/analysis/index.ts';
 import { JournalInputError, LATEST_SCHEMA_VERSION, NotFoundError, openJournal, type Journal } from '../../db/index.ts';
 import { analyzeHistory, HistoryInputError, naturalCompare, type HistoryPointInput } from '../../service/history.ts';
-import { MIGRATIONS } from '../../db/migrations/index.ts';
-import { cleanupTempDirs, doneRun, tempDir, V1, writeV1Journal } from '../fixtures/journal-helpers.ts';
+import { cleanupTempDirs, doneRun, migrateTo, tempDir, V1, writeV1Journal } from '../fixtures/journal-helpers.ts';
 
 const bench = { name: 'rx', metric: 'receivedGbps', higherIsBetter: true };
 const T0 = Date.parse('2026-03-01T00:00:00.000Z');
@@ -194,10 +193,7 @@ describe('schema 5 migration', () => {
     writeV1Journal(path);
     const db = new Database(path);
     try {
-      for (const step of MIGRATIONS.slice(1, 4)) {
-        db.exec(step.sql);
-        db.pragma(`user_version = ${step.version}`);
-      }
+      migrateTo(db, 4);
       db.prepare("INSERT INTO benchmarks (id, name, metric, description, higher_is_better, created_at) VALUES (?, 'rx', 'throughputGbps', '', 1, '2026-01-01T00:00:00.000Z')").run('b'.repeat(8) + '-0000-4000-8000-000000000001');
       db.prepare(
         "INSERT INTO benchmark_points (id, benchmark_id, run_id, measured_at, value, source) VALUES (?, ?, ?, '2026-01-02T00:00:00.000Z', 9.4, 'simulated')",

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { LATEST_SCHEMA_VERSION, openJournal } from '../../db/index.ts';
 import { Lab } from '../../service/index.ts';
-import { INDEXED_METRICS, MIGRATIONS } from '../../db/migrations/index.ts';
+import { INDEXED_METRICS } from '../../db/migrations/index.ts';
 import { KEY_METRICS } from '../../service/protocol/index.ts';
-import { cleanupTempDirs, doneRun, scenario, tempDir } from '../fixtures/journal-helpers.ts';
+import { cleanupTempDirs, doneRun, migrateTo, scenario, tempDir } from '../fixtures/journal-helpers.ts';
 
 after(cleanupTempDirs);
 
@@ -38,10 +38,7 @@ const uuid = (i: number): string => `0b4f6a52-7c1e-4d8a-b2f3-${String(i).padStar
 function writeSchema5Journal(path: string, runs: number): void {
   const db = new Database(path);
   try {
-    for (const step of MIGRATIONS.slice(0, 5)) {
-      db.exec(step.sql);
-      db.pragma(`user_version = ${step.version}`);
-    }
+    migrateTo(db, 5);
     const run = db.prepare(`INSERT INTO runs (id, name, status, seed, model_version, scenario_hash, created_at, duration_ms)
                             VALUES (?, ?, ?, ?, '0.1.0', 'h', ?, 100)`);
     const doc = db.prepare('INSERT INTO run_documents (run_seq, scenario_json, result_json) VALUES (?, ?, ?)');

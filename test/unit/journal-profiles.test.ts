@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ConflictError, JournalInputError, LATEST_SCHEMA_VERSION, openJournal } from '../../db/index.ts';
 import type { CostProfile, NewCostProfile } from '../../db/index.ts';
-import { MIGRATIONS } from '../../db/migrations/index.ts';
-import { cleanupTempDirs, newRun, tableCounts, tempDir, V1, writeV1Journal, withJournal } from '../fixtures/journal-helpers.ts';
+import { cleanupTempDirs, migrateTo, newRun, tableCounts, tempDir, V1, writeV1Journal, withJournal } from '../fixtures/journal-helpers.ts';
 
 after(cleanupTempDirs);
 
@@ -30,10 +29,7 @@ function writeV3Journal(path: string): void {
   writeV1Journal(path);
   const db = new Database(path);
   try {
-    for (const step of MIGRATIONS.slice(1, 3)) {
-      db.exec(step.sql);
-      db.pragma(`user_version = ${step.version}`);
-    }
+    migrateTo(db, 3);
   } finally {
     db.close();
   }

@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { LATEST_SCHEMA_VERSION, openJournal } from '../../db/index.ts';
 import { canonicalJson } from '../../db/codec.ts';
-import { MIGRATIONS } from '../../db/migrations/index.ts';
-import { cleanupTempDirs, doneRun, scenario, tempDir } from '../fixtures/journal-helpers.ts';
+import { cleanupTempDirs, doneRun, migrateTo, scenario, tempDir } from '../fixtures/journal-helpers.ts';
 
 after(cleanupTempDirs);
 
@@ -21,10 +20,7 @@ const scenarioOf = (i: number) => SCENARIOS[i % SCENARIOS.length]!;
 function writeSchema6Journal(path: string, runs: number): void {
   const db = new Database(path);
   try {
-    for (const step of MIGRATIONS.slice(0, 6)) {
-      db.exec(step.sql);
-      db.pragma(`user_version = ${step.version}`);
-    }
+    migrateTo(db, 6);
     const run = db.prepare(`INSERT INTO runs (id, name, status, seed, model_version, scenario_hash, created_at, duration_ms)
                             VALUES (?, ?, 'done', ?, '0.1.0', 'h', ?, 100)`);
     const doc = db.prepare('INSERT INTO run_documents (run_seq, scenario_json, result_json) VALUES (?, jsonb(?), ?)');
