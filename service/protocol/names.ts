@@ -4,7 +4,7 @@
 // keys. An unknown name is an input error that lists the allowed ones and
 // suggests the closest, instead of a filter that silently matches nothing.
 import { scenarioJsonSchema } from '../../core/model/scenario.ts';
-import { findMetric, METRICS } from './metrics.ts';
+import { findMetric, METRICS, type MetricSpec } from './metrics.ts';
 
 /** Sort keys of the journal's columns; any metric name sorts as `metric:<name>`. */
 export const RUN_SORT_COLUMNS = ['created_at', 'name', 'status', 'duration_ms'] as const;
@@ -57,13 +57,16 @@ function didYouMean(input: string, candidates: readonly string[]): string {
   return close.length ? ` Did you mean ${close.join(' or ')}?` : '';
 }
 
+/** A scalar a run journals: not a chart's series, not a field of the result only. */
+const isJournaled = (m: MetricSpec): boolean => !m.seriesOnly && !m.resultOnly;
+
 /** Metric names a filter, sort or column may use: the catalog's scalars (breakdowns go as family.reason). */
-export const KNOWN_METRICS: readonly string[] = METRICS.filter((m) => !m.seriesOnly && !m.resultOnly).map((m) => m.name);
+export const KNOWN_METRICS: readonly string[] = METRICS.filter(isJournaled).map((m) => m.name);
 
 /** Undefined when the metric is known, else the error message. */
 export function unknownMetricMessage(name: string): string | undefined {
   const spec = findMetric(name);
-  if (spec && !spec.seriesOnly && !spec.resultOnly) return undefined;
+  if (spec && isJournaled(spec)) return undefined;
   return `unknown metric "${name}".${didYouMean(name, KNOWN_METRICS)} Allowed: ${KNOWN_METRICS.join(', ')}; or a per-reason breakdown as family.reason (e.g. vmExitsPerSec.iotlb).`;
 }
 
